@@ -1,0 +1,115 @@
+"""Shared fixtures: deterministic Dask tokens, hypothesis profile, a real Dask cluster."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import dask
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "engine",
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.load_profile("engine")
+
+dask.config.set({"tokenize.ensure-deterministic": True})
+
+ROW_CHUNKINGS = [1, 3, 7]  # number of row blocks used by the Dask parity tests
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _dask_cli() -> str:
+    exe = Path(sys.executable).with_name("dask")
+    return str(exe) if exe.exists() else shutil.which("dask")
+
+
+class RealCluster:
+    """``dask scheduler`` and ``dask worker`` processes on 127.0.0.1, stopped on close."""
+
+    def __init__(self, n_workers: int = 2, memory_limit: str = "2GiB", extra_args=()):
+        self.dir = Path(tempfile.mkdtemp(prefix="engine-cluster-"))
+        self.scheduler_file = self.dir / "scheduler.json"
+        self.port = _free_port()
+        self.address = f"tcp://127.0.0.1:{self.port}"
+        env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+        cli = _dask_cli()
+        self.scheduler = subprocess.Popen(
+            [cli, "scheduler", "--host", "127.0.0.1", "--port", str(self.port),
+             "--dashboard-address", ":0", "--scheduler-file", str(self.scheduler_file),
+             *extra_args],
+            stdout=open(self.dir / "scheduler.log", "w"), stderr=subprocess.STDOUT, env=env,
+        )
+        self.workers = []
+        for i in range(n_workers):
+            self.start_worker(i, memory_limit, env)
+        self.n_workers = n_workers
+
+    def start_worker(self, i, memory_limit, env=None):
+        env = env or dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+        proc = subprocess.Popen(
+            [_dask_cli(), "worker", "--scheduler-file", str(self.scheduler_file),
+             "--nthreads", "1", "--nworkers", "1", "--memory-limit", memory_limit,
+             "--name", f"w{i}-{len(self.workers)}", "--no-dashboard",
+             "--local-directory", str(self.dir / f"w{len(self.workers)}")],
+            stdout=open(self.dir / f"worker{len(self.workers)}.log", "w"),
+            stderr=subprocess.STDOUT, env=env,
+        )
+        self.workers.append(proc)
+        return proc
+
+    def wait(self, client, n_workers=None, timeout=60):
+        client.wait_for_workers(n_workers or self.n_workers, timeout=timeout)
+
+    def close(self):
+        for proc in [*self.workers, self.scheduler]:
+            if proc.poll() is None:
+                proc.terminate()
+        deadline = time.time() + 10
+        for proc in [*self.workers, self.scheduler]:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def real_cluster():
+    """A session-wide real cluster: 1 scheduler + 2 single-threaded worker processes."""
+    cluster = RealCluster(n_workers=2)
+    deadline = time.time() + 60
+    while not cluster.scheduler_file.exists() and time.time() < deadline:
+        time.sleep(0.2)
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+@pytest.fixture(scope="session")
+def cluster_client(real_cluster):
+    """A ``distributed.Client`` connected to :func:`real_cluster` (not the default scheduler)."""
+    from distributed import Client
+
+    client = Client(real_cluster.address, set_as_default=False, timeout=60)
+    real_cluster.wait(client)
+    try:
+        yield client
+    finally:
+        client.close()
