@@ -50,10 +50,22 @@ class RealCluster:
         env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
         cli = _dask_cli()
         self.scheduler = subprocess.Popen(
-            [cli, "scheduler", "--host", "127.0.0.1", "--port", str(self.port),
-             "--dashboard-address", ":0", "--scheduler-file", str(self.scheduler_file),
-             *extra_args],
-            stdout=open(self.dir / "scheduler.log", "w"), stderr=subprocess.STDOUT, env=env,
+            [
+                cli,
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--dashboard-address",
+                ":0",
+                "--scheduler-file",
+                str(self.scheduler_file),
+                *extra_args,
+            ],
+            stdout=open(self.dir / "scheduler.log", "w"),
+            stderr=subprocess.STDOUT,
+            env=env,
         )
         self.workers = []
         for i in range(n_workers):
@@ -63,12 +75,26 @@ class RealCluster:
     def start_worker(self, i, memory_limit, env=None):
         env = env or dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
         proc = subprocess.Popen(
-            [_dask_cli(), "worker", "--scheduler-file", str(self.scheduler_file),
-             "--nthreads", "1", "--nworkers", "1", "--memory-limit", memory_limit,
-             "--name", f"w{i}-{len(self.workers)}", "--no-dashboard",
-             "--local-directory", str(self.dir / f"w{len(self.workers)}")],
+            [
+                _dask_cli(),
+                "worker",
+                "--scheduler-file",
+                str(self.scheduler_file),
+                "--nthreads",
+                "1",
+                "--nworkers",
+                "1",
+                "--memory-limit",
+                memory_limit,
+                "--name",
+                f"w{i}-{len(self.workers)}",
+                "--no-dashboard",
+                "--local-directory",
+                str(self.dir / f"w{len(self.workers)}"),
+            ],
             stdout=open(self.dir / f"worker{len(self.workers)}.log", "w"),
-            stderr=subprocess.STDOUT, env=env,
+            stderr=subprocess.STDOUT,
+            env=env,
         )
         self.workers.append(proc)
         return proc

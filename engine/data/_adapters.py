@@ -144,7 +144,9 @@ class Table:
             out, keep = result if drops_rows else (result, None)
             if self.kind == PANDAS:
                 index = _pandas_index(self.source)
-                return pd.DataFrame(out, index=index if keep is None else index[keep], columns=names)
+                return pd.DataFrame(
+                    out, index=index if keep is None else index[keep], columns=names
+                )
             if self.kind == XARRAY:
                 return _wrap_xarray(self.source, out, names, keep)
             return out

@@ -32,8 +32,9 @@ _PRODUCTS = np.array(["basic", "silver", "gold", "platinum"])
 _GENDERS = np.array(["female", "male"])
 
 
-def _partition(n_rows: int, seed: np.random.SeedSequence, start: int, missing_rate: float,
-               outlier_rate: float) -> pd.DataFrame:
+def _partition(
+    n_rows: int, seed: np.random.SeedSequence, start: int, missing_rate: float, outlier_rate: float
+) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     gender = rng.choice(_GENDERS, size=n_rows, p=[0.48, 0.52])
     age = np.clip(rng.normal(42, 13, n_rows), 18, 95).round()
@@ -44,32 +45,49 @@ def _partition(n_rows: int, seed: np.random.SeedSequence, start: int, missing_ra
     tenure = rng.gamma(2.0, 24.0, n_rows).round()
     utilization = rng.beta(2, 5, n_rows)
     late = rng.poisson(0.4 + 1.2 * utilization, n_rows).astype(np.float64)
-    numeric = np.column_stack([age, income, balance, transactions, credit_score, tenure,
-                               utilization, late])
+    numeric = np.column_stack(
+        [age, income, balance, transactions, credit_score, tenure, utilization, late]
+    )
 
-    logit = (-3.7 + 2.5 * utilization + 0.6 * late - 0.004 * (credit_score - 680)
-             - 0.25 * np.log(income / 40_000) + 0.35 * (gender == "male"))
+    logit = (
+        -3.7
+        + 2.5 * utilization
+        + 0.6 * late
+        - 0.004 * (credit_score - 680)
+        - 0.25 * np.log(income / 40_000)
+        + 0.35 * (gender == "male")
+    )
     target = (rng.random(n_rows) < 1.0 / (1.0 + np.exp(-logit))).astype(np.int64)
 
     outliers = rng.random(numeric.shape) < outlier_rate
     numeric = np.where(outliers, numeric * rng.choice([-30.0, 50.0], size=numeric.shape), numeric)
     numeric[rng.random(numeric.shape) < missing_rate] = np.nan
 
-    frame = pd.DataFrame(numeric, columns=NUMERIC_COLUMNS,
-                         index=pd.RangeIndex(start, start + n_rows))
-    frame["region"] = pd.Categorical(rng.choice(_REGIONS, n_rows, p=[0.3, 0.25, 0.2, 0.15, 0.1]),
-                                     categories=_REGIONS)
-    frame["channel"] = pd.Categorical(rng.choice(_CHANNELS, n_rows, p=[0.35, 0.5, 0.15]),
-                                      categories=_CHANNELS)
-    frame["product"] = pd.Categorical(rng.choice(_PRODUCTS, n_rows, p=[0.5, 0.3, 0.15, 0.05]),
-                                      categories=_PRODUCTS)
+    frame = pd.DataFrame(
+        numeric, columns=NUMERIC_COLUMNS, index=pd.RangeIndex(start, start + n_rows)
+    )
+    frame["region"] = pd.Categorical(
+        rng.choice(_REGIONS, n_rows, p=[0.3, 0.25, 0.2, 0.15, 0.1]), categories=_REGIONS
+    )
+    frame["channel"] = pd.Categorical(
+        rng.choice(_CHANNELS, n_rows, p=[0.35, 0.5, 0.15]), categories=_CHANNELS
+    )
+    frame["product"] = pd.Categorical(
+        rng.choice(_PRODUCTS, n_rows, p=[0.5, 0.3, 0.15, 0.05]), categories=_PRODUCTS
+    )
     frame[SENSITIVE_COLUMN] = pd.Categorical(gender, categories=_GENDERS)
     frame[TARGET_COLUMN] = target
     return frame
 
 
-def demo_table(n_rows: int = 1_000_000, *, npartitions: int = 10, random_state: int = 0,
-               missing_rate: float = 0.02, outlier_rate: float = 0.005) -> dd.DataFrame:
+def demo_table(
+    n_rows: int = 1_000_000,
+    *,
+    npartitions: int = 10,
+    random_state: int = 0,
+    missing_rate: float = 0.02,
+    outlier_rate: float = 0.005,
+) -> dd.DataFrame:
     """The built-in demo table as a lazy dask DataFrame.
 
     Eight numeric columns (heavy-tailed income and balance, about 2 % missing
@@ -101,7 +119,11 @@ def demo_table(n_rows: int = 1_000_000, *, npartitions: int = 10, random_state: 
     seeds = np.random.SeedSequence(random_state).spawn(npartitions)
     bounds = np.linspace(0, n_rows, npartitions + 1).astype(np.int64)
     make = dask.delayed(_partition, pure=True)
-    parts = [make(int(b - a), seed, int(a), missing_rate, outlier_rate)
-             for a, b, seed in zip(bounds[:-1], bounds[1:], seeds, strict=True)]
+    parts = [
+        make(int(b - a), seed, int(a), missing_rate, outlier_rate)
+        for a, b, seed in zip(bounds[:-1], bounds[1:], seeds, strict=True)
+    ]
     meta = _partition(2, np.random.SeedSequence(0), 0, 0.0, 0.0).iloc[:0]
-    return dd.from_delayed(parts, meta=meta, divisions=[int(b) for b in bounds[:-1]] + [int(bounds[-1]) - 1])
+    return dd.from_delayed(
+        parts, meta=meta, divisions=[int(b) for b in bounds[:-1]] + [int(bounds[-1]) - 1]
+    )

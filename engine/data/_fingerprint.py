@@ -104,10 +104,14 @@ def fingerprint(X, *, compute: bool = True):
     else:
         X = X if isinstance(X, da.Array) else da.asarray(X)
         if any(np.isnan(c) for c in X.chunks[0]):
-            raise ValueError("fingerprint of a dask array needs known row chunks; call compute_chunk_sizes()")
+            raise ValueError(
+                "fingerprint of a dask array needs known row chunks; call compute_chunk_sizes()"
+            )
         X = X.rechunk({i: -1 for i in range(1, X.ndim)})
         offsets = np.concatenate([[0], np.cumsum(X.chunks[0])[:-1]])
-        parts = [dask.delayed(_array_partial, pure=True)(b, int(o))
-                 for b, o in zip(X.to_delayed().ravel(), offsets, strict=True)]
+        parts = [
+            dask.delayed(_array_partial, pure=True)(b, int(o))
+            for b, o in zip(X.to_delayed().ravel(), offsets, strict=True)
+        ]
     result = dask.delayed(_combine, pure=True)(parts, schema)
     return result.compute() if compute else result

@@ -19,7 +19,9 @@ def table_format(path: str | Path) -> str:
     suffix = Path(str(path)).suffix.lower()
     fmt = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".zarr": "zarr"}.get(suffix)
     if fmt is None:
-        raise ValueError(f"cannot tell the format of {str(path)!r}: use a .csv, .parquet or .zarr path")
+        raise ValueError(
+            f"cannot tell the format of {str(path)!r}: use a .csv, .parquet or .zarr path"
+        )
     return fmt
 
 
@@ -37,9 +39,9 @@ def read_table(path: str | Path, *, blocksize: str | int = "64MiB", chunks=None)
     (4, 2)
     """
     path = str(path)
+    fmt = table_format(path)
     if not Path(path).exists():
         raise FileNotFoundError(f"no such data file: {path!r}")
-    fmt = table_format(path)
     if fmt == "csv":
         return dd.read_csv(path, blocksize=blocksize)
     if fmt == "parquet":
@@ -69,11 +71,17 @@ def write_table(X, path: str | Path, *, overwrite: bool = False, compute: bool =
     if fmt == "zarr":
         array = X if isinstance(X, da.Array) else da.from_array(np.asarray(X))
         if kind in ("pandas", "dask_dataframe"):
-            array = X.to_dask_array(lengths=True) if kind == "dask_dataframe" else da.from_array(X.to_numpy())
+            array = (
+                X.to_dask_array(lengths=True)
+                if kind == "dask_dataframe"
+                else da.from_array(X.to_numpy())
+            )
         return da.to_zarr(array, path, overwrite=overwrite, compute=compute)
     frame = X
     if kind == "numpy":
-        frame = pd.DataFrame(np.asarray(X), columns=[f"x{i}" for i in range(np.asarray(X).shape[1])])
+        frame = pd.DataFrame(
+            np.asarray(X), columns=[f"x{i}" for i in range(np.asarray(X).shape[1])]
+        )
     if kind == "dask_array":
         frame = dd.from_dask_array(X, columns=[f"x{i}" for i in range(X.shape[1])])
     if isinstance(frame, pd.DataFrame):

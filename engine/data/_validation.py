@@ -25,8 +25,9 @@ def check_numeric_columns(dtypes: Iterable, columns: Sequence[str]) -> None:
             )
 
 
-def check_same_columns(fitted: Sequence[str] | None, given: Sequence[str] | None, n_fitted: int,
-                       n_given: int) -> None:
+def check_same_columns(
+    fitted: Sequence[str] | None, given: Sequence[str] | None, n_fitted: int, n_given: int
+) -> None:
     """Raise ``ValueError`` when transform-time columns differ from fit-time columns."""
     if fitted is not None and given is not None and list(fitted) != list(given):
         missing = [c for c in fitted if c not in set(given)]
@@ -61,9 +62,13 @@ def check_no_inf(block: np.ndarray, columns: Sequence[str] | None = None) -> np.
 def check_not_empty(n_rows: float, n_columns: int, what: str = "X") -> None:
     """Raise ``ValueError`` for an input with no rows or no columns (unknown rows pass)."""
     if n_columns == 0:
-        raise ValueError(f"Found array with 0 feature(s) (shape=({n_rows}, 0)) while a minimum of 1 is required: {what} is empty")
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape=({n_rows}, 0)) while a minimum of 1 is required: {what} is empty"
+        )
     if not np.isnan(n_rows) and n_rows == 0:
-        raise ValueError(f"Found array with 0 sample(s) (shape=(0, {n_columns})) while a minimum of 1 is required: {what} is empty")
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape=(0, {n_columns})) while a minimum of 1 is required: {what} is empty"
+        )
 
 
 def check_consistent_length(**arrays: Any) -> None:
@@ -96,8 +101,12 @@ class Interval:
             return False
         if not isinstance(value, numbers.Real):
             return False
-        lo_ok = self.low is None or (value >= self.low if self.closed in ("both", "left") else value > self.low)
-        hi_ok = self.high is None or (value <= self.high if self.closed in ("both", "right") else value < self.high)
+        lo_ok = self.low is None or (
+            value >= self.low if self.closed in ("both", "left") else value > self.low
+        )
+        hi_ok = self.high is None or (
+            value <= self.high if self.closed in ("both", "right") else value < self.high
+        )
         return lo_ok and hi_ok
 
     def __str__(self) -> str:
@@ -105,7 +114,9 @@ class Interval:
         right = "]" if self.closed in ("both", "right") else ")"
         lo = "-inf" if self.low is None else self.low
         hi = "inf" if self.high is None else self.high
-        return f"{'an int' if self.kind is numbers.Integral else 'a float'} in {left}{lo}, {hi}{right}"
+        return (
+            f"{'an int' if self.kind is numbers.Integral else 'a float'} in {left}{lo}, {hi}{right}"
+        )
 
 
 @dataclass(frozen=True)
@@ -115,7 +126,9 @@ class OneOf:
     options: tuple
 
     def accepts(self, value: Any) -> bool:
-        return any(value is opt or (type(value) is type(opt) and value == opt) for opt in self.options)
+        return any(
+            value is opt or (type(value) is type(opt) and value == opt) for opt in self.options
+        )
 
     def __str__(self) -> str:
         return "one of " + ", ".join(repr(o) for o in self.options)
@@ -148,7 +161,9 @@ class Satisfies:
         return self.description
 
 
-def validate_params(owner: str, params: Mapping[str, Any], constraints: Mapping[str, Sequence]) -> None:
+def validate_params(
+    owner: str, params: Mapping[str, Any], constraints: Mapping[str, Sequence]
+) -> None:
     """Check ``params`` against declared ``constraints``; raise naming the parameter.
 
     ``constraints`` maps a parameter name to a list of accepted forms: an
@@ -163,7 +178,11 @@ def validate_params(owner: str, params: Mapping[str, Any], constraints: Mapping[
         if any(_accepts(form, value) for form in forms):
             continue
         wanted = " or ".join(_describe(form) for form in forms)
-        exc = TypeError if all(isinstance(f, InstanceOf) for f in forms if f is not None) else ValueError
+        exc = (
+            TypeError
+            if all(isinstance(f, InstanceOf) for f in forms if f is not None)
+            else ValueError
+        )
         raise exc(f"The {name!r} parameter of {owner} must be {wanted}. Got {value!r} instead.")
 
 

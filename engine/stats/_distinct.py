@@ -10,11 +10,14 @@ from engine.kernels import distinct as dk
 from engine.stats._reduce import Lazy, tree_merge
 
 
-def _block(values: np.ndarray, labels: np.ndarray | None, weights: np.ndarray | None,
-           n_labels: int) -> tuple[np.ndarray, np.ndarray]:
+def _block(
+    values: np.ndarray, labels: np.ndarray | None, weights: np.ndarray | None, n_labels: int
+) -> tuple[np.ndarray, np.ndarray]:
     values = np.ascontiguousarray(values, dtype=np.float64).ravel()
     n = values.shape[0]
-    labels = np.zeros(n, np.int64) if labels is None else np.ascontiguousarray(labels, np.int64).ravel()
+    labels = (
+        np.zeros(n, np.int64) if labels is None else np.ascontiguousarray(labels, np.int64).ravel()
+    )
     weights = np.ones(n) if weights is None else np.ascontiguousarray(weights, np.float64).ravel()
     return dk.block_value_counts(values, labels, weights, n_labels)
 
@@ -40,10 +43,13 @@ def value_counts(values, labels=None, weights=None, n_labels: int = 1) -> Lazy |
     if not isinstance(values, da.Array):
         return _block(np.asarray(values), labels, weights, n_labels)
     blocks = list(values.to_delayed().ravel())
-    label_blocks = (list(labels.to_delayed().ravel()) if labels is not None
-                    else [None] * len(blocks))
-    weight_blocks = (list(weights.to_delayed().ravel()) if weights is not None
-                     else [None] * len(blocks))
+    label_blocks = list(labels.to_delayed().ravel()) if labels is not None else [None] * len(blocks)
+    weight_blocks = (
+        list(weights.to_delayed().ravel()) if weights is not None else [None] * len(blocks)
+    )
     call = dask.delayed(_block, pure=True, name="engine-value-counts-block", nout=2)
-    parts = [call(v, lab, w, n_labels) for v, lab, w in zip(blocks, label_blocks, weight_blocks, strict=True)]
+    parts = [
+        call(v, lab, w, n_labels)
+        for v, lab, w in zip(blocks, label_blocks, weight_blocks, strict=True)
+    ]
     return tree_merge(parts, _merge, name="engine-value-counts-merge")
