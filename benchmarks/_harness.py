@@ -1,0 +1,93 @@
+"""Shared benchmark harness: warmed-up medians, peak memory in a forked child, result tables."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def median_seconds(fn: Callable[[], object], repeats: int = 3, warmup: int = 1) -> float:
+    """Median wall time of ``fn()`` over ``repeats`` runs after ``warmup`` untimed runs."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _child(fn, touch, queue):
+    touch()
+    baseline = _rss_bytes()
+    fn()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    queue.put(max(0, peak - baseline))
+
+
+def peak_extra_bytes(fn: Callable[[], object], touch: Callable[[], object]) -> int:
+    """Peak resident memory ``fn()`` adds on top of the (touched) inputs, in a forked child.
+
+    ``touch`` reads the inputs first so that their pages count in the baseline.
+    """
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(fn, touch, queue))
+    proc.start()
+    value = queue.get()
+    proc.join()
+    return int(value)
+
+
+def machine() -> dict:
+    """A short description of the machine and library versions for the result files."""
+    import dask
+    import numba
+    import numpy
+    import sklearn
+
+    return {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "numpy": numpy.__version__,
+        "dask": dask.__version__,
+        "numba": numba.__version__,
+        "scikit-learn": sklearn.__version__,
+    }
+
+
+def write_results(name: str, rows: list[dict], columns: list[str], meta: dict) -> str:
+    """Write ``rows`` to ``benchmarks/results/<name>.json`` and ``.md``; return the Markdown."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    payload = {"benchmark": name, "machine": machine(), **meta, "rows": rows}
+    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, default=str))
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        lines.append("| " + " | ".join(_fmt(row.get(c, "")) for c in columns) + " |")
+    header = [f"# {name}", "", *(f"- {k}: {v}" for k, v in meta.items()), ""]
+    text = "\n".join(header + lines) + "\n"
+    (RESULTS / f"{name}.md").write_text(text)
+    return text
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
+    return str(value)
