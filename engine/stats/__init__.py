@@ -1,0 +1,10 @@
+"""Exact, lazy column statistics: quantiles and a one-call profile.
+
+Everything here works on NumPy, pandas, dask.array, dask.dataframe and
+xarray input; Dask input gives lazy results whose merges happen in a fixed
+order, so every scheduler returns the same bits.
+"""
+
+from engine.stats._quantile import column_quantiles, quantile
+
+__all__ = ["column_quantiles", "quantile"]
