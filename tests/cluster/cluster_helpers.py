@@ -1,0 +1,234 @@
+"""Helpers for tests/cluster: real clusters (plain, TLS), certificates, worker facts.
+
+Every cluster here is the real ``dask scheduler`` / ``dask worker`` programs,
+started by the :class:`RealCluster` class of ``tests/conftest.py`` (loaded by
+path, because pytest registers both conftest files under the name ``conftest``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib.util
+import ipaddress
+import os
+import subprocess
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _load_root_conftest():
+    spec = importlib.util.spec_from_file_location(
+        "engine_tests_root_conftest", REPO / "tests" / "conftest.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+RealCluster = _load_root_conftest().RealCluster
+
+#: Worker memory limit of the out-of-core cluster. A worker process that has
+#: imported dask.array (which pulls pandas, scipy.sparse, xarray, numba) sits
+#: near 300 MiB before any data arrives, so the limit cannot be much lower.
+SMALL_MEMORY_LIMIT = 512 * 2**20
+
+
+def start_cluster(cluster, n_workers=None, *, security=None, timeout=60):
+    """Wait for the scheduler file and workers of ``cluster``; return a connected Client."""
+    from distributed import Client
+
+    deadline = time.time() + timeout
+    while not cluster.scheduler_file.exists() and time.time() < deadline:
+        time.sleep(0.1)
+    client = Client(cluster.address, set_as_default=False, timeout=timeout, security=security)
+    cluster.wait(client, n_workers, timeout=max(1.0, deadline - time.time()))
+    return client
+
+
+def stop_cluster(cluster, client=None) -> None:
+    """Close ``client``, stop the workers, then the scheduler.
+
+    Stopping the workers first avoids a race in which a worker whose scheduler
+    vanished mid-shutdown hangs until its nanny kills it 8 s later.
+    """
+    if client is not None:
+        client.close()
+    for proc in cluster.workers:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in cluster.workers:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    cluster.close()
+
+
+def worker_pids(client) -> dict[str, int]:
+    """Worker address -> pid of the worker process (not its nanny)."""
+    return client.run(os.getpid)
+
+
+def worker_log_text(cluster) -> str:
+    """All worker (and nanny) log files of a RealCluster, concatenated."""
+    return "\n".join(p.read_text(errors="replace") for p in sorted(cluster.dir.glob("worker*.log")))
+
+
+# --------------------------------------------------------------------------- TLS
+
+
+def _write_pem(path: Path, obj) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    if hasattr(obj, "private_bytes"):
+        data = obj.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    else:
+        data = obj.public_bytes(serialization.Encoding.PEM)
+    path.write_bytes(data)
+    return str(path)
+
+
+def make_certificates(directory: Path, name: str = "engine-test") -> dict[str, str]:
+    """A self-signed CA and a certificate for 127.0.0.1/localhost signed by it.
+
+    Returns the paths ``{"ca_file", "cert", "key"}`` (PEM).
+    """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    directory.mkdir(parents=True, exist_ok=True)
+    now = datetime.datetime.now(datetime.UTC)
+    valid = (now - datetime.timedelta(minutes=5), now + datetime.timedelta(days=1))
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{name} CA")])
+    ca_cert = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(valid[0])
+        .not_valid_after(valid[1])
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(valid[0])
+        .not_valid_after(valid[1])
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    return {
+        "ca_file": _write_pem(directory / "ca.pem", ca_cert),
+        "cert": _write_pem(directory / "cert.pem", cert),
+        "key": _write_pem(directory / "key.pem", key),
+    }
+
+
+class TLSCluster(RealCluster):
+    """A RealCluster whose scheduler and workers only speak TLS with the given certificates."""
+
+    def __init__(self, certs: dict[str, str], n_workers: int = 1, memory_limit: str = "1GiB"):
+        self.certs = certs
+        tls_args = [
+            "--protocol", "tls",
+            "--tls-ca-file", certs["ca_file"],
+            "--tls-cert", certs["cert"],
+            "--tls-key", certs["key"],
+        ]  # fmt: skip
+        super().__init__(n_workers=n_workers, memory_limit=memory_limit, extra_args=tls_args)
+        self.address = self.address.replace("tcp://", "tls://")
+
+    def start_worker(self, i, memory_limit, env=None):
+        # ``dask worker`` reads its TLS settings from dask config (here: environment).
+        env = dict(env or os.environ)
+        env.update(
+            DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION="True",
+            DASK_DISTRIBUTED__COMM__TLS__CA_FILE=self.certs["ca_file"],
+            DASK_DISTRIBUTED__COMM__TLS__WORKER__CERT=self.certs["cert"],
+            DASK_DISTRIBUTED__COMM__TLS__WORKER__KEY=self.certs["key"],
+        )
+        return super().start_worker(i, memory_limit, env)
+
+
+# --------------------------------------------------------------------------- task functions
+# Functions that run inside tasks live here: workers import this module by name.
+
+
+def seeded_block(seed: int, n_rows: int, n_columns: int, nan_fraction: float = 0.05):
+    """A reproducible float block (normal data, some NaN) made from ``seed`` alone."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    block = rng.normal(loc=3.0, scale=2.0, size=(n_rows, n_columns))
+    block[rng.random(block.shape) < nan_fraction] = np.nan
+    return block
+
+
+def slow_seeded_block(seed: int, n_rows: int, n_columns: int, delay: float = 0.02):
+    """:func:`seeded_block` after sleeping ``delay`` seconds (to stretch a computation)."""
+    time.sleep(delay)
+    return seeded_block(seed, n_rows, n_columns)
+
+
+def seeded_dask_array(n_blocks: int, block_rows: int, n_columns: int, *, seed: int = 0, delay=0.0):
+    """A dask array whose row blocks are generated on the workers, not embedded in the graph."""
+    import dask
+    import dask.array as da
+
+    func = slow_seeded_block if delay else seeded_block
+    args = (delay,) if delay else ()
+    blocks = [
+        da.from_delayed(
+            dask.delayed(func, pure=True)(seed * 100_003 + i, block_rows, n_columns, *args),
+            shape=(block_rows, n_columns),
+            dtype=float,
+        )
+        for i in range(n_blocks)
+    ]
+    return da.concatenate(blocks, axis=0)
+
+
+def seeded_numpy(n_blocks: int, block_rows: int, n_columns: int, *, seed: int = 0):
+    """The NumPy array equal to :func:`seeded_dask_array` (same blocks, concatenated)."""
+    import numpy as np
+
+    return np.concatenate(
+        [seeded_block(seed * 100_003 + i, block_rows, n_columns) for i in range(n_blocks)]
+    )

@@ -1,0 +1,81 @@
+"""Extra real clusters for tests/cluster: fault injection, small memory, TLS."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from cluster_helpers import (  # noqa: E402
+    REPO,
+    SMALL_MEMORY_LIMIT,
+    RealCluster,
+    TLSCluster,
+    make_certificates,
+    start_cluster,
+    stop_cluster,
+)
+
+# Scheduler and worker processes unpickle functions by reference: they must import
+# ``engine`` (even when it is not pip-installed) and ``cluster_helpers`` (the task
+# functions of these tests live there, not in the test modules).
+_paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+for _path in (str(REPO), str(Path(__file__).resolve().parent)):
+    if _path not in _paths:
+        _paths.insert(0, _path)
+os.environ["PYTHONPATH"] = os.pathsep.join(_paths)
+
+
+@pytest.fixture(scope="module")
+def fault_cluster():
+    """Three single-threaded workers: the third one is the victim of SIGKILL tests."""
+    cluster = RealCluster(n_workers=3, memory_limit="1GiB")
+    client = start_cluster(cluster)
+    try:
+        yield cluster, client
+    finally:
+        stop_cluster(cluster, client)
+
+
+@pytest.fixture(scope="module")
+def small_memory_cluster():
+    """Two single-threaded workers limited to :data:`SMALL_MEMORY_LIMIT` bytes each."""
+    cluster = RealCluster(n_workers=2, memory_limit=str(SMALL_MEMORY_LIMIT))
+    client = start_cluster(cluster)
+    try:
+        yield cluster, client
+    finally:
+        stop_cluster(cluster, client)
+
+
+# --------------------------------------------------------------------------- TLS
+
+
+@pytest.fixture(scope="module")
+def tls_certs(tmp_path_factory):
+    """Paths of a CA, certificate and key generated for this test module."""
+    return make_certificates(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="module")
+def tls_cluster(tls_certs):
+    """A TLS-only scheduler and one TLS worker (the client is the test's business)."""
+    from distributed.security import Security
+
+    cluster = TLSCluster(tls_certs)
+    security = Security(
+        tls_ca_file=tls_certs["ca_file"],
+        tls_client_cert=tls_certs["cert"],
+        tls_client_key=tls_certs["key"],
+        require_encryption=True,
+    )
+    client = start_cluster(cluster, security=security)
+    client.close()
+    try:
+        yield cluster
+    finally:
+        stop_cluster(cluster)
