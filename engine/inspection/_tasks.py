@@ -1,0 +1,137 @@
+"""Pieces shared by the in-memory and the Dask permutation-importance graphs.
+
+* :func:`permutation_plan` reproduces scikit-learn's random draws: one seed
+  shared by every feature, an optional row subsample, then ``n_repeats``
+  in-place shuffles of one index vector whose effects on the column
+  accumulate.  The accumulated permutation of repeat ``r`` is computed
+  directly, so every (feature, repeat) pair becomes an independent task.
+* :func:`single_blas_thread` limits BLAS/OpenMP pools to one thread while a
+  task runs; a process-wide counter makes it safe under Dask's threaded
+  scheduler (threadpoolctl's limits are global to the process, so naive nested
+  use from several threads could leave the pools limited afterwards).
+"""
+
+from __future__ import annotations
+
+import numbers
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+from dask.base import tokenize
+from sklearn.utils.random import sample_without_replacement
+from threadpoolctl import threadpool_limits
+
+_lock = threading.Lock()
+_state: dict[str, Any] = {"depth": 0, "limiter": None}
+
+
+@contextmanager
+def single_blas_thread() -> Iterator[None]:
+    """Run the body with BLAS/OpenMP limited to one thread (re-entrant, thread-safe)."""
+    with _lock:
+        if _state["depth"] == 0:
+            _state["limiter"] = threadpool_limits(limits=1)
+        _state["depth"] += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _state["depth"] -= 1
+            if _state["depth"] == 0:
+                _state["limiter"].restore_original_limits()
+                _state["limiter"] = None
+
+
+def permutation_plan(
+    seed: int, n_samples: int, n_repeats: int, max_samples: int
+) -> tuple[np.ndarray | None, list[np.ndarray]]:
+    """The row subsample (or None) and the accumulated permutation of each repeat.
+
+    scikit-learn permutes ``X[:, j]`` in place with a shuffled index vector
+    ``s`` that is itself reshuffled every repeat, so after repeat ``r`` the
+    column holds ``x[s_1][s_2]...[s_r] == x[P_r]`` with ``P_r = P_{r-1}[s_r]``.
+    Returned ``P_r`` index the (subsampled) rows.
+    """
+    random_state = np.random.RandomState(seed)
+    rows = None
+    n_used = n_samples
+    if max_samples < n_samples:
+        rows = sample_without_replacement(n_samples, max_samples, random_state=random_state)
+        n_used = max_samples
+    shuffling = np.arange(n_used)
+    composed = np.arange(n_used)
+    perms = []
+    for _ in range(n_repeats):
+        random_state.shuffle(shuffling)
+        composed = composed[shuffling]
+        perms.append(composed)
+    return rows, perms
+
+
+def take_rows(data: Any, rows: np.ndarray | None) -> Any:
+    """Rows ``rows`` of an array, pandas object or list (``None`` -> unchanged)."""
+    if rows is None or data is None:
+        return data
+    if hasattr(data, "iloc"):
+        return data.iloc[rows]
+    if isinstance(data, list | tuple):
+        return [data[i] for i in rows]
+    return np.asarray(data)[rows]
+
+
+def with_column_permuted(X: Any, j: int, perm: np.ndarray) -> Any:
+    """A copy of ``X`` whose column ``j`` is reordered by ``perm`` (rows are kept)."""
+    out = X.copy()
+    if hasattr(out, "iloc"):
+        col = out.iloc[perm, j]
+        col.index = out.index
+        out[out.columns[j]] = col
+    else:
+        out[:, j] = out[perm, j]
+    return out
+
+
+def with_column_replaced(X: Any, j: int, values: np.ndarray) -> Any:
+    """A copy of ``X`` whose column ``j`` holds ``values``."""
+    out = X.copy()
+    if hasattr(out, "iloc"):
+        out[out.columns[j]] = np.asarray(values)
+    else:
+        out[:, j] = values
+    return out
+
+
+def call_scorer(scorer, estimator, X, y, sample_weight):
+    """``scorer(estimator, X, y)``, passing ``sample_weight`` only when given."""
+    if sample_weight is not None:
+        return scorer(estimator, X, y, sample_weight=sample_weight)
+    return scorer(estimator, X, y)
+
+
+def resolve_max_samples(max_samples: float | int, n_samples: int) -> int:
+    """scikit-learn's reading of ``max_samples``: a fraction or a row count."""
+    if not isinstance(max_samples, numbers.Integral):
+        return int(max_samples * n_samples)
+    if max_samples > n_samples:
+        raise ValueError(
+            f"max_samples must be <= n_samples, got max_samples={max_samples} "
+            f"for n_samples={n_samples}"
+        )
+    return int(max_samples)
+
+
+def _object_token(obj: Any) -> str:
+    """A deterministic token for an estimator or scorer (a fresh one if dask cannot)."""
+    try:
+        return tokenize(obj)
+    except Exception:  # noqa: BLE001 - objects dask cannot tokenize deterministically
+        return uuid.uuid4().hex
+
+
+def graph_token(estimator: Any, scorer: Any, *inputs: Any) -> str:
+    """The token naming every key of one permutation-importance graph."""
+    return tokenize(_object_token(estimator), _object_token(scorer), *inputs)
