@@ -1,0 +1,11 @@
+"""Splits, cross-validation and hyperparameter searches as Dask graphs.
+
+Searches share every distinct (pipeline prefix, parameters, fold) fit across
+candidates, checkpoint finished (candidate, fold) scores, and run on the
+active Dask scheduler (threads by default, a distributed Client if default).
+"""
+
+from engine.model_selection._cross_validate import cross_validate
+from engine.model_selection._search import GridSearchCV, RandomizedSearchCV
+
+__all__ = ["GridSearchCV", "RandomizedSearchCV", "cross_validate"]

@@ -1,0 +1,147 @@
+"""Evaluate candidates on folds: data preparation, one graph per round, resume and progress."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from dask import delayed
+from dask.base import is_dask_collection, tokenize
+
+from engine.model_selection._checkpoint import Checkpoint
+from engine.model_selection._plan import GraphPlanner, token
+from engine.model_selection._progress import Progress
+from engine.model_selection._run import active_client, run_tasks
+from engine.model_selection._tasks import concat_blocks
+
+
+@dataclass
+class SearchData:
+    """The data of a search as graph inputs, with what the splitter needs."""
+
+    X_node: Any
+    y_node: Any
+    n_samples: int
+    token: str
+    X_split: Any
+    y_split: Any
+
+
+def _node(value: Any, name: str, client) -> Any:
+    if value is None:
+        return None
+    if is_dask_collection(value):
+        blocks = value.to_delayed()
+        blocks = (
+            list(np.asarray(blocks, dtype=object).ravel())
+            if not isinstance(blocks, list)
+            else blocks
+        )
+        return delayed(concat_blocks, pure=True)(blocks, dask_key_name=f"engine-concat-{name}")
+    if client is not None and hasattr(value, "shape"):
+        return client.scatter(value, hash=False)
+    return delayed(value, name=f"engine-data-{name}", pure=True)
+
+
+def _n_rows(X: Any) -> int:
+    n = X.shape[0] if hasattr(X, "shape") else len(X)
+    if n is None or (isinstance(n, float) and np.isnan(n)):
+        n = int(X.map_partitions(len).compute().sum()) if hasattr(X, "map_partitions") else len(X)
+    return int(n)
+
+
+def prepare_data(X: Any, y: Any) -> SearchData:
+    """Tokenize the data and make graph nodes for it (Dask blocks are concatenated on a worker).
+
+    For Dask input only ``y`` (one small vector, needed by stratified
+    splitters) is computed on the client; ``X`` stays lazy.
+    """
+    n = _n_rows(X)
+    if y is not None:
+        from engine.data._validation import check_consistent_length
+
+        check_consistent_length(X=X, y=y)
+    data_token = tokenize(X, y)
+    client = active_client()
+    X_node = _node(X, f"X-{data_token}", client)
+    y_node = _node(y, f"y-{data_token}", client)
+    X_split = np.zeros((n, 1)) if is_dask_collection(X) else X
+    y_split = y.compute() if is_dask_collection(y) else y
+    if y_split is not None and hasattr(y_split, "to_numpy") and not hasattr(y_split, "iloc"):
+        y_split = np.asarray(y_split)
+    return SearchData(X_node, y_node, n, data_token, X_split, y_split)
+
+
+class Evaluator:
+    """Score candidates on folds, one Dask graph per call, resuming from a checkpoint."""
+
+    def __init__(
+        self,
+        estimator,
+        data: SearchData,
+        scorers: dict,
+        *,
+        error_score: Any,
+        return_train_score: bool,
+        fit_params: Mapping | None,
+        checkpoint: Checkpoint,
+        progress: Progress,
+        rank_metric: str,
+        return_estimator: bool = False,
+    ):
+        self.planner = GraphPlanner(
+            estimator,
+            data.X_node,
+            data.y_node,
+            data.token,
+            data.n_samples,
+            scorers,
+            error_score,
+            return_train_score,
+            fit_params,
+            return_estimator,
+        )
+        self.checkpoint = checkpoint
+        self.progress = progress
+        self.rank_metric = rank_metric
+        self.return_train_score = return_train_score
+        self.n_fits = 0  # (candidate, fold) pairs computed (not restored) so far
+
+    def evaluate(self, candidates: Sequence[Mapping], splits: Sequence[tuple]) -> list[list[dict]]:
+        """Return ``records[candidate][fold]`` (dicts of scores, times and error)."""
+        n_folds = len(splits)
+        records: list[list[dict | None]] = [[None] * n_folds for _ in candidates]
+        keys = {}
+        tasks = {}
+        for c, params in enumerate(candidates):
+            ptoken = token(params)
+            for f, (train, test) in enumerate(splits):
+                key = f"{ptoken}:{tokenize(train, test)}"
+                keys[(c, f)] = key
+                saved = self.checkpoint.get(key)
+                if saved is not None:
+                    records[c][f] = saved
+                else:
+                    tasks[(c, f)] = self.planner.score_task(params, train, test, f"{c}-{f}")
+        remaining = {c: sum(r is None for r in row) for c, row in enumerate(records)}
+        self.progress.start(len(candidates) * n_folds, len(candidates) * n_folds - len(tasks))
+        for c, left in remaining.items():
+            if left == 0:
+                self.progress.update(0, self._mean(records[c]))
+
+        def on_done(label, value):
+            c, f = label
+            record = {k: v for k, v in value.items() if k != "estimator"}
+            self.checkpoint.put(keys[label], record)
+            records[c][f] = value
+            remaining[c] -= 1
+            self.progress.update(1, self._mean(records[c]) if remaining[c] == 0 else None)
+
+        run_tasks(tasks, on_done)
+        self.n_fits += len(tasks)
+        return records
+
+    def _mean(self, row: list[dict]) -> float:
+        return float(np.mean([r["test"][self.rank_metric] for r in row]))

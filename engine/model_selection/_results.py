@@ -1,0 +1,128 @@
+"""Assemble ``cv_results_`` exactly as scikit-learn lays it out."""
+
+from __future__ import annotations
+
+import warnings
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.ma import MaskedArray
+from scipy.stats import rankdata
+from sklearn.exceptions import FitFailedWarning
+
+
+def _param_arrays(candidates: Sequence[Mapping]) -> dict[str, MaskedArray]:
+    n = len(candidates)
+    found: dict[str, dict[int, Any]] = defaultdict(dict)
+    for i, params in enumerate(candidates):
+        for name, value in params.items():
+            found[f"param_{name}"][i] = value
+    out = {}
+    for key, values in found.items():
+        try:
+            arr = np.array(list(values.values()))
+        except ValueError:
+            dtype = np.dtype(object)
+        else:
+            dtype = arr.dtype if arr.dtype.kind != "U" and arr.ndim == 1 else np.dtype(object)
+        ma = MaskedArray(np.empty(n, dtype=dtype), mask=True)
+        for i, value in values.items():
+            ma[i] = value
+        out[key] = ma
+    return out
+
+
+def _store(
+    results: dict, key: str, array: np.ndarray, splits: bool = False, rank: bool = False
+) -> None:
+    if splits:
+        for k in range(array.shape[1]):
+            results[f"split{k}_{key}"] = array[:, k]
+    means = np.average(array, axis=1)
+    results[f"mean_{key}"] = means
+    if key.startswith(("train_", "test_")) and np.any(~np.isfinite(means)):
+        warnings.warn(
+            f"One or more of the {key.split('_')[0]} scores are non-finite: {means}",
+            category=UserWarning,
+            stacklevel=3,
+        )
+    results[f"std_{key}"] = np.sqrt(np.average((array - means[:, np.newaxis]) ** 2, axis=1))
+    if rank:
+        if np.isnan(means).all():
+            ranks = np.ones_like(means, dtype=np.int32)
+        else:
+            filled = np.where(np.isnan(means), np.nanmin(means) - 1, means)
+            ranks = rankdata(-filled, method="min").astype(np.int32, copy=False)
+        results[f"rank_{key}"] = ranks
+
+
+def format_results(
+    candidates: Sequence[Mapping],
+    records: Sequence[Sequence[dict]],
+    metric_names: Sequence[str],
+    return_train_score: bool,
+    error_score: Any,
+    more: Mapping[str, Sequence] | None = None,
+) -> dict:
+    """``records[c][f]`` dicts -> the ``cv_results_`` dict (same keys as scikit-learn)."""
+    n, k = len(candidates), len(records[0]) if records else 0
+    results: dict[str, Any] = {key: np.asarray(val) for key, val in (more or {}).items()}
+
+    def grid(get):
+        return np.array([[get(rec) for rec in row] for row in records], dtype=np.float64).reshape(
+            n, k
+        )
+
+    _store(results, "fit_time", grid(lambda r: r["fit_time"]))
+    _store(results, "score_time", grid(lambda r: r["score_time"]))
+    results.update(_param_arrays(candidates))
+    results["params"] = [dict(p) for p in candidates]
+    for name in metric_names:
+        _store(
+            results, f"test_{name}", grid(lambda r, m=name: r["test"][m]), splits=True, rank=True
+        )
+        if return_train_score:
+            train = grid(lambda r, m=name: (r["train"] or {}).get(m, float(error_score)))
+            _store(results, f"train_{name}", train, splits=True)
+    return results
+
+
+def error_messages(records: Sequence[Sequence[dict]]) -> np.ndarray:
+    """``(n_candidates, n_splits)`` object array of failure messages (``None`` when fitted)."""
+    out = np.empty((len(records), len(records[0]) if records else 0), dtype=object)
+    for c, row in enumerate(records):
+        for f, rec in enumerate(row):
+            out[c, f] = rec["error"]
+    return out
+
+
+def warn_fit_failures(messages: np.ndarray, error_score: Any) -> None:
+    """FitFailedWarning summarising failures (``ValueError`` when every fit failed)."""
+    failed = [m for m in messages.ravel() if m is not None]
+    if not failed:
+        return
+    total = messages.size
+    counts: dict[str, int] = defaultdict(int)
+    for m in failed:
+        counts[m] += 1
+    summary = "\n".join(
+        f"--------------------------------------------------------------------------------\n"
+        f"{c} fits failed with the following error:\n{m}"
+        for m, c in counts.items()
+    )
+    if len(failed) == total:
+        raise ValueError(
+            f"\nAll the {total} fits failed.\nIt is very likely that your model is misconfigured.\n"
+            f"You can try to debug the error by setting error_score='raise'.\n\n"
+            f"Below are more details about the failures:\n{summary}"
+        )
+    warnings.warn(
+        f"\n{len(failed)} fits failed out of a total of {total}.\nThe score on these train-test "
+        f"partitions for these parameters will be set to {error_score}.\nIf these failures are "
+        f"not expected, you can try to debug them by setting error_score='raise'.\n\n"
+        f"Below are more details about the failures:\n{summary}",
+        FitFailedWarning,
+        stacklevel=3,
+    )

@@ -1,0 +1,70 @@
+"""Turn a ``scoring`` argument into named scorers, as scikit-learn accepts it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sklearn.metrics import get_scorer, get_scorer_names
+
+
+def _named_scorer(name: str) -> Callable:
+    if name not in get_scorer_names():
+        raise ValueError(
+            f"unknown scorer name {name!r}; valid names are listed by "
+            f"sklearn.metrics.get_scorer_names(), e.g. {sorted(get_scorer_names())[:8]}"
+        )
+    return get_scorer(name)
+
+
+def resolve_scorers(scoring: Any) -> tuple[dict[str, Callable | None], bool]:
+    """Return ``({name: scorer}, multimetric)``.
+
+    ``None`` -> ``{"score": None}`` (the estimator's own ``score``); a string ->
+    that scikit-learn scorer; a callable ``scorer(est, X, y)``; a list/tuple/set
+    of names or a dict ``{name: str | callable}`` -> several metrics at once.
+    """
+    if scoring is None:
+        return {"score": None}, False
+    if isinstance(scoring, str):
+        return {"score": _named_scorer(scoring)}, False
+    if callable(scoring):
+        return {"score": scoring}, False
+    if isinstance(scoring, list | tuple | set | frozenset):
+        names = list(scoring)
+        if not names:
+            raise ValueError("scoring is an empty collection; give at least one scorer name")
+        if not all(isinstance(n, str) for n in names):
+            raise ValueError(f"scoring as a list must hold scorer names (strings), got {names!r}")
+        if len(set(names)) != len(names):
+            raise ValueError(f"scoring has duplicate names: {names!r}")
+        return {n: _named_scorer(n) for n in names}, True
+    if isinstance(scoring, Mapping):
+        if not scoring:
+            raise ValueError("scoring is an empty dict; give at least one scorer")
+        out = {}
+        for key, value in scoring.items():
+            if not isinstance(key, str):
+                raise ValueError(f"scoring dict keys must be strings, got {key!r}")
+            out[key] = _named_scorer(value) if isinstance(value, str) else value
+            if not callable(out[key]):
+                raise ValueError(
+                    f"scoring[{key!r}] must be a scorer name or a callable, got {value!r}"
+                )
+        return out, True
+    raise ValueError(
+        f"scoring must be None, a scorer name, a callable, a list of names or a dict; got {scoring!r}"
+    )
+
+
+def check_refit(refit: Any, scorers: Mapping, multimetric: bool) -> None:
+    """For several metrics, ``refit`` must be False, a callable or one of the scorer names."""
+    if not multimetric or refit is False or callable(refit):
+        return
+    if not (isinstance(refit, str) and refit in scorers):
+        raise ValueError(
+            "For multi-metric scoring, the parameter refit must be set to a scorer key or a "
+            f"callable to refit an estimator with the best parameter setting on the whole data "
+            f"and make the best_* attributes available for that metric. Got refit={refit!r}; "
+            f"scorer keys are {list(scorers)}"
+        )
