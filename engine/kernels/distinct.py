@@ -55,7 +55,16 @@ def block_value_counts(values, labels, weights, n_labels):
 
 @njit(cache=True, nogil=True)
 def merge_value_counts(values_a, counts_a, values_b, counts_b):
-    """Merge two value-counts partials into one (exact; counts add)."""
+    """Merge two value-counts partials into one (exact; counts add).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> v, c = merge_value_counts(np.array([1.0, 3.0]), np.ones((2, 1)),
+    ...                           np.array([3.0]), np.ones((1, 1)))
+    >>> v.tolist(), c[:, 0].tolist()
+    ([1.0, 3.0], [1.0, 2.0])
+    """
     na = values_a.shape[0]
     nb = values_b.shape[0]
     k = counts_a.shape[1]
@@ -67,16 +76,72 @@ def merge_value_counts(values_a, counts_a, values_b, counts_b):
     while i < na or j < nb:
         if j >= nb or (i < na and values_a[i] < values_b[j]):
             out_values[m] = values_a[i]
-            out_counts[m] = counts_a[i]
+            for c in range(k):
+                out_counts[m, c] = counts_a[i, c]
             i += 1
         elif i >= na or values_b[j] < values_a[i]:
             out_values[m] = values_b[j]
-            out_counts[m] = counts_b[j]
+            for c in range(k):
+                out_counts[m, c] = counts_b[j, c]
             j += 1
         else:
             out_values[m] = values_a[i]
-            out_counts[m] = counts_a[i] + counts_b[j]
+            for c in range(k):
+                out_counts[m, c] = counts_a[i, c] + counts_b[j, c]
             i += 1
             j += 1
+        m += 1
+    if m == na + nb:
+        return out_values, out_counts
+    return out_values[:m].copy(), out_counts[:m].copy()
+
+
+@njit(cache=True, nogil=True)
+def sorted_segments_value_counts(sorted_values, offsets):
+    """Value-counts partial from per-label sorted segments (unweighted).
+
+    ``sorted_values[offsets[l]:offsets[l + 1]]`` holds the values of the rows
+    of label ``l``, sorted ascending with NaN last (as ``numpy.sort`` leaves
+    them). A k-way merge produces the sorted distinct non-NaN values and the
+    number of rows per value and label. Exact; one pass over the segments.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> v, c = sorted_segments_value_counts(np.array([1.0, 2.0, 2.0, 5.0, np.nan]),
+    ...                                     np.array([0, 2, 5]))
+    >>> v.tolist(), c.tolist()
+    ([1.0, 2.0, 5.0], [[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+    """
+    k = offsets.shape[0] - 1
+    pos = offsets[:-1].copy()
+    end = offsets[1:].copy()
+    total = 0
+    for lab in range(k):
+        while end[lab] > pos[lab] and np.isnan(sorted_values[end[lab] - 1]):
+            end[lab] -= 1
+        total += end[lab] - pos[lab]
+    out_values = np.empty(total)
+    out_counts = np.zeros((total, k))
+    m = 0
+    while True:
+        best = np.inf
+        alive = False
+        for lab in range(k):
+            if pos[lab] < end[lab]:
+                v = sorted_values[pos[lab]]
+                if not alive or v < best:
+                    best = v
+                alive = True
+        if not alive:
+            break
+        out_values[m] = best
+        for lab in range(k):
+            p = pos[lab]
+            e = end[lab]
+            while p < e and sorted_values[p] == best:
+                p += 1
+            out_counts[m, lab] = p - pos[lab]
+            pos[lab] = p
         m += 1
     return out_values[:m].copy(), out_counts[:m].copy()

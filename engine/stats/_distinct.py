@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import dask
 import dask.array as da
 import numpy as np
 
 from engine.kernels import distinct as dk
+from engine.stats._grouped import encode_column
 from engine.stats._reduce import Lazy, tree_merge
 
 
@@ -53,3 +56,78 @@ def value_counts(values, labels=None, weights=None, n_labels: int = 1) -> Lazy |
         for v, lab, w in zip(blocks, label_blocks, weight_blocks, strict=True)
     ]
     return tree_merge(parts, _merge, name="engine-value-counts-merge")
+
+
+@dataclass
+class LabeledValueCounts:
+    """Exact distribution of score columns per true label (one partial).
+
+    Attributes
+    ----------
+    labels : ndarray
+        Sorted distinct label values.
+    columns : list of (values, counts)
+        Per score column: sorted distinct scores and a ``(n_values, n_labels)``
+        matrix of rows (or weight sums) per score and label.
+    """
+
+    labels: np.ndarray
+    columns: list
+
+
+def labeled_value_counts_block(
+    scores: np.ndarray, labels: np.ndarray, weights: np.ndarray | None = None, what: str = "y_score"
+) -> LabeledValueCounts:
+    """Per-label value counts of every score column of one block.
+
+    Unweighted: each label's scores are sorted with ``numpy.sort`` and merged
+    by a Numba k-way merge (O(n log n)); weighted: a stable argsort kernel,
+    rows of weight 0 dropped (as scikit-learn's ROC curve does). Non-finite
+    scores raise ``ValueError``.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.ndim == 1:
+        scores = scores[:, None]
+    if not np.isfinite(scores).all():
+        raise ValueError(f"Input {what} contains NaN or infinity.")
+    label_values, codes = encode_column(labels, "y_true")
+    k = len(label_values)
+    if weights is not None:
+        weights = np.ascontiguousarray(weights, dtype=np.float64).reshape(-1)
+        keep = weights != 0
+        if not keep.all():
+            scores, codes, weights = scores[keep], codes[keep], weights[keep]
+    columns = []
+    for c in range(scores.shape[1]):
+        col = np.ascontiguousarray(scores[:, c])
+        if weights is None:
+            segments = [np.sort(col[codes == lab]) for lab in range(k)]
+            offsets = np.zeros(k + 1, np.int64)
+            offsets[1:] = np.cumsum([len(s) for s in segments])
+            flat = np.concatenate(segments) if segments else np.empty(0)
+            columns.append(dk.sorted_segments_value_counts(flat, offsets))
+        else:
+            columns.append(dk.block_value_counts(col, codes, weights, k))
+    return LabeledValueCounts(label_values, columns)
+
+
+def _widen(counts: np.ndarray, labels: np.ndarray, union: np.ndarray) -> np.ndarray:
+    if labels.shape == union.shape and bool(np.all(labels == union)):
+        return counts
+    out = np.zeros((counts.shape[0], len(union)))
+    out[:, np.searchsorted(union, labels)] = counts
+    return out
+
+
+def merge_labeled_value_counts(a: LabeledValueCounts, b: LabeledValueCounts) -> LabeledValueCounts:
+    """Merge two partials: union the labels, merge each column's sorted values (exact)."""
+    if a.labels.shape == b.labels.shape and bool(np.all(a.labels == b.labels)):
+        union = a.labels
+    else:
+        union = np.union1d(a.labels, b.labels)
+    columns = []
+    for (va, ca), (vb, cb) in zip(a.columns, b.columns, strict=True):
+        columns.append(
+            dk.merge_value_counts(va, _widen(ca, a.labels, union), vb, _widen(cb, b.labels, union))
+        )
+    return LabeledValueCounts(union, columns)

@@ -1,0 +1,130 @@
+"""Grouped counts: encode key columns to codes and count rows per key tuple.
+
+A block's key columns (true label, predicted label, sensitive-feature groups,
+...) are encoded to dense codes (sorted distinct values of the block), then
+:func:`keyed_counts` counts rows -- and sums weights -- per combination of
+codes. Counts of different blocks merge exactly after their key values are
+aligned (integers add; weight sums add in a fixed order), so confusion
+matrices and per-group confusion counts are exact on any chunking.
+"""
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def encode_into(values, max_distinct, out_codes):
+    """Encode ``values`` as codes into the sorted distinct values, for few distinct values.
+
+    A linear scan over at most ``max_distinct`` distinct values (fast when a
+    column holds a handful of labels or groups); NaN rows get code ``-1``.
+
+    Parameters
+    ----------
+    values : int64[:] or float64[:]
+        Key values of one block.
+    max_distinct : int
+        Give up (return ``ok=False``) when more distinct values appear.
+    out_codes : int64[:]
+        Output: code per row in ``[0, len(uniques))``, or ``-1`` for NaN.
+
+    Returns
+    -------
+    uniques : ndarray
+        Sorted distinct non-NaN values.
+    n_nan : int
+        Number of NaN rows.
+    ok : bool
+        False when there were more than ``max_distinct`` distinct values
+        (``uniques`` is then empty and ``out_codes`` is undefined).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> codes = np.empty(4, np.int64)
+    >>> u, n_nan, ok = encode_into(np.array([3, 1, 3, 2]), 8, codes)
+    >>> u.tolist(), codes.tolist(), n_nan, ok
+    ([1, 2, 3], [2, 0, 2, 1], 0, True)
+    """
+    n = values.shape[0]
+    uniq = np.empty(max_distinct, values.dtype)
+    k = 0
+    last = -1
+    n_nan = 0
+    for i in range(n):
+        v = values[i]
+        if v != v:
+            out_codes[i] = -1
+            n_nan += 1
+            continue
+        if last >= 0 and uniq[last] == v:
+            out_codes[i] = last
+            continue
+        found = -1
+        for j in range(k):
+            if uniq[j] == v:
+                found = j
+                break
+        if found < 0:
+            if k == max_distinct:
+                return uniq[:0].copy(), n_nan, False
+            uniq[k] = v
+            found = k
+            k += 1
+        out_codes[i] = found
+        last = found
+    order = np.argsort(uniq[:k])
+    rank = np.empty(k, np.int64)
+    for r in range(k):
+        rank[order[r]] = r
+    for i in range(n):
+        c = out_codes[i]
+        if c >= 0:
+            out_codes[i] = rank[c]
+    return uniq[:k][order].copy(), n_nan, True
+
+
+@njit(cache=True, nogil=True)
+def keyed_counts(codes, sizes, weights):
+    """Rows (and weight sums) per combination of key codes.
+
+    Parameters
+    ----------
+    codes : int64[:, :]
+        ``(n_keys, n_rows)`` codes, ``codes[j, i]`` in ``[0, sizes[j])``.
+    sizes : int64[:]
+        Number of distinct values of each key.
+    weights : float64[:]
+        Weight per row, or an empty array for unweighted counts.
+
+    Returns
+    -------
+    rows : int64[:]
+        Row count per flat key ``((c0 * s1 + c1) * s2 + c2) ...`` (C order).
+    wsum : float64[:]
+        Weight sum per flat key, summed in row order (empty when unweighted).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> codes = np.array([[0, 1, 1], [1, 1, 0]])
+    >>> rows, _ = keyed_counts(codes, np.array([2, 2]), np.empty(0))
+    >>> rows.reshape(2, 2).tolist()
+    [[0, 1], [1, 1]]
+    """
+    d = codes.shape[0]
+    n = codes.shape[1]
+    total = 1
+    for j in range(d):
+        total *= sizes[j]
+    weighted = weights.shape[0] > 0
+    rows = np.zeros(total, np.int64)
+    wsum = np.zeros(total if weighted else 0)
+    for i in range(n):
+        flat = 0
+        for j in range(d):
+            flat = flat * sizes[j] + codes[j, i]
+        rows[flat] += 1
+        if weighted:
+            wsum[flat] += weights[i]
+    return rows, wsum

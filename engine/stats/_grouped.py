@@ -1,0 +1,304 @@
+"""Grouped (keyed) counts over aligned row blocks, and one-pass block reductions.
+
+:func:`reduce_blocks` runs a block function over the aligned row blocks of
+several 1-D/2-D inputs (NumPy, pandas, dask.array, dask DataFrame/Series)
+and merges the partials in a fixed binary tree: NumPy/pandas input is one
+block computed now; Dask input gives one ``Delayed`` (one pass, identical on
+every scheduler). :class:`KeyedCounts` is the partial of grouped counts:
+the sorted distinct values of each key column and the number of rows (and
+weight sum) of every key combination -- a confusion matrix for the keys
+``(y_true, y_pred)``, per-group confusion counts for
+``(group, y_true, y_pred)``. Exact: counts are integers, weight sums add in a
+fixed order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import dask
+import dask.array as da
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+
+from engine.kernels import grouped_counts as gk
+from engine.stats._reduce import tree_merge
+
+MAX_SMALL_DISTINCT = 64
+
+
+def _is_dask(x: Any) -> bool:
+    return isinstance(x, da.Array | dd.DataFrame | dd.Series)
+
+
+def _dask_blocks(x: Any) -> list:
+    if isinstance(x, da.Array):
+        if x.ndim == 2 and x.numblocks[1] != 1:
+            x = x.rechunk({1: -1})
+        return list(x.to_delayed().ravel())
+    return list(x.to_delayed())
+
+
+def _row_chunks(x: Any) -> tuple | None:
+    if isinstance(x, da.Array) and not any(np.isnan(c) for c in x.chunks[0]):
+        return x.chunks[0]
+    return None
+
+
+def _to_dask_like(x: Any, chunks: tuple) -> da.Array:
+    arr = as_block_array(x)
+    return da.from_array(arr, chunks=(chunks,) + tuple((s,) for s in arr.shape[1:]))
+
+
+def aligned_blocks(arrays: Mapping[str, Any]) -> tuple[bool, list[dict]]:
+    """Split the inputs into aligned row blocks.
+
+    Returns ``(lazy, blocks)``: ``blocks`` is a list of ``{name: block}``
+    dicts; for Dask input each block is a ``Delayed`` and inputs must have the
+    same number of row blocks (dask arrays with known chunks are rechunked to
+    the first one's chunks; NumPy inputs mixed with Dask are chunked alike).
+    """
+    present = {k: v for k, v in arrays.items() if v is not None}
+    lazy_names = [k for k, v in present.items() if _is_dask(v)]
+    if not lazy_names:
+        return False, [dict(present)]
+    ref = lazy_names[0]
+    chunks = _row_chunks(present[ref])
+    for name in lazy_names:
+        c = _row_chunks(present[name])
+        if chunks is None and c is not None:
+            chunks = c
+    blocks: dict[str, list] = {}
+    for name, value in present.items():
+        if not _is_dask(value):
+            if chunks is None:
+                raise ValueError(
+                    f"{name!r} is in memory while the other inputs are Dask collections with "
+                    "unknown chunk sizes; pass it as a Dask collection partitioned like them"
+                )
+            value = _to_dask_like(value, chunks)
+        elif isinstance(value, da.Array) and chunks is not None and value.chunks[0] != chunks:
+            value = value.rechunk({0: chunks})
+        blocks[name] = _dask_blocks(value)
+    counts = {name: len(b) for name, b in blocks.items()}
+    if len(set(counts.values())) > 1:
+        detail = ", ".join(f"{k}={v}" for k, v in counts.items())
+        raise ValueError(f"inputs have different numbers of row blocks (partitions): {detail}")
+    n = next(iter(counts.values()))
+    return True, [{name: blocks[name][i] for name in blocks} for i in range(n)]
+
+
+def _call_block(block_fn: Callable, block: dict) -> Any:
+    return block_fn(**block)
+
+
+def reduce_blocks(
+    block_fn: Callable, merge_fn: Callable, arrays: Mapping[str, Any], *, name: str
+) -> Any:
+    """``block_fn(**block)`` over aligned row blocks, merged by ``merge_fn`` in a fixed tree.
+
+    NumPy/pandas input: the result now (one block). Dask input: a ``Delayed``
+    (one pure task per row block plus a binary merge tree), computed later
+    with every other lazy result in one ``dask.compute``.
+    """
+    lazy, blocks = aligned_blocks(arrays)
+    if not lazy:
+        return block_fn(**blocks[0])
+    call = dask.delayed(_call_block, pure=True, name=name + "-block")
+    parts = [call(block_fn, block) for block in blocks]
+    return tree_merge(parts, merge_fn, name=name + "-merge")
+
+
+def as_block_array(block: Any) -> np.ndarray:
+    """A block (NumPy, pandas, list) as a NumPy array; pandas extension types to object/float."""
+    if isinstance(block, pd.DataFrame):
+        if all(getattr(t, "kind", "O") in "biuf" for t in block.dtypes):
+            return block.to_numpy(dtype=np.float64, na_value=np.nan)
+        return block.to_numpy()
+    if isinstance(block, pd.Series | pd.Index | pd.Categorical):
+        dtype = block.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            return np.asarray(block.astype(object))
+        kind = getattr(dtype, "kind", "O")
+        if kind in "biuf" and isinstance(dtype, np.dtype):
+            return block.to_numpy()
+        if kind in "iu" or kind == "f":
+            return block.to_numpy(dtype=np.float64, na_value=np.nan)
+        if kind == "b":
+            return block.to_numpy(dtype=object)
+        return block.to_numpy(dtype=object)
+    return np.asarray(block)
+
+
+def encode_column(values: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values of a 1-D block and each row's code; NaN/None raise.
+
+    Numeric columns with few distinct values use the Numba linear-scan
+    encoder; others fall back to a sort (``numpy.unique`` /
+    ``pandas.factorize``).
+    """
+    values = np.asarray(values)
+    if values.ndim != 1:
+        values = values.reshape(-1)
+    kind = values.dtype.kind
+    if kind in "iufb":
+        if kind == "b":
+            work = values.view(np.uint8) if values.dtype.itemsize == 1 else values.astype(np.uint8)
+        elif kind == "f":
+            work = values.astype(np.float64, copy=False)
+        else:
+            work = values.astype(np.int64, copy=False)
+        work = np.ascontiguousarray(work)
+        codes = np.empty(work.shape[0], np.int64)
+        uniques, n_nan, ok = gk.encode_into(work, MAX_SMALL_DISTINCT, codes)
+        if n_nan:
+            raise ValueError(f"{what} contains NaN ({n_nan} missing value(s) in a block)")
+        if not ok:
+            uniques, inverse = np.unique(work, return_inverse=True)
+            codes = inverse.astype(np.int64).ravel()
+        uniques = uniques.astype(values.dtype) if kind != "f" else uniques
+        return uniques, codes
+    series = pd.Series(values, dtype=object)
+    if series.isna().any():
+        raise ValueError(f"{what} contains missing values (None/NaN); remove or replace them")
+    try:
+        codes, uniques = pd.factorize(series, sort=True)
+    except TypeError as exc:
+        raise TypeError(f"{what} mixes values that cannot be sorted together: {exc}") from exc
+    return np.asarray(uniques, dtype=object), codes.astype(np.int64)
+
+
+@dataclass
+class KeyedCounts:
+    """Rows and weight sums per combination of key values (one axis per key).
+
+    Attributes
+    ----------
+    keys : tuple of ndarray
+        Sorted distinct values of each key column.
+    rows : ndarray of int64, shape ``tuple(len(k) for k in keys)``
+        Number of rows per key combination.
+    wsum : ndarray of float64 or None
+        Weight sum per key combination (None when unweighted).
+    """
+
+    keys: tuple
+    rows: np.ndarray
+    wsum: np.ndarray | None
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Weight sums, or the row counts as float when unweighted."""
+        return self.rows.astype(np.float64) if self.wsum is None else self.wsum
+
+
+def keyed_counts_block(
+    columns: Sequence[np.ndarray], weights: np.ndarray | None, names: Sequence[str]
+) -> KeyedCounts:
+    """Grouped counts of one block (see :class:`KeyedCounts`)."""
+    columns = [as_block_array(c).reshape(-1) for c in columns]
+    n = columns[0].shape[0] if columns else 0
+    codes = np.empty((len(columns), n), np.int64)
+    keys = []
+    for j, (col, name) in enumerate(zip(columns, names, strict=True)):
+        if col.shape[0] != n:
+            raise ValueError(
+                f"inconsistent numbers of samples in a block: {names[0]}={n}, {name}={col.shape[0]}"
+            )
+        uniques, c = encode_column(col, name)
+        codes[j] = c
+        keys.append(uniques)
+    sizes = np.array([len(k) for k in keys], np.int64)
+    w = np.empty(0)
+    if weights is not None:
+        w = np.ascontiguousarray(as_block_array(weights), dtype=np.float64).reshape(-1)
+        if w.shape[0] != n:
+            raise ValueError(
+                f"inconsistent numbers of samples in a block: {names[0]}={n}, sample_weight={w.shape[0]}"
+            )
+    rows, wsum = gk.keyed_counts(codes, sizes, w)
+    shape = tuple(int(s) for s in sizes)
+    return KeyedCounts(
+        tuple(keys), rows.reshape(shape), wsum.reshape(shape) if weights is not None else None
+    )
+
+
+def _union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if a.shape == b.shape and (a.size == 0 or bool(np.all(a == b))):
+        return a
+    if a.dtype == object or b.dtype == object:
+        return np.asarray(sorted(set(a.tolist()) | set(b.tolist())), dtype=object)
+    return np.union1d(a, b)
+
+
+def _searchsorted_keys(new: np.ndarray, old: np.ndarray) -> np.ndarray:
+    if new.dtype == object:
+        pos = {v: i for i, v in enumerate(new.tolist())}
+        return np.array([pos[v] for v in old.tolist()], np.int64)
+    return np.searchsorted(new, old)
+
+
+def merge_keyed_counts(a: KeyedCounts, b: KeyedCounts) -> KeyedCounts:
+    """Merge two grouped-count partials: union the key values, add counts (exact)."""
+    keys = tuple(_union(ka, kb) for ka, kb in zip(a.keys, b.keys, strict=True))
+
+    def expand(arr, old):
+        if all(
+            o is n or (o.shape == n.shape and bool(np.all(o == n)))
+            for o, n in zip(old, keys, strict=True)
+        ):
+            return arr
+        out = np.zeros(tuple(len(k) for k in keys), arr.dtype)
+        idx = np.ix_(*[_searchsorted_keys(n, o) for o, n in zip(old, keys, strict=True)])
+        out[idx] = arr
+        return out
+
+    rows = expand(a.rows, a.keys) + expand(b.rows, b.keys)
+    wsum = None
+    if a.wsum is not None:
+        wsum = expand(a.wsum, a.keys) + expand(b.wsum, b.keys)
+    return KeyedCounts(keys, rows, wsum)
+
+
+def keyed_counts(columns: Mapping[str, Any], sample_weight: Any = None) -> Any:
+    """Grouped counts of the rows by the given key columns, in one pass.
+
+    Parameters
+    ----------
+    columns : mapping of name to 1-D array-like
+        Key columns (NumPy, pandas, dask array or dask Series), aligned by rows.
+    sample_weight : array-like, optional
+        Row weights, summed per key combination.
+
+    Returns
+    -------
+    KeyedCounts or Delayed
+        Exact counts; a ``Delayed`` for Dask input (one pass, fixed-order merge).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> kc = keyed_counts({"y_true": np.array([0, 1, 1]), "y_pred": np.array([0, 1, 0])})
+    >>> kc.rows.tolist()
+    [[1, 0], [1, 1]]
+    """
+    names = list(columns)
+    arrays = {f"c{i}": v for i, v in enumerate(columns.values())}
+    arrays["w"] = sample_weight
+    block = _KeyedBlock(tuple(names))
+    return reduce_blocks(block, merge_keyed_counts, arrays, name="engine-keyed-counts")
+
+
+@dataclass(frozen=True)
+class _KeyedBlock:
+    names: tuple
+
+    def __call__(self, w=None, **cols) -> KeyedCounts:
+        ordered = [cols[f"c{i}"] for i in range(len(self.names))]
+        return keyed_counts_block(ordered, w, self.names)
+
+    def __dask_tokenize__(self):
+        return ("engine-keyed-block", self.names)
