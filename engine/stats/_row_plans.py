@@ -65,7 +65,8 @@ def contiguous_plan(lengths: Sequence[int], sizes: Sequence[int], lazy: bool) ->
 
 def _contiguous_labels(offset: int, length: int, bounds: np.ndarray) -> np.ndarray:
     rows = np.arange(offset, offset + length)
-    return (np.searchsorted(bounds, rows, side="right") - 1).astype(np.int8)
+    dtype = np.int8 if len(bounds) <= 128 else np.int32
+    return (np.searchsorted(bounds, rows, side="right") - 1).astype(dtype)
 
 
 def layout_for(lengths: Sequence[int], y_blocks: Sequence[Any] | None) -> _draws.ClassLayout:
