@@ -27,7 +27,9 @@ def _load_root_conftest():
     return module
 
 
-RealCluster = _load_root_conftest().RealCluster
+_ROOT = _load_root_conftest()
+RealCluster = _ROOT.RealCluster
+ROW_CHUNKINGS = _ROOT.ROW_CHUNKINGS
 
 #: Worker memory limit of the out-of-core cluster. A worker process that has
 #: imported dask.array (which pulls pandas, scipy.sparse, xarray, numba) sits
