@@ -153,12 +153,15 @@ def repeat_plan(
     n_draws: np.ndarray,
     entropy: int,
     lazy: bool,
+    keep: np.ndarray | None = None,
 ) -> RowPlan:
     """Repeat counts: ``n_draws[i]`` rows of class ``i`` drawn uniformly with replacement.
 
-    Values are, per row, how many times it was drawn; ``block_sizes[b][0]`` is
-    the number of drawn rows block ``b`` produces.
+    Values are, per row, how many times it was drawn, plus ``keep[i]`` (0 or
+    1: keep the row itself); ``block_sizes[b][0]`` is the number of output
+    rows block ``b`` produces.
     """
+    keep = np.zeros(layout.n_classes, dtype=np.int64) if keep is None else np.asarray(keep)
     plan = RowPlan()
     plan.lazy = lazy
     plan.classes = layout.classes
@@ -182,14 +185,16 @@ def repeat_plan(
             draws[v0 : v0 + len(counts)],
             entropy,
             layout.classes,
+            keep,
         )
         plan.block_args.append(args)
-        plan.block_sizes.append(np.array([_block_draw_total(args[1], *args[3:9])]))
+        kept = int(counts.sum(axis=0) @ keep)
+        plan.block_sizes.append(np.array([_block_draw_total(args[1], *args[3:9]) + kept]))
     return plan
 
 
 def _repeat_counts_block(
-    y_block, offset, length, counts, prefix, rows_per_draw, rows, draws, entropy, classes
+    y_block, offset, length, counts, prefix, rows_per_draw, rows, draws, entropy, classes, keep
 ) -> np.ndarray:
     codes = _draws.label_codes(y_block, classes)
     v0 = offset // rows_per_draw
@@ -197,9 +202,10 @@ def _repeat_counts_block(
     def values_for(v: int, i: int) -> np.ndarray:
         return _draws.repeat_counts(entropy, v, i, int(rows[v - v0, i]), int(draws[v - v0, i]))
 
-    return _draws.scatter_block(
+    out = _draws.scatter_block(
         codes, length, offset, counts, prefix, rows_per_draw, values_for, np.int64
     )
+    return out + keep[codes] if keep.any() else out
 
 
 def _block_draw_total(offset, counts, prefix, rows_per_draw, rows, draws, entropy) -> int:
