@@ -123,11 +123,9 @@ class _Plan:
     gamma: dict = field(default_factory=dict)
     keys: dict = field(default_factory=dict)  # (column, rank) -> key, once resolved
     pending: dict = field(default_factory=dict)  # (column, rank) -> (target, local rank)
-    tid: np.ndarray | None = None
-    lo: np.ndarray | None = None
-    shift: np.ndarray | None = None
-    gid: np.ndarray | None = None
-    capacity: np.ndarray | None = None
+    ranges: np.ndarray | None = None  # per column (lo, width, id, count) key ranges
+    shift: np.ndarray | None = None  # per pass-2 target
+    capacity: np.ndarray | None = None  # per pass-3 gather
 
 
 def _locate(counts: np.ndarray, rank: int) -> tuple[int, int]:
@@ -137,13 +135,26 @@ def _locate(counts: np.ndarray, rank: int) -> tuple[int, int]:
     return b, rank - int(cum[b] - counts[b])
 
 
+def _pack_ranges(n_columns: int, items: list) -> np.ndarray:
+    """Kernel layout of ``(column, lo, width)`` ranges: ``ranges[j, r] = (lo, width, id, n_j)``."""
+    per_column = [[] for _ in range(n_columns)]
+    for i, (j, lo, width) in enumerate(items):
+        per_column[j].append((lo, width, i))
+    ranges = np.zeros((n_columns, max(1, *map(len, per_column)), 4), dtype=np.uint64)
+    for j, rows in enumerate(per_column):
+        ranges[j, 0, 3] = len(rows)
+        for r, row in enumerate(rows):
+            ranges[j, r, :3] = row
+    return ranges
+
+
 def _plan_pass2(merged1, spec: QuantileSpec) -> _Plan:
     hist, kmin, kmax = merged1
     n_columns = hist.shape[0]
     plan = _Plan(spec, hist[:, : sk.N1].sum(axis=1), mixed_zeros=(hist[:, sk.N1 :] > 0).all(axis=1))
     hist = hist[:, : sk.N1]
-    tid = np.full((n_columns, sk.N1), -1, dtype=np.int64)
-    lo, shift = [], []
+    targets: dict = {}
+    items, shift = [], []
     for j in range(n_columns):
         n = int(plan.counts[j])
         if n == 0:
@@ -156,34 +167,35 @@ def _plan_pass2(merged1, spec: QuantileSpec) -> _Plan:
             if low == high:
                 plan.keys[j, int(rank)] = low
                 continue
-            if tid[j, b] < 0:
-                tid[j, b] = len(lo)
-                lo.append(low)
+            if (j, b) not in targets:
+                targets[j, b] = len(items)
+                items.append((j, low, high - low))
                 shift.append(max(0, (high - low).bit_length() - sk.BITS2))
-            plan.pending[j, int(rank)] = (int(tid[j, b]), local)
-    plan.tid = tid
-    plan.lo = np.array(lo, dtype=np.uint64)
+            plan.pending[j, int(rank)] = (targets[j, b], local)
+    plan.ranges = _pack_ranges(n_columns, items)
     plan.shift = np.array(shift, dtype=np.uint64)
     return plan
 
 
 def _plan_pass3(plan2: _Plan, stats: np.ndarray) -> _Plan:
     plan = replace(plan2, keys=dict(plan2.keys))
-    gid = np.full((len(plan.lo), sk.N2), -1, dtype=np.int64)
-    capacity = []
+    gathers: dict = {}
+    items, capacity = [], []
     pending = {}
-    for (j, rank), (t, local) in plan.pending.items():
+    for (j, rank), (t, local) in plan2.pending.items():
         counts = stats[t, :, sk.COUNT].astype(np.int64)
         s, local2 = _locate(counts, local)
-        if stats[t, s, sk.KMIN] == stats[t, s, sk.KMAX]:
-            plan.keys[j, rank] = int(stats[t, s, sk.KMIN])
+        low, high = int(stats[t, s, sk.KMIN]), int(stats[t, s, sk.KMAX])
+        if low == high:
+            plan.keys[j, rank] = low
             continue
-        if gid[t, s] < 0:
-            gid[t, s] = len(capacity)
+        if (t, s) not in gathers:
+            gathers[t, s] = len(items)
+            items.append((j, low, high - low))
             capacity.append(int(counts[s]))
-        pending[j, rank] = (int(gid[t, s]), local2)
+        pending[j, rank] = (gathers[t, s], local2)
     plan.pending = pending
-    plan.gid = gid
+    plan.ranges = _pack_ranges(len(plan.counts), items)
     plan.capacity = np.array(capacity, dtype=np.int64)
     return plan
 
@@ -244,17 +256,11 @@ def _task_hist1(block):
 
 
 def _task_hist2(block, plan: _Plan):
-    if len(plan.lo) == 0:
-        return sk._new_stats(0)
-    return sk.block_hist2(_keys_view(block), plan.tid, plan.lo, plan.shift)
+    return sk.block_hist2(_keys_view(block), plan.ranges, plan.shift)
 
 
 def _task_gather(block, plan: _Plan):
-    if len(plan.capacity) == 0:
-        return np.empty(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
-    return sk.block_gather(
-        _keys_view(block), plan.tid, plan.lo, plan.shift, plan.gid, plan.capacity
-    )
+    return sk.block_gather(_keys_view(block), plan.ranges, plan.capacity)
 
 
 def _merge1(a, b):
@@ -272,12 +278,8 @@ def _finish_task(plan: _Plan, *gathered) -> np.ndarray:
 def _eager(values: np.ndarray, spec: QuantileSpec) -> np.ndarray:
     U = _keys_view(values)
     plan = _plan_pass2(sk.parallel_hist1(U), spec)
-    stats = (
-        sk.parallel_hist2(U, plan.tid, plan.lo, plan.shift) if len(plan.lo) else sk._new_stats(0)
-    )
-    plan = _plan_pass3(plan, stats)
-    gathered = sk.parallel_gather(U, plan.tid, plan.lo, plan.shift, plan.gid, plan.capacity)
-    return _finish(plan, [gathered])
+    plan = _plan_pass3(plan, sk.parallel_hist2(U, plan.ranges, plan.shift))
+    return _finish(plan, [sk.parallel_gather(U, plan.ranges, plan.capacity)])
 
 
 def first_pass(table: Table) -> list:
