@@ -5,6 +5,7 @@ with Evidently's tests and thresholds, on exact distributions computed in one
 pass; ``performance_drift`` tracks a model metric per time window or batch.
 """
 
+from engine.drift._performance import performance_drift
 from engine.drift._report import DriftReport, drift_report
 
-__all__ = ["DriftReport", "drift_report"]
+__all__ = ["DriftReport", "drift_report", "performance_drift"]

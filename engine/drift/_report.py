@@ -189,12 +189,13 @@ def drift_report(
 
     Examples
     --------
-    >>>     >>> rng = np.random.default_rng(0)
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
     >>> ref = rng.normal(size=(500, 2))
     >>> cur = ref + np.array([0.0, 1.0])
     >>> report = drift_report(ref, cur, column_names=["a", "b"])
-    >>> report.columns[["column", "method", "drifted"]].to_string(index=False)
-    'column method  drifted\\n     a     ks    False\\n     b     ks     True'
+    >>> report.columns["method"].tolist(), report.columns["drifted"].tolist()
+    (['ks', 'ks'], [False, True])
     >>> float(report.share_drifted), bool(report.drifted)
     (0.5, True)
     """
