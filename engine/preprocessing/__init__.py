@@ -1,0 +1,11 @@
+"""scikit-learn-API transformers over NumPy, pandas, Dask and xarray input.
+
+Every transformer fits in one ``dask.compute`` (statistics that share a pass
+share it) and transforms with one Numba kernel call per row block; Dask input
+stays lazy with the same row chunks.
+"""
+
+from engine.preprocessing._robust import RobustScaler
+from engine.preprocessing._scalers import MaxAbsScaler, MinMaxScaler, StandardScaler
+
+__all__ = ["MaxAbsScaler", "MinMaxScaler", "RobustScaler", "StandardScaler"]

@@ -1,0 +1,242 @@
+"""Shared machinery of the engine's transformers: validation, one-compute fit, blockwise transform.
+
+Every transformer follows the same plan:
+
+1. ``fit`` checks the parameters (``_parameter_constraints`` through
+   :func:`engine.data._validation.validate_params`) and the input (kind,
+   numeric columns, emptiness, feature names/count as scikit-learn does),
+2. asks the subclass for the statistics it needs (:meth:`_statistics`, lazy
+   Dask objects for Dask input, NumPy values otherwise), computes all of them
+   in ONE ``dask.compute`` (:func:`engine.stats._reduce.compute_all`) and
+   hands the concrete values to :meth:`_finish_fit`, which sets plain NumPy
+   fitted attributes;
+3. ``transform`` maps one kernel call over the row blocks with
+   :meth:`engine.data.Table.apply_blockwise`: NumPy in -> NumPy out (kernel on
+   Numba threads), pandas/xarray keep their labels, Dask stays lazy with the
+   same row chunks (kernel single-threaded inside each task).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+from dask.base import tokenize
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from engine.data._adapters import DASK_DATAFRAME, NUMPY, Table, as_table, input_kind
+from engine.data._validation import check_not_empty, check_same_columns, validate_params
+from engine.kernels import elementwise as ew
+from engine.kernels import moments as mk
+from engine.stats._reduce import compute_all
+
+
+def column_label(columns: list[str] | None, j: int) -> str:
+    """The name of column ``j`` (``x{j}`` when the input had no names)."""
+    return columns[j] if columns is not None else f"x{j}"
+
+
+def raise_for_inf(block: np.ndarray, n_inf: int, columns: list[str] | None) -> None:
+    """Raise ``ValueError`` naming the first column holding +/-inf when ``n_inf > 0``.
+
+    The kernels count infinities while they transform, so the check costs no
+    pass over valid data; only the error path looks for the column.
+    """
+    if n_inf:
+        j = int(np.flatnonzero(np.isinf(block).any(axis=0))[0])
+        raise ValueError(
+            f"Input X contains infinity in column {column_label(columns, j)!r}; the engine "
+            "treats inf as scikit-learn does (rejected): replace it, e.g. with NaN, first"
+        )
+
+
+def _numpy_input(X: Any) -> np.ndarray:
+    """Coerce array-likes (lists, object arrays, ``__array__`` objects) like scikit-learn."""
+    array = np.asarray(X) if not hasattr(X, "tocsr") else X
+    if isinstance(array, np.ndarray) and array.dtype.kind in "OUS" and array.ndim == 2:
+        for j in range(array.shape[1]):
+            try:
+                np.asarray(array[:, j], dtype=np.float64)
+            except ValueError as exc:
+                raise TypeError(
+                    f"column 'x{j}' is not numeric ({exc}); encode it first (for example "
+                    "with engine.preprocessing.OrdinalEncoder)"
+                ) from exc
+    return array
+
+
+class EngineTransformer(TransformerMixin, BaseEstimator):
+    """Base of the engine's numeric transformers (see the module docstring)."""
+
+    _parameter_constraints: dict = {}
+    _drops_rows: bool = False
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+    def __dask_tokenize__(self):
+        fitted = {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")}
+        return (
+            type(self).__module__,
+            type(self).__qualname__,
+            tokenize(self.get_params(deep=False)),
+            tokenize(fitted),
+        )
+
+    # ----------------------------------------------------------------- input
+    def _check_params(self) -> None:
+        validate_params(
+            type(self).__name__, self.get_params(deep=False), self._parameter_constraints
+        )
+
+    def _check_input(self, X: Any, *, reset: bool, numeric: bool = True) -> Table:
+        """Validate ``X`` at the public boundary and adapt it to a :class:`Table`."""
+        try:
+            kind = input_kind(X)
+        except TypeError:
+            kind = NUMPY
+        if kind == NUMPY:
+            X = _numpy_input(X)
+            X = validate_data(
+                self,
+                X,
+                reset=reset,
+                dtype=np.float64 if numeric else None,
+                ensure_all_finite=False,
+                accept_sparse=False,
+            )
+            table = as_table(X, numeric=numeric)
+        elif kind == DASK_DATAFRAME:
+            table = as_table(X, numeric=numeric)
+            self._check_dask_frame_columns(table, reset)
+        else:
+            validate_data(self, X, reset=reset, skip_check_array=True)
+            table = as_table(X, numeric=numeric)
+        n_rows = table.values.shape[0]
+        check_not_empty(n_rows if n_rows is not None else np.nan, table.n_columns)
+        return table
+
+    def _check_dask_frame_columns(self, table: Table, reset: bool) -> None:
+        columns = np.asarray(table.columns, dtype=object)
+        if reset:
+            self.n_features_in_ = len(columns)
+            self.feature_names_in_ = columns
+            return
+        check_same_columns(
+            None
+            if getattr(self, "feature_names_in_", None) is None
+            else list(self.feature_names_in_),
+            list(columns),
+            self.n_features_in_,
+            len(columns),
+        )
+
+    # ------------------------------------------------------------------- fit
+    def _statistics(self, table: Table) -> dict:
+        """The statistics ``fit`` needs: name -> NumPy value or lazy Dask object."""
+        return {}
+
+    def _finish_fit(self, stats: dict, table: Table) -> None:
+        """Set the fitted attributes from computed statistics."""
+
+    def fit(self, X: Any, y: Any = None) -> EngineTransformer:
+        """Fit on ``X`` (NumPy, pandas, dask.array, dask.dataframe or xarray).
+
+        All statistics are computed in one ``dask.compute`` for Dask input.
+        ``y`` is ignored.
+        """
+        self._check_params()
+        table = self._check_input(X, reset=True)
+        stats = self._statistics(table)
+        values = compute_all(*stats.values())
+        self._finish_fit(dict(zip(stats, values, strict=True)), table)
+        return self
+
+    # ------------------------------------------------------------- transform
+    def _block_function(self, table: Table):
+        """``func(block) -> out`` (or ``(out, keep)`` when rows are dropped)."""
+        raise NotImplementedError
+
+    def _output_names(self, table: Table) -> list[str]:
+        if table.columns is not None and getattr(self, "feature_names_in_", None) is None:
+            return list(self.get_feature_names_out(table.columns))
+        return list(self.get_feature_names_out())
+
+    def transform(self, X: Any):
+        """Transform ``X`` into the same kind (Dask input stays lazy, same row chunks)."""
+        check_is_fitted(self)
+        table = self._check_input(X, reset=False)
+        return table.apply_blockwise(
+            self._block_function(table), self._output_names(table), drops_rows=self._drops_rows
+        )
+
+    def fit_transform(self, X: Any, y: Any = None, **fit_params):
+        """Fit, then transform ``X`` (the input is read once by fit and once by transform)."""
+        return self.fit(X, y).transform(X)
+
+
+def check_finite_moments(raw: np.ndarray, columns: list[str] | None) -> None:
+    """Raise ``ValueError`` naming the first column whose moments counted an inf."""
+    bad = np.flatnonzero(raw[mk.N_INF] > 0)
+    if bad.size:
+        raise ValueError(
+            f"Input X contains infinity in column {column_label(columns, int(bad[0]))!r}; the "
+            "engine treats inf as scikit-learn does (rejected): replace it, e.g. with NaN, first"
+        )
+
+
+def _affine_block(block, fill, sub, div, mul, add, lo, hi, columns, parallel):
+    block = np.ascontiguousarray(block, dtype=np.float64)
+    out, n_inf = ew.fill_affine_clip(block, fill, sub, div, mul, add, lo, hi, parallel=parallel)
+    raise_for_inf(block, n_inf, columns)
+    return out
+
+
+def affine_function(
+    table: Table, n: int, *, fill=None, sub=None, div=None, mul=None, add=None, lo=None, hi=None
+):
+    """Block function ``x -> clip((fill_nan(x) - sub) / div * mul + add, lo, hi)`` per column.
+
+    Omitted vectors take their neutral value (no fill, 0, 1, 1, 0, -inf, inf),
+    so each step is exact and the result has the bits of NumPy's in-place
+    formula. One pass; multi-threaded for in-memory input, single-threaded in
+    Dask tasks.
+    """
+
+    def vec(value, default):
+        v = np.full(n, default, dtype=np.float64) if value is None else value
+        return np.ascontiguousarray(np.broadcast_to(np.asarray(v, dtype=np.float64), (n,)))
+
+    return functools.partial(
+        _affine_block,
+        fill=vec(fill, np.nan),
+        sub=vec(sub, 0.0),
+        div=vec(div, 1.0),
+        mul=vec(mul, 1.0),
+        add=vec(add, 0.0),
+        lo=vec(lo, -np.inf),
+        hi=vec(hi, np.inf),
+        columns=None if table.columns is None else list(table.columns),
+        parallel=not table.is_lazy,
+    )
+
+
+def handle_zeros_in_scale(scale: np.ndarray, constant: np.ndarray | None = None) -> np.ndarray:
+    """Replace (near-)zero scales by 1, as scikit-learn does for constant columns."""
+    scale = np.array(scale, dtype=np.float64)
+    if constant is None:
+        constant = scale < 10 * np.finfo(np.float64).eps
+    scale[constant] = 1.0
+    return scale
+
+
+def samples_seen(count: np.ndarray) -> int | np.ndarray:
+    """scikit-learn's ``n_samples_seen_``: an int, or per-column counts when NaN made them differ."""
+    count = np.asarray(count, dtype=np.int64)
+    if count.size and np.all(count == count[0]):
+        return int(count[0])
+    return count
