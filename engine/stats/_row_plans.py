@@ -87,64 +87,8 @@ def part_plan(
 
     Exactly uniform among assignments with these counts; chunking-independent.
     """
-    plan = RowPlan()
-    plan.lazy = lazy
-    plan.classes = layout.classes if y_blocks is not None else None
-    plan.totals = layout.totals()
-    spread = _draws.spread_parts(layout, np.asarray(alloc), entropy)
-    prefixes = layout.prefixes()
-    plan.func = _part_labels_block
-    plan.block_args, plan.block_sizes = [], []
-    for b, length in enumerate(layout.offsets[1:] - layout.offsets[:-1]):
-        v0 = layout.first_draw_block(b)
-        counts = layout.block_counts[b]
-        sub = spread[v0 : v0 + len(counts)]
-        y_b = None if y_blocks is None else y_blocks[b]
-        plan.block_args.append(
-            (
-                y_b,
-                int(layout.offsets[b]),
-                int(length),
-                counts,
-                prefixes[b],
-                layout.rows_per_draw,
-                sub,
-                entropy,
-                plan.classes,
-            )
-        )
-        plan.block_sizes.append(_block_part_sizes(counts, prefixes[b], sub, v0, entropy))
-    return plan
-
-
-def _part_labels_block(
-    y_block, offset, length, counts, prefix, rows_per_draw, spread, entropy, classes
-) -> np.ndarray:
-    codes = None if classes is None else _draws.label_codes(y_block, classes)
-    v0 = offset // rows_per_draw
-
-    def values_for(v: int, i: int) -> np.ndarray:
-        return _draws.part_labels(entropy, v, i, spread[v - v0, i])
-
-    return _draws.scatter_block(
-        codes, length, offset, counts, prefix, rows_per_draw, values_for, np.int8
-    )
-
-
-def _block_part_sizes(counts, prefix, spread, v0, entropy) -> np.ndarray:
-    """Rows of each part in one block, from the allocation (no data read)."""
-    n_parts = spread.shape[2]
-    total = np.zeros(n_parts, dtype=np.int64)
-    whole = spread.sum(axis=2)
-    for lv in range(counts.shape[0]):
-        for i in np.flatnonzero(counts[lv]):
-            if prefix[lv, i] == 0 and counts[lv, i] == whole[lv, i]:
-                total += spread[lv, i]
-            else:
-                seq = _draws.part_labels(entropy, v0 + lv, int(i), spread[lv, i])
-                piece = seq[prefix[lv, i] : prefix[lv, i] + counts[lv, i]]
-                total += np.bincount(piece, minlength=n_parts)
-    return total
+    table = _draws.spread_parts(layout, np.asarray(alloc), entropy)
+    return _sequence_plan(layout, y_blocks, table, entropy, lazy, _PARTS, None)
 
 
 def repeat_plan(
@@ -161,63 +105,80 @@ def repeat_plan(
     1: keep the row itself); ``block_sizes[b][0]`` is the number of output
     rows block ``b`` produces.
     """
-    keep = np.zeros(layout.n_classes, dtype=np.int64) if keep is None else np.asarray(keep)
+    draws = _draws.spread_draws(layout, np.asarray(n_draws), entropy)
+    table = np.stack([layout.draw_block_counts(), draws], axis=2)
+    keep = None if keep is None or not np.any(keep) else np.asarray(keep, dtype=np.int64)
+    return _sequence_plan(layout, y_blocks, table, entropy, lazy, _REPEATS, keep)
+
+
+_PARTS, _REPEATS = "parts", "repeats"
+
+
+def _sequence(kind: str, entropy: int, v: int, i: int, cell: np.ndarray) -> np.ndarray:
+    """The values of all rows of class ``i`` in draw block ``v`` (labels or repeat counts)."""
+    if kind == _PARTS:
+        return _draws.part_labels(entropy, v, i, cell)
+    return _draws.repeat_counts(entropy, v, i, int(cell[0]), int(cell[1]))
+
+
+def _sequence_plan(layout, y_blocks, table, entropy, lazy, kind, keep) -> RowPlan:
+    """One task per block: slice the (draw block, class) sequences the block overlaps."""
     plan = RowPlan()
     plan.lazy = lazy
-    plan.classes = layout.classes
+    plan.classes = layout.classes if y_blocks is not None else None
     plan.totals = layout.totals()
-    draws = _draws.spread_draws(layout, np.asarray(n_draws), entropy)
-    rows = layout.draw_block_counts()
-    prefixes = layout.prefixes()
-    plan.func = _repeat_counts_block
+    plan.func = _block_values
     plan.block_args, plan.block_sizes = [], []
-    for b, length in enumerate(layout.offsets[1:] - layout.offsets[:-1]):
+    prefixes = layout.prefixes()
+    for b in range(len(layout.block_counts)):
         v0 = layout.first_draw_block(b)
         counts = layout.block_counts[b]
-        args = (
-            y_blocks[b],
+        spec = (
             int(layout.offsets[b]),
-            int(length),
+            int(layout.offsets[b + 1] - layout.offsets[b]),
             counts,
             prefixes[b],
             layout.rows_per_draw,
-            rows[v0 : v0 + len(counts)],
-            draws[v0 : v0 + len(counts)],
-            entropy,
-            layout.classes,
-            keep,
         )
-        plan.block_args.append(args)
-        kept = int(counts.sum(axis=0) @ keep)
-        plan.block_sizes.append(np.array([_block_draw_total(args[1], *args[3:9]) + kept]))
+        sub = table[v0 : v0 + len(counts)]
+        y_b = None if y_blocks is None else y_blocks[b]
+        plan.block_args.append((y_b, plan.classes, spec, sub, entropy, kind, keep))
+        size = _block_size(spec, sub, entropy, kind)
+        if keep is not None:
+            size = size + counts.sum(axis=0) @ keep
+        plan.block_sizes.append(size)
     return plan
 
 
-def _repeat_counts_block(
-    y_block, offset, length, counts, prefix, rows_per_draw, rows, draws, entropy, classes, keep
-) -> np.ndarray:
-    codes = _draws.label_codes(y_block, classes)
+def _block_values(y_block, classes, spec, table, entropy, kind, keep) -> np.ndarray:
+    offset, length, counts, prefix, rows_per_draw = spec
+    codes = None if classes is None else _draws.label_codes(y_block, classes)
     v0 = offset // rows_per_draw
 
     def values_for(v: int, i: int) -> np.ndarray:
-        return _draws.repeat_counts(entropy, v, i, int(rows[v - v0, i]), int(draws[v - v0, i]))
+        return _sequence(kind, entropy, v, i, table[v - v0, i])
 
+    dtype = np.int8 if kind == _PARTS else np.int64
     out = _draws.scatter_block(
-        codes, length, offset, counts, prefix, rows_per_draw, values_for, np.int64
+        codes, length, offset, counts, prefix, rows_per_draw, values_for, dtype
     )
-    return out + keep[codes] if keep.any() else out
+    return out if keep is None else out + keep[codes]
 
 
-def _block_draw_total(offset, counts, prefix, rows_per_draw, rows, draws, entropy) -> int:
+def _block_size(spec, table, entropy, kind) -> np.ndarray:
+    """Output rows of one block (per part, or drawn rows), from the plan alone (no data)."""
+    offset, _, counts, prefix, rows_per_draw = spec
     v0 = offset // rows_per_draw
-    total = 0
+    n_out = table.shape[2] if kind == _PARTS else 1
+    total = np.zeros(n_out, dtype=np.int64)
     for lv in range(counts.shape[0]):
         for i in np.flatnonzero(counts[lv]):
-            if prefix[lv, i] == 0 and counts[lv, i] == rows[lv, i]:
-                total += int(draws[lv, i])
-            else:
-                seq = _draws.repeat_counts(
-                    entropy, v0 + lv, int(i), int(rows[lv, i]), int(draws[lv, i])
-                )
-                total += int(seq[prefix[lv, i] : prefix[lv, i] + counts[lv, i]].sum())
+            cell = table[lv, i]
+            whole = cell.sum() if kind == _PARTS else cell[0]
+            if prefix[lv, i] == 0 and counts[lv, i] == whole:
+                total += cell if kind == _PARTS else cell[1]
+                continue
+            piece = _sequence(kind, entropy, v0 + lv, int(i), cell)
+            piece = piece[prefix[lv, i] : prefix[lv, i] + counts[lv, i]]
+            total += np.bincount(piece, minlength=n_out) if kind == _PARTS else piece.sum()
     return total
