@@ -1,5 +1,10 @@
-"""Pictures and the HTML report: ROC, confusion matrix, fairness, drift, importance."""
+"""Pictures and the HTML report: ROC, confusion matrix, fairness, drift, importance.
 
+``engine.report.plots`` holds the figures, ``engine.report.html`` the report
+writer; both are re-exported here.
+"""
+
+from engine.report.html import write_report
 from engine.report.plots import (
     plot_confusion_matrix,
     plot_drift_histograms,
@@ -18,4 +23,5 @@ __all__ = [
     "plot_roc_curve",
     "png_bytes",
     "save_png",
+    "write_report",
 ]

@@ -1,0 +1,90 @@
+"""write_report: one self-contained HTML file with embedded PNGs and tables; never overwrites."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.image import imread
+
+from engine.drift import drift_report
+from engine.report import plot_confusion_matrix, plot_roc_curve, write_report
+from tests.report._png import PNG_SIGNATURE
+
+
+@pytest.fixture(scope="module")
+def parts():
+    rng = np.random.default_rng(0)
+    y_true = rng.integers(0, 2, size=100)
+    y_score = np.clip(0.3 * y_true + rng.uniform(0, 0.7, size=100), 0, 1)
+    roc = plot_roc_curve(y_true, y_score)
+    cm = plot_confusion_matrix(y_true, (y_score > 0.5).astype(int))
+    metrics = pd.DataFrame({"metric": ["accuracy", "roc_auc"], "value": [0.8125, 0.9031]})
+    ref = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)})
+    cur = ref.assign(b=ref["b"] + 1.0)
+    return roc, cm, metrics, drift_report(ref, cur)
+
+
+def _images(text: str) -> list[bytes]:
+    return [base64.b64decode(m) for m in re.findall(r'src="data:image/png;base64,([^"]+)"', text)]
+
+
+def test_report_embeds_images_tables_and_timings(parts, tmp_path):
+    roc, cm, metrics, drift = parts
+    out = write_report(
+        tmp_path / "report.html",
+        [
+            ("Metrics", [metrics, roc, cm]),
+            ("Drift", drift),
+            ("Notes", "fit on <train> & scored on test"),
+            ("Summary", {"rows": 100, "share drifted": 0.5}),
+        ],
+        title="Demo <run>",
+        timings={"fit": 1.25, "evaluate": 0.5},
+    )
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>")
+    assert "<title>Demo &lt;run&gt;</title>" in text
+    images = _images(text)
+    assert len(images) == 2
+    for data, fig in zip(images, (roc, cm), strict=True):
+        assert data[:8] == PNG_SIGNATURE
+        path = tmp_path / f"{id(fig)}.png"
+        path.write_bytes(data)
+        width, height = (fig.get_size_inches() * fig.dpi).round().astype(int)
+        assert imread(path).shape[:2] == (height, width)
+    assert "accuracy" in text and "0.8125" in text and "roc_auc" in text
+    assert drift.summary() in text
+    for column in drift.columns["column"]:
+        assert f"<td>{column}</td>" in text
+    assert "fit on &lt;train&gt; &amp; scored on test" in text
+    assert "share drifted" in text
+    timings = text[text.index('id="timings"') :]
+    assert "fit" in timings and "1.250" in timings and "report rendering" in timings
+    order = [text.index(f"<h2>{name}</h2>") for name in ("Metrics", "Drift", "Notes", "Summary")]
+    assert order == sorted(order)
+    assert not re.search(r'(src|href)="(https?:)?//', text)
+
+
+def test_report_refuses_to_overwrite(parts, tmp_path):
+    roc, *_ = parts
+    target = tmp_path / "mine.html"
+    target.write_text("my notes")
+    with pytest.raises(FileExistsError, match="mine.html"):
+        write_report(target, {"ROC": roc})
+    assert target.read_text() == "my notes"
+    write_report(target, {"ROC": roc}, overwrite=True)
+    assert len(_images(target.read_text())) == 1
+
+
+def test_report_bad_items(tmp_path):
+    with pytest.raises(TypeError, match=r"Stuff\[1\].*object"):
+        write_report(tmp_path / "bad.html", {"Stuff": ["ok", object()]})
+    with pytest.raises(ValueError, match="PNG"):
+        write_report(tmp_path / "bad2.html", {"Image": b"GIF89a"})
+    with pytest.raises(TypeError, match="pair"):
+        write_report(tmp_path / "bad3.html", ["just a title"])
+    assert not (tmp_path / "bad.html").exists()
