@@ -5,6 +5,7 @@ xarray input; Dask input gives lazy results whose merges happen in a fixed
 order, so every scheduler returns the same bits.
 """
 
+from engine.stats._profile import profile
 from engine.stats._quantile import column_quantiles, quantile
 
-__all__ = ["column_quantiles", "quantile"]
+__all__ = ["column_quantiles", "profile", "quantile"]

@@ -275,34 +275,42 @@ def _finish_task(plan: _Plan, *gathered) -> np.ndarray:
     return _finish(plan, list(gathered))
 
 
-def _eager(values: np.ndarray, spec: QuantileSpec) -> np.ndarray:
+def _eager_from_pass1(values: np.ndarray, spec: QuantileSpec, merged1) -> np.ndarray:
     U = _keys_view(values)
-    plan = _plan_pass2(sk.parallel_hist1(U), spec)
+    plan = _plan_pass2(merged1, spec)
     plan = _plan_pass3(plan, sk.parallel_hist2(U, plan.ranges, plan.shift))
     return _finish(plan, [sk.parallel_gather(U, plan.ranges, plan.capacity)])
 
 
-def first_pass(table: Table) -> list:
-    """Pass-1 partials of a lazy table, one Delayed per row block (for sharing with other stats)."""
-    return map_blocks_delayed(table, _task_hist1, name="engine-quantile-pass1")
+def first_pass(table: Table) -> Lazy:
+    """Merged pass-1 result ``(hist, kmin, kmax)``: NumPy now, or a Delayed (one pass).
+
+    ``kmin``/``kmax`` are the exact column extremes, ``+-inf`` included, as
+    sortable keys (:func:`engine.kernels.selection.keys_to_floats`).
+    """
+    if not table.is_lazy:
+        return sk.parallel_hist1(_keys_view(table.values))
+    parts = map_blocks_delayed(table, _task_hist1, name="engine-quantile-pass1")
+    return tree_merge(parts, _merge1, name="engine-quantile-merge1")
 
 
-def column_quantiles(table: Table, q, *, pass1: list | None = None) -> Lazy:
+def column_quantiles(table: Table, q, *, pass1=None) -> Lazy:
     """Exact ``numpy.nanquantile(values, q, axis=0)`` of a table: NumPy now, or a Delayed.
 
     Cost: three passes over the data (histogram, narrower histogram, gather);
     exact, bit-identical to numpy (see the module notes on ``-0.0``), and
-    bit-identical across schedulers. ``pass1`` lets a caller reuse the
-    per-block pass-1 partials it already put in its graph.
+    bit-identical across schedulers. Under Dask, passes 2 and 3 use the same
+    block keys as pass 1, so the scheduler keeps source blocks between passes
+    (free for in-memory arrays; persist or rechunk out-of-core sources). ``pass1`` reuses a
+    :func:`first_pass` result the caller already has in its graph.
 
     Returns an array of shape ``(n_columns,)`` for scalar ``q``, else
     ``(len(q), n_columns)``.
     """
     spec = q if isinstance(q, QuantileSpec) else check_q(q)
+    merged1 = first_pass(table) if pass1 is None else pass1
     if not table.is_lazy:
-        return _eager(table.values, spec)
-    parts1 = first_pass(table) if pass1 is None else pass1
-    merged1 = tree_merge(parts1, _merge1, name="engine-quantile-merge1")
+        return _eager_from_pass1(table.values, spec, merged1)
     plan2 = dask.delayed(_plan_pass2, pure=True, name="engine-quantile-plan2")(merged1, spec)
     parts2 = map_blocks_delayed(table, _task_hist2, plan2, name="engine-quantile-pass2")
     merged2 = tree_merge(parts2, _merge2, name="engine-quantile-merge2")
