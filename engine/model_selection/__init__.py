@@ -5,7 +5,8 @@ candidates, checkpoint finished (candidate, fold) scores, and run on the
 active Dask scheduler (threads by default, a distributed Client if default).
 """
 
+from engine.model_selection._bayes import BayesSearchCV
 from engine.model_selection._cross_validate import cross_validate
 from engine.model_selection._search import GridSearchCV, RandomizedSearchCV
 
-__all__ = ["GridSearchCV", "RandomizedSearchCV", "cross_validate"]
+__all__ = ["BayesSearchCV", "GridSearchCV", "RandomizedSearchCV", "cross_validate"]

@@ -27,6 +27,8 @@ def est_token(obj: Any) -> Any:
             type(obj).__qualname__,
             tuple((k, est_token(params[k])) for k in sorted(params)),
         )
+    if obj is None or isinstance(obj, bool | int | float | str):
+        return (type(obj).__name__, repr(obj))
     if isinstance(obj, Mapping):
         return ("dict", tuple((str(k), est_token(obj[k])) for k in sorted(obj, key=str)))
     if isinstance(obj, list | tuple):
@@ -141,12 +143,13 @@ class GraphPlanner:
             key = f"engine-fit-{name}-{tokenize(key, token(template, sub, step_fit))}"
             if key not in self._nodes:
                 self._nodes[key] = delayed(fit_transform_step, pure=True)(
-                    node, template, sub, step_fit, self.error_score, dask_key_name=key
+                    node, name, template, sub, step_fit, self.error_score, dask_key_name=key
                 )
                 self.n_tasks_fit += 1
             node = self._nodes[key]
         name, template, sub, step_fit = steps[-1]
         self.n_tasks_fit += 1
+        assemble = (self.estimator, dict(params)) if self.return_estimator else None
         return delayed(fit_and_score, pure=True)(
             node,
             template,
@@ -154,6 +157,6 @@ class GraphPlanner:
             step_fit,
             self.scorers,
             self.error_score,
-            self.return_estimator,
+            assemble,
             dask_key_name=f"engine-score-{label}-{tokenize(key, token(template, sub, step_fit))}",
         )

@@ -73,6 +73,7 @@ class Fold:
     y_test: Any
     X_train_score: Any
     fit_time: float = 0.0
+    fitted: tuple = ()  # ((step name, fitted transformer), ...) of the prefix
 
 
 def take_rows(X: Any, idx: np.ndarray) -> Any:
@@ -111,7 +112,7 @@ def select_fold(
 
 
 def fit_transform_step(
-    prev: Fold | Failure, step: Any, params: dict, fit_params: dict, error_score: Any
+    prev: Fold | Failure, name: str, step: Any, params: dict, fit_params: dict, error_score: Any
 ) -> Fold | Failure:
     """Fit one pipeline transformer on the previous step's output and transform both sides."""
     if isinstance(prev, Failure):
@@ -128,7 +129,15 @@ def fit_transform_step(
         fit_time = prev.fit_time + time.perf_counter() - start
         X_test = est.transform(prev.X_test)
         X_train_score = None if prev.X_train_score is None else est.transform(prev.X_train_score)
-    return Fold(X_train, prev.y_train, X_test, prev.y_test, X_train_score, fit_time)
+    return Fold(
+        X_train,
+        prev.y_train,
+        X_test,
+        prev.y_test,
+        X_train_score,
+        fit_time,
+        (*prev.fitted, (name, est)),
+    )
 
 
 def score_all(est: Any, scorers: dict, X: Any, y: Any) -> dict:
@@ -147,10 +156,12 @@ def fit_and_score(
     fit_params: dict,
     scorers: dict,
     error_score: Any,
-    return_estimator: bool = False,
+    return_estimator: Any = None,
 ) -> dict:
     """Fit the last step on the fold's (transformed) training rows and score it.
 
+    ``return_estimator`` is ``None`` or ``(template, params)``: the fitted
+    estimator is then returned (a Pipeline rebuilt from the fitted prefix).
     Returns ``{"test": {name: score}, "train": {...} or None, "fit_time",
     "score_time", "error": message or None, "estimator": fitted or None}``.
     """
@@ -184,8 +195,21 @@ def fit_and_score(
         "fit_time": fit_time,
         "score_time": score_time,
         "error": None,
-        "estimator": est if return_estimator else None,
+        "estimator": _assemble(est, prev, return_estimator),
     }
+
+
+def _assemble(est: Any, prev: Fold, spec: Any) -> Any:
+    if spec is None:
+        return None
+    template, params = spec
+    if not hasattr(template, "steps"):
+        return est
+    full = clone(template).set_params(**params)
+    fitted = dict(prev.fitted)
+    last = full.steps[-1][0]
+    full.steps = [(n, est if n == last else fitted.get(n, s)) for n, s in full.steps]
+    return full
 
 
 def _failed(message: str, names: list, error_score: Any, prev: Any) -> dict:
