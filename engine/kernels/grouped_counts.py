@@ -47,6 +47,9 @@ def encode_into(values, max_distinct, out_codes):
     ([1, 2, 3], [2, 0, 2, 1], 0, True)
     """
     n = values.shape[0]
+    dense = _encode_dense(values, max_distinct, out_codes)
+    if dense[2]:
+        return dense
     uniq = np.empty(max_distinct, values.dtype)
     k = 0
     last = -1
@@ -82,6 +85,53 @@ def encode_into(values, max_distinct, out_codes):
         if c >= 0:
             out_codes[i] = rank[c]
     return uniq[:k][order].copy(), n_nan, True
+
+
+@njit(cache=True, nogil=True)
+def _encode_dense(values, max_distinct, out_codes):
+    """Fast path of :func:`encode_into` for integer-valued keys spanning a small range.
+
+    Two branch-light passes: the range, then a presence table and offsets.
+    Returns ``ok=False`` (nothing written that matters) when a value is NaN or
+    not integral, or the range exceeds ``4 * max_distinct``.
+    """
+    n = values.shape[0]
+    empty = values[:0].copy()
+    if n == 0:
+        return empty, 0, True
+    lo = values[0]
+    hi = values[0]
+    for i in range(n):
+        v = values[i]
+        if v != np.floor(v):  # NaN or fractional
+            return empty, 0, False
+        if v < lo:
+            lo = v
+        elif v > hi:
+            hi = v
+    span = hi - lo
+    if span > 4 * max_distinct:
+        return empty, 0, False
+    width = np.int64(span) + 1
+    present = np.zeros(width, np.int64)
+    for i in range(n):
+        j = np.int64(values[i] - lo)
+        out_codes[i] = j
+        present[j] = 1
+    rank = np.empty(width, np.int64)
+    k = 0
+    for j in range(width):
+        rank[j] = k
+        k += present[j]
+    if k > max_distinct:
+        return empty, 0, False
+    uniq = np.empty(k, values.dtype)
+    for j in range(width):
+        if present[j]:
+            uniq[rank[j]] = lo + j
+    for i in range(n):
+        out_codes[i] = rank[out_codes[i]]
+    return uniq, 0, True
 
 
 @njit(cache=True, nogil=True)
@@ -128,3 +178,32 @@ def keyed_counts(codes, sizes, weights):
         if weighted:
             wsum[flat] += weights[i]
     return rows, wsum
+
+
+@njit(cache=True, nogil=True)
+def partition_by_code(values, codes, n_codes):
+    """Stable counting-sort of ``values`` by ``codes``: ``(grouped, offsets)``.
+
+    ``grouped[offsets[c]:offsets[c + 1]]`` holds the values of code ``c`` in
+    row order. One pass to count, one to scatter.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g, o = partition_by_code(np.array([5.0, 6.0, 7.0]), np.array([1, 0, 1]), 2)
+    >>> g.tolist(), o.tolist()
+    ([6.0, 5.0, 7.0], [0, 1, 3])
+    """
+    n = values.shape[0]
+    offsets = np.zeros(n_codes + 1, np.int64)
+    for i in range(n):
+        offsets[codes[i] + 1] += 1
+    for c in range(n_codes):
+        offsets[c + 1] += offsets[c]
+    pos = offsets[:-1].copy()
+    grouped = np.empty(n, values.dtype)
+    for i in range(n):
+        c = codes[i]
+        grouped[pos[c]] = values[i]
+        pos[c] += 1
+    return grouped, offsets

@@ -229,11 +229,15 @@ class EvalBlock:
                 )
         out = Partials(n_rows=n)
         nd = self.needs
+        true_block = as_block_array(y_true).reshape(-1) if (nd.confusion or nd.scores) else None
+        encoded = encode_column(true_block, "y_true") if true_block is not None else None
         if nd.confusion:
-            out.confusion = keyed_counts_block([y_true, y_pred], weights, ["y_true", "y_pred"])
+            out.confusion = keyed_counts_block(
+                [true_block, y_pred], weights, ["y_true", "y_pred"], encoded={0: encoded}
+            )
         if nd.scores:
             out.scores = labeled_value_counts_block(
-                as_block_array(y_score), as_block_array(y_true).reshape(-1), weights
+                as_block_array(y_score), true_block, weights, encoded=encoded
             )
             out.n_rowsum_bad = _rowsum_bad(y_score)
         if nd.logloss:

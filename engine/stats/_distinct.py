@@ -9,6 +9,7 @@ import dask.array as da
 import numpy as np
 
 from engine.kernels import distinct as dk
+from engine.kernels import grouped_counts as gk
 from engine.stats._grouped import encode_column
 from engine.stats._reduce import Lazy, tree_merge
 
@@ -76,21 +77,27 @@ class LabeledValueCounts:
 
 
 def labeled_value_counts_block(
-    scores: np.ndarray, labels: np.ndarray, weights: np.ndarray | None = None, what: str = "y_score"
+    scores: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray | None = None,
+    what: str = "y_score",
+    encoded: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> LabeledValueCounts:
     """Per-label value counts of every score column of one block.
 
-    Unweighted: each label's scores are sorted with ``numpy.sort`` and merged
-    by a Numba k-way merge (O(n log n)); weighted: a stable argsort kernel,
-    rows of weight 0 dropped (as scikit-learn's ROC curve does). Non-finite
-    scores raise ``ValueError``.
+    Unweighted: the scores are partitioned by label (a counting sort), each
+    label's segment sorted in place with ``numpy.sort`` and the segments
+    merged by a Numba k-way merge (O(n log n)); weighted: a stable argsort
+    kernel, rows of weight 0 dropped (as scikit-learn's ROC curve does).
+    Non-finite scores raise ``ValueError``. ``encoded`` passes the labels'
+    ``(uniques, codes)`` when the caller already has them.
     """
     scores = np.asarray(scores, dtype=np.float64)
     if scores.ndim == 1:
         scores = scores[:, None]
     if not np.isfinite(scores).all():
         raise ValueError(f"Input {what} contains NaN or infinity.")
-    label_values, codes = encode_column(labels, "y_true")
+    label_values, codes = encoded if encoded is not None else encode_column(labels, "y_true")
     k = len(label_values)
     if weights is not None:
         weights = np.ascontiguousarray(weights, dtype=np.float64).reshape(-1)
@@ -101,11 +108,10 @@ def labeled_value_counts_block(
     for c in range(scores.shape[1]):
         col = np.ascontiguousarray(scores[:, c])
         if weights is None:
-            segments = [np.sort(col[codes == lab]) for lab in range(k)]
-            offsets = np.zeros(k + 1, np.int64)
-            offsets[1:] = np.cumsum([len(s) for s in segments])
-            flat = np.concatenate(segments) if segments else np.empty(0)
-            columns.append(dk.sorted_segments_value_counts(flat, offsets))
+            grouped, offsets = gk.partition_by_code(col, codes, k)
+            for lab in range(k):
+                grouped[offsets[lab] : offsets[lab + 1]].sort()
+            columns.append(dk.sorted_segments_value_counts(grouped, offsets))
         else:
             columns.append(dk.block_value_counts(col, codes, weights, k))
     return LabeledValueCounts(label_values, columns)

@@ -196,9 +196,17 @@ class KeyedCounts:
 
 
 def keyed_counts_block(
-    columns: Sequence[np.ndarray], weights: np.ndarray | None, names: Sequence[str]
+    columns: Sequence[np.ndarray],
+    weights: np.ndarray | None,
+    names: Sequence[str],
+    encoded: Mapping[int, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> KeyedCounts:
-    """Grouped counts of one block (see :class:`KeyedCounts`)."""
+    """Grouped counts of one block (see :class:`KeyedCounts`).
+
+    ``encoded`` maps a column position to its already computed
+    ``(uniques, codes)`` (from :func:`encode_column`).
+    """
+    encoded = encoded or {}
     columns = [as_block_array(c).reshape(-1) for c in columns]
     n = columns[0].shape[0] if columns else 0
     codes = np.empty((len(columns), n), np.int64)
@@ -208,7 +216,7 @@ def keyed_counts_block(
             raise ValueError(
                 f"inconsistent numbers of samples in a block: {names[0]}={n}, {name}={col.shape[0]}"
             )
-        uniques, c = encode_column(col, name)
+        uniques, c = encoded[j] if j in encoded else encode_column(col, name)
         codes[j] = c
         keys.append(uniques)
     sizes = np.array([len(k) for k in keys], np.int64)
