@@ -25,6 +25,7 @@ import dask.array as da
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
+from dask.base import tokenize
 from sklearn.base import BaseEstimator
 from sklearn.utils.multiclass import type_of_target
 
@@ -158,6 +159,15 @@ class _BaseRandomSampler(BaseEstimator):
             InstanceOf((np.random.RandomState, np.random.Generator)),
         ],
     }
+
+    def __dask_tokenize__(self):
+        fitted = {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")}
+        return (
+            type(self).__module__,
+            type(self).__qualname__,
+            tokenize(self.get_params(deep=False)),
+            tokenize(fitted),
+        )
 
     def _validate(self, X, y):
         validate_params(

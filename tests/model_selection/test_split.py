@@ -159,6 +159,16 @@ def test_distributed_equals_numpy(cluster_client):
         assert np.array_equal(a, b)
 
 
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_same_split_on_every_local_scheduler(scheduler):
+    X, y = _data()
+    ref = train_test_split(X, y, test_size=0.25, random_state=9, stratify=y)
+    Xd, yd = da.from_array(X, chunks=(15, 3)), da.from_array(y, chunks=15)
+    out = train_test_split(Xd, yd, test_size=0.25, random_state=9, stratify=yd)
+    for a, b in zip(ref, dask.compute(*out, scheduler=scheduler), strict=True):
+        assert np.array_equal(a, b)
+
+
 def test_dask_split_builds_graph_without_computing_data():
     X, _ = _data()
     calls = []

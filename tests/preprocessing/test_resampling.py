@@ -235,3 +235,12 @@ def test_errors():
         RandomUnderSampler().fit_resample(X, None)
     with pytest.raises(ValueError, match="'random_state' parameter"):
         RandomUnderSampler(random_state=-1).fit_resample(X, y)
+
+
+def test_deterministic_tokens():
+    from dask.base import tokenize
+
+    a, b = RandomOverSampler(random_state=0), RandomOverSampler(random_state=0)
+    assert tokenize(a) == tokenize(b) != tokenize(RandomOverSampler(random_state=1))
+    X, y = _data()
+    assert tokenize(a.fit(X, y)) != tokenize(b)
