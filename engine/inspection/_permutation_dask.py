@@ -61,7 +61,8 @@ def dask_permutation_scores(
     token = graph_token(estimator, scorer, X, y, sample_weight, seed, n_repeats, max_samples)
 
     def task(func, label):
-        return dask.delayed(func, pure=True, name=f"pi-{label}-{token}")
+        call = dask.delayed(func, pure=True)
+        return lambda *args: call(*args, dask_key_name=f"pi-{label}-{token}")
 
     est_d = dask.delayed(estimator, name=f"pi-estimator-{token}")
     scorer_d = dask.delayed(scorer, name=f"pi-scorer-{token}")

@@ -38,16 +38,25 @@ def in_memory_scores(
     est_d, scorer_d, X_d, y_d, w_d = (
         dask.delayed(value, name=f"pi-{label}-{token}") for label, value in given.items()
     )
-    plan = dask.delayed(permutation_plan, pure=True, name=f"pi-plan-{token}")(
-        seed, n_samples, n_repeats, max_samples
+    plan = dask.delayed(permutation_plan, pure=True)(
+        seed, n_samples, n_repeats, max_samples, dask_key_name=f"pi-plan-{token}"
     )
-    baseline = dask.delayed(_score_task, name=f"pi-baseline-{token}")(
-        est_d, scorer_d, X_d, y_d, w_d, None, -1, -1
+    score = dask.delayed(_score_task, pure=True)
+    baseline = score(
+        est_d, scorer_d, X_d, y_d, w_d, None, -1, -1, dask_key_name=f"pi-baseline-{token}"
     )
     scores = [
         [
-            dask.delayed(_score_task, name=f"pi-score-{j}-{r}-{token}")(
-                est_d, scorer_d, X_d, y_d, w_d, plan, j, r
+            score(
+                est_d,
+                scorer_d,
+                X_d,
+                y_d,
+                w_d,
+                plan,
+                j,
+                r,
+                dask_key_name=f"pi-score-{j}-{r}-{token}",
             )
             for r in range(n_repeats)
         ]

@@ -254,3 +254,41 @@ def test_dask_default_scoring_needs_standard_score(data, models):
     estimator = Custom().fit(X, y)
     with pytest.raises(ValueError, match="pass scoring explicitly"):
         permutation_importance(estimator, da.from_array(X, chunks=(60, 4)), y)
+
+
+def _flatten(keys):
+    for key in keys:
+        if isinstance(key, list):
+            yield from _flatten(key)
+        else:
+            yield key
+
+
+class _RecordingScheduler:
+    """A synchronous scheduler that remembers the keys of every graph it runs."""
+
+    def __init__(self):
+        self.keys: list[set] = []
+
+    def __call__(self, dsk, keys, **kwargs):
+        self.keys.append({str(k) for k in _flatten(keys)})
+        return dask.get(dsk, keys, **kwargs)
+
+
+@pytest.mark.parametrize("lazy", [False, True], ids=["numpy", "dask"])
+def test_one_task_per_feature_and_repeat_with_deterministic_keys(data, models, lazy):
+    X, *_ = data
+    estimator, y = models["logistic"]
+    if lazy:
+        X, y = da.from_array(X, chunks=(40, 4)), da.from_array(y, chunks=40)
+    recorder = _RecordingScheduler()
+    with dask.config.set(scheduler=recorder):
+        first = permutation_importance(estimator, X, y, n_repeats=3, random_state=0)
+        second = permutation_importance(estimator, X, y, n_repeats=3, random_state=0)
+        permutation_importance(estimator, X, y, n_repeats=3, random_state=1)
+    _assert_same(first, second)
+    assert len(recorder.keys) == 3
+    assert recorder.keys[0] == recorder.keys[1]
+    assert recorder.keys[0] != recorder.keys[2]
+    scores = [k for k in recorder.keys[0] if k.startswith("pi-score-")]
+    assert len(scores) == 4 * 3
