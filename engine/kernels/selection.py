@@ -98,7 +98,7 @@ def _hist1_rows(U, start, stop, hist, kmin, kmax):
             k = _key(u)
             hist[j, k >> SHIFT1] += 1
             if (u & ABS_MASK) == ZERO:
-                hist[j, N1 + np.int64(u >> SIGN_SHIFT)] += 1
+                hist[j, N1 + 1 - np.int64(u >> SIGN_SHIFT)] += 1
             kmin[j] = min(kmin[j], k)
             kmax[j] = max(kmax[j], k)
 

@@ -209,17 +209,23 @@ def _zero_sign(plan: _Plan, j: int, key: int) -> int:
     return _POS_ZERO_KEY if key == _NEG_ZERO_KEY and plan.mixed_zeros[j] else key
 
 
-def _finish(plan: _Plan, gathered: list) -> np.ndarray:
-    """Read the order statistics off the gathered keys and replay numpy's interpolation."""
-    plan = replace(plan, keys=dict(plan.keys))
+def _finish_keys(plan: _Plan, gathered: list) -> dict:
+    """Key of every needed ``(column, rank)``: resolved ones plus those read off the gathers."""
+    keys = dict(plan.keys)
     groups = [[] for _ in range(len(plan.capacity))]
-    for keys, fill in gathered:
+    for part_keys, fill in gathered:
         if len(fill):
-            for g, part in enumerate(np.split(keys, np.cumsum(fill)[:-1])):
+            for g, part in enumerate(np.split(part_keys, np.cumsum(fill)[:-1])):
                 groups[g].append(part)
     ordered = [np.sort(np.concatenate(parts)) for parts in groups]
     for (j, rank), (g, local) in plan.pending.items():
-        plan.keys[j, rank] = int(ordered[g][local])
+        keys[j, rank] = int(ordered[g][local])
+    return keys
+
+
+def _finish(plan: _Plan, gathered: list) -> np.ndarray:
+    """Read the order statistics off the gathered keys and replay numpy's interpolation."""
+    plan = replace(plan, keys=_finish_keys(plan, gathered))
     shape = plan.spec.q.shape + (len(plan.counts),)
     out = np.empty(shape)
     empty = []

@@ -1,0 +1,108 @@
+"""Radix-selection kernels: the key map, the three passes, exact order statistics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from engine.kernels import selection as sk
+from engine.stats import _quantile as Q
+
+finite_or_special = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True, width=64),
+    st.sampled_from([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 5e-324, -5e-324]),
+)
+
+
+def _keys_sorted(x: np.ndarray) -> np.ndarray:
+    """Non-NaN values in total order (-0.0 before +0.0), via numpy only."""
+    x = x[~np.isnan(x)]
+    order = np.lexsort((~np.signbit(x), x))
+    return x[order]
+
+
+@given(arrays(np.float64, st.integers(0, 60), elements=finite_or_special))
+def test_keys_sort_like_floats_and_round_trip(x):
+    x = x[~np.isnan(x)]
+    keys = sk.floats_to_keys(x)
+    back = sk.keys_to_floats(keys)
+    assert np.array_equal(back.view(np.uint64), x.view(np.uint64))
+    by_key = back[np.argsort(keys, kind="stable")]
+    assert np.array_equal(by_key.view(np.uint64), _keys_sorted(x).view(np.uint64))
+
+
+@given(
+    arrays(np.float64, st.tuples(st.integers(0, 40), st.integers(1, 3)), elements=finite_or_special)
+)
+def test_pass1_counts_extremes_and_zeros(X):
+    hist, kmin, kmax = sk.block_hist1(X.view(np.uint64))
+    for j in range(X.shape[1]):
+        col = X[:, j][~np.isnan(X[:, j])]
+        keys = sk.floats_to_keys(col)
+        expected = np.bincount((keys >> sk.SHIFT1).astype(np.int64), minlength=sk.N1)
+        assert np.array_equal(hist[j, : sk.N1], expected)
+        assert hist[j, sk.N1] == np.sum((col == 0) & np.signbit(col))
+        assert hist[j, sk.N1 + 1] == np.sum((col == 0) & ~np.signbit(col))
+        if len(col):
+            assert kmin[j] == keys.min() and kmax[j] == keys.max()
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@given(
+    arrays(
+        np.float64, st.tuples(st.integers(1, 80), st.integers(1, 3)), elements=finite_or_special
+    ),
+    st.integers(1, 4),
+    st.lists(st.floats(0, 1), min_size=1, max_size=4),
+)
+def test_three_passes_give_exact_order_statistics(X, n_blocks, q):
+    """Blocks of any size (empty ones too) merged in any order give numpy's sorted values."""
+    bounds = np.linspace(0, len(X), n_blocks + 1).astype(int)
+    blocks = [X[a:b].view(np.uint64) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    merged1 = sk.block_hist1(blocks[-1])
+    for U in reversed(blocks[:-1]):
+        merged1 = sk.merge_hist1(merged1, sk.block_hist1(U))
+    plan = Q._plan_pass2(merged1, Q.check_q(q))
+    stats = sk.new_stats(len(plan.shift))
+    for U in blocks:
+        stats = sk.merge_hist2(stats, sk.block_hist2(U, plan.ranges, plan.shift))
+    plan = Q._plan_pass3(plan, stats)
+    gathered = [sk.block_gather(U, plan.ranges, plan.capacity) for U in blocks]
+    final = Q._finish(plan, gathered) if plan.counts.all() else None
+    for j in range(X.shape[1]):
+        ordered = _keys_sorted(X[:, j])
+        for (jj, rank), key in Q._finish_keys(plan, gathered).items():
+            if jj == j:
+                assert sk.keys_to_floats(np.array([key]))[0].tobytes() == ordered[rank].tobytes()
+    if final is not None:
+        assert final.shape == (len(q), X.shape[1])
+
+
+def test_parallel_passes_equal_block_passes():
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((5000, 3))
+    X[rng.random(X.shape) < 0.05] = np.nan
+    X[:, 2] = np.round(X[:, 2])
+    U = X.view(np.uint64)
+    one, par = sk.block_hist1(U), sk.parallel_hist1(U)
+    assert all(np.array_equal(a, b) for a, b in zip(one, par, strict=True))
+    plan = Q._plan_pass2(one, Q.check_q([0.1, 0.5, 0.9]))
+    s1 = sk.block_hist2(U, plan.ranges, plan.shift)
+    assert np.array_equal(s1, sk.parallel_hist2(U, plan.ranges, plan.shift))
+    plan = Q._plan_pass3(plan, s1)
+    k1, f1 = sk.block_gather(U, plan.ranges, plan.capacity)
+    k2, f2 = sk.parallel_gather(U, plan.ranges, plan.capacity)
+    assert np.array_equal(f1, f2)
+    assert np.array_equal(np.sort(k1), np.sort(k2))
+
+
+def test_duplicates_resolve_without_gathering():
+    X = np.repeat(np.arange(50.0), 200)[:, None]
+    U = X.view(np.uint64)
+    plan = Q._plan_pass2(sk.block_hist1(U), Q.check_q([0.25, 0.5, 0.75]))
+    plan = Q._plan_pass3(plan, sk.block_hist2(U, plan.ranges, plan.shift))
+    assert plan.capacity.sum() == 0
+    assert np.array_equal(Q._finish(plan, []), np.quantile(X, [0.25, 0.5, 0.75], axis=0))
