@@ -197,6 +197,7 @@ class BaseSearch(MetaEstimatorMixin, BaseEstimator):
                     all_more,
                 )
 
+        self._data_info = (data.n_samples, data.y_split, splits)
         try:
             self._run_search(evaluate)
         finally:
