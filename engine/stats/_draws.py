@@ -317,10 +317,13 @@ def repeat_counts(entropy: int, v: int, i: int, n_rows: int, n_draws: int) -> np
 
 
 def label_codes(y_block, classes: np.ndarray) -> np.ndarray:
-    """Position of each label of a block in the sorted ``classes``."""
-    y = _as_label_vector(y_block)
-    codes = np.searchsorted(classes, y)
-    return codes
+    """Position of each label of a block in the sorted ``classes``.
+
+    16-bit codes when possible: NumPy's stable sort of 16-bit integers is a
+    radix sort, which :func:`scatter_block` relies on to stay linear.
+    """
+    codes = np.searchsorted(classes, _as_label_vector(y_block))
+    return codes.astype(np.int16) if len(classes) < 2**15 else codes
 
 
 def scatter_block(
