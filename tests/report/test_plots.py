@@ -128,6 +128,22 @@ def test_confusion_matrix_dask(labels, n_blocks):
     )
 
 
+def test_confusion_matrix_dask_series_string_labels(labels):
+    _, _, _, groups, _ = labels
+    shifted = np.roll(groups, 3)
+    fig = plot_confusion_matrix(
+        dd.from_pandas(pd.Series(groups), npartitions=3),
+        dd.from_pandas(pd.Series(shifted), npartitions=3),
+        normalize="pred",
+    )
+    np.testing.assert_allclose(
+        fig.axes[0].images[0].get_array(),
+        confusion_matrix(groups, shifted, normalize="pred"),
+        rtol=1e-12,
+    )
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["a", "b", "c"]
+
+
 def test_confusion_matrix_bad_normalize(labels):
     y_true, _, y_pred, *_ = labels
     with pytest.raises(ValueError, match="normalize"):
