@@ -1,0 +1,212 @@
+"""engine.stats.quantile: bit-equal to numpy.nanquantile on every input kind, lazy, exact."""
+
+from __future__ import annotations
+
+import warnings
+
+import dask
+import dask.array as da
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from engine.data._adapters import as_table
+from engine.stats import column_quantiles, quantile
+from tests.conftest import ROW_CHUNKINGS
+
+QS = [0.25, 0.5, [0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0], 0, 1, [0.3333], np.float32(0.7)]
+
+
+def _data(n=3000, seed=0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    X = np.column_stack(
+        [
+            rng.standard_normal(n),
+            rng.standard_exponential(n) * 1e6,
+            np.round(rng.uniform(0, 20, n)),  # integer valued, duplicates
+            np.full(n, 3.25),  # constant
+            1.0 + rng.random(n) * 1e-13,  # packed within a few ulps
+            rng.standard_cauchy(n),  # heavy tails
+        ]
+    )
+    X[rng.random(X.shape) < 0.05] = np.nan
+    X[:4, 1] = np.inf
+    X[4:6, 5] = -np.inf
+    return X
+
+
+def _mixed_zero_columns(X: np.ndarray) -> np.ndarray:
+    zeros = X == 0
+    return (zeros & np.signbit(X)).any(axis=0) & (zeros & ~np.signbit(X)).any(axis=0)
+
+
+def assert_bits_equal(result, X, q):
+    """Bit equality with numpy; ``==`` only for columns mixing -0.0 and +0.0 (see docs)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.asarray(np.nanquantile(X, q, axis=0), dtype=np.float64)
+    result = np.asarray(result, dtype=np.float64)
+    assert result.shape == expected.shape
+    mixed = _mixed_zero_columns(X)
+    exact = np.broadcast_to(~mixed, expected.shape)
+    assert np.array_equal(result[exact].view(np.uint64), expected[exact].view(np.uint64))
+    np.testing.assert_array_equal(result[~exact], expected[~exact])
+
+
+def _dask(X: np.ndarray, n_blocks: int) -> da.Array:
+    return da.from_array(X, chunks=(max(1, -(-len(X) // n_blocks)), X.shape[1]))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("q", QS, ids=str)
+def test_numpy_input_bit_equal(q):
+    X = _data()
+    assert_bits_equal(quantile(X, q), X, q)
+    assert_bits_equal(quantile(np.asfortranarray(X), q), X, q)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("n_blocks", ROW_CHUNKINGS)
+@pytest.mark.parametrize("q", [0.5, [0.0, 0.25, 0.5, 0.75, 1.0]], ids=str)
+def test_dask_kinds_bit_equal_any_chunking(n_blocks, q):
+    X = _data(1001)
+    names = [f"c{i}" for i in range(X.shape[1])]
+    frame = pd.DataFrame(X, columns=names)
+    lazy_array = quantile(_dask(X, n_blocks), q)
+    lazy_frame = quantile(dd.from_pandas(frame, npartitions=n_blocks), q)
+    lazy_xr = quantile(xr.DataArray(_dask(X, n_blocks), dims=("row", "col")), q)
+    assert isinstance(lazy_array, da.Array)
+    assert isinstance(lazy_frame, dd.Series if np.ndim(q) == 0 else dd.DataFrame)
+    assert isinstance(lazy_xr.data, da.Array)
+    (frame_out,) = dask.compute(lazy_frame)
+    array_out, xr_out = dask.compute(lazy_array, lazy_xr)
+    assert_bits_equal(array_out, X, q)
+    assert_bits_equal(frame_out.to_numpy(), X, q)
+    assert_bits_equal(xr_out.values, X, q)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_pandas_and_xarray_labels():
+    X = _data(200)
+    frame = pd.DataFrame(X, columns=list("abcdef"))
+    out = quantile(frame, [0.25, 0.75])
+    assert list(out.columns) == list("abcdef") and list(out.index) == [0.25, 0.75]
+    assert_bits_equal(out.to_numpy(), X, [0.25, 0.75])
+    series = quantile(frame, 0.5)
+    assert isinstance(series, pd.Series) and list(series.index) == list("abcdef")
+    pd.testing.assert_series_equal(series, frame.quantile(0.5))
+    arr = xr.DataArray(X, dims=("row", "feature"), coords={"feature": list("abcdef")})
+    out = quantile(arr, [0.5])
+    assert out.dims == ("quantile", "feature") and list(out.feature.values) == list("abcdef")
+
+
+def test_empty_blocks_and_one_row():
+    X = _data(40)
+    chunks = ((0, 13, 0, 0, 27, 0), (X.shape[1],))
+    lazy = da.from_array(X, chunks=chunks)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert_bits_equal(quantile(lazy, [0.1, 0.5]).compute(), X, [0.1, 0.5])
+        one = X[7:8]
+        assert_bits_equal(quantile(one, [0.0, 0.5, 1.0]), one, [0.0, 0.5, 1.0])
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(1, 60), st.integers(1, 3)),
+        elements=st.one_of(
+            st.floats(-1e300, 1e300),
+            st.sampled_from([np.nan, np.inf, -np.inf, 0.0, 1.0, 1.0, 2.5, -7.0]),
+            st.sampled_from([0.0, -0.0]),
+        ),
+    ),
+    st.lists(st.floats(0, 1), min_size=1, max_size=5),
+    st.integers(1, 4),
+)
+def test_hypothesis_bit_equal(X, q, n_blocks):
+    assert_bits_equal(quantile(X, q), X, q)
+    assert_bits_equal(dask.compute(quantile(_dask(X, n_blocks), q), scheduler="sync")[0], X, q)
+
+
+def test_single_sign_zeros_keep_their_sign():
+    X = np.array([[-0.0, 0.0], [-0.0, 0.0], [1.0, 1.0], [-1.0, 2.0]])
+    for q in [0.0, 0.25, 0.4, 0.5, 0]:
+        assert_bits_equal(quantile(X, q), X, q)
+
+
+def test_all_nan_column_warns_and_gives_nan():
+    X = np.array([[1.0, np.nan], [2.0, np.nan], [np.nan, np.nan]])
+    with pytest.warns(RuntimeWarning, match="All-NaN slice"):
+        out = quantile(X, [0.5])
+    assert out[0, 0] == 1.5 and np.isnan(out[0, 1])
+    lazy = quantile(da.from_array(X, chunks=2), 0.5)
+    with pytest.warns(RuntimeWarning, match="All-NaN slice"):
+        out = lazy.compute(scheduler="sync")
+    assert np.isnan(out[1])
+
+
+def test_lazy_until_asked():
+    calls = []
+
+    def load(block):
+        calls.append(1)
+        return block
+
+    X = _data(300)
+    lazy = _dask(X, 3).map_blocks(load, dtype=np.float64, meta=np.empty((0, 0)))
+    result = quantile(lazy, [0.5])
+    assert calls == [] and dask.is_dask_collection(result)
+    delayed = column_quantiles(as_table(lazy), 0.5)
+    assert calls == [] and dask.is_dask_collection(delayed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result.compute(scheduler="sync")
+    assert calls
+
+
+def test_bad_input():
+    X = _data(20)
+    with pytest.raises(ValueError, match="range"):
+        quantile(X, 1.5)
+    with pytest.raises(ValueError, match="range"):
+        quantile(X, [0.5, np.nan])
+    with pytest.raises(ValueError, match="1-D"):
+        quantile(X, [[0.5]])
+    with pytest.raises(TypeError, match="q must be"):
+        quantile(X, "median")
+    with pytest.raises(ValueError, match="0 sample"):
+        quantile(np.empty((0, 3)), 0.5)
+    with pytest.raises(TypeError, match="'name'"):
+        quantile(pd.DataFrame({"x": [1.0, 2.0], "name": ["a", "b"]}), 0.5)
+
+
+def test_schedulers_bit_identical(cluster_client):
+    X = _data(2000, seed=5)
+    lazy = quantile(_dask(X, 7), [0.1, 0.25, 0.5, 0.75, 0.9])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        sync = lazy.compute(scheduler="sync")
+        threads = lazy.compute(scheduler="threads")
+        distributed = cluster_client.compute(lazy).result()
+    assert np.array_equal(sync.view(np.uint64), threads.view(np.uint64))
+    assert np.array_equal(sync.view(np.uint64), distributed.view(np.uint64))
+    assert_bits_equal(distributed, X, [0.1, 0.25, 0.5, 0.75, 0.9])
+
+
+def test_dask_percentile_is_approximate_where_ours_is_exact():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=20_000)
+    lazy = da.from_array(x, chunks=100)  # 200 chunks
+    approx = da.percentile(lazy, [25, 50, 75]).compute()
+    exact = np.nanquantile(x, [0.25, 0.5, 0.75])
+    ours = quantile(lazy, [0.25, 0.5, 0.75]).compute()[:, 0]
+    assert np.array_equal(ours, exact)
+    assert not np.array_equal(approx, exact)
+    assert np.max(np.abs(approx - exact)) > 1e-6
