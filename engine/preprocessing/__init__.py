@@ -5,7 +5,18 @@ share it) and transforms with one Numba kernel call per row block; Dask input
 stays lazy with the same row chunks.
 """
 
+from engine.preprocessing._dropper import MissingDropper
+from engine.preprocessing._imputer import SimpleImputer
+from engine.preprocessing._outliers import OutlierHandler
 from engine.preprocessing._robust import RobustScaler
 from engine.preprocessing._scalers import MaxAbsScaler, MinMaxScaler, StandardScaler
 
-__all__ = ["MaxAbsScaler", "MinMaxScaler", "RobustScaler", "StandardScaler"]
+__all__ = [
+    "MaxAbsScaler",
+    "MinMaxScaler",
+    "MissingDropper",
+    "OutlierHandler",
+    "RobustScaler",
+    "SimpleImputer",
+    "StandardScaler",
+]

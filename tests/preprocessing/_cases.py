@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
+import sklearn.impute as ski
 import sklearn.preprocessing as skp
 
 import engine.preprocessing as ep
@@ -19,7 +21,7 @@ class Case:
     attributes: tuple = ()
     fit_computes: int = 1
     drops_rows: bool = False
-    nan_share: float = 0.05
+    nan_share: float | tuple = 0.05
     names: Callable | None = field(default=None)
 
     def feature_names(self, ours, ref):
@@ -39,9 +41,71 @@ def make_data(case: Case, n_rows: int = 61, seed: int = 0) -> np.ndarray:
             rng.integers(0, 5, n_rows).astype(np.float64),
         ]
     )
-    if case.nan_share:
-        X[rng.random(X.shape) < case.nan_share] = np.nan
+    share = np.broadcast_to(np.asarray(case.nan_share, dtype=np.float64), (X.shape[1],))
+    X[rng.random(X.shape) < share] = np.nan
     return X
+
+
+class _Reference:
+    """A NumPy re-implementation with scikit-learn's fit/transform surface."""
+
+    def fit_transform(self, X, y=None):
+        return self.fit(X).transform(X)
+
+    def get_feature_names_out(self):
+        return np.array([f"x{j}" for j in range(self.n_features_in_)], dtype=object)
+
+
+class OutlierReference(_Reference):
+    def __init__(self, method="iqr", factor=None, action="clip"):
+        self.method, self.action = method, action
+        self.factor = {"iqr": 1.5, "zscore": 3.0}[method] if factor is None else factor
+
+    def fit(self, X):
+        self.n_features_in_ = X.shape[1]
+        if self.method == "iqr":
+            q1, q3 = np.nanquantile(X, [0.25, 0.75], axis=0)
+            self.lower_ = q1 - self.factor * (q3 - q1)
+            self.upper_ = q3 + self.factor * (q3 - q1)
+        else:
+            mean, std = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
+            self.lower_, self.upper_ = mean - self.factor * std, mean + self.factor * std
+        return self
+
+    def transform(self, X):
+        outside = (X < self.lower_) | (X > self.upper_)
+        if self.action == "clip":
+            return np.clip(X, self.lower_, self.upper_)
+        if self.action == "nan":
+            return np.where(outside, np.nan, X)
+        if self.action == "flag":
+            return np.hstack([X, outside.astype(np.float64)])
+        return X[~outside.any(axis=1)]
+
+    def get_feature_names_out(self):
+        names = super().get_feature_names_out()
+        if self.action == "flag":
+            return np.concatenate([names, [f"{n}_outlier" for n in names]])
+        return names
+
+
+class DropperReference(_Reference):
+    def __init__(self, axis="columns", threshold=0.5):
+        self.axis, self.threshold = axis, threshold
+
+    def fit(self, X):
+        self.n_features_in_ = X.shape[1]
+        self.missing_fraction_ = np.isnan(X).mean(axis=0)
+        self.support_ = (self.missing_fraction_ <= self.threshold) | (self.axis == "rows")
+        return self
+
+    def transform(self, X):
+        if self.axis == "rows":
+            return X[np.isnan(X).mean(axis=1) <= self.threshold]
+        return X[:, self.support_]
+
+    def get_feature_names_out(self):
+        return super().get_feature_names_out()[self.support_]
 
 
 CASES = [
@@ -83,11 +147,27 @@ CASES = [
         lambda: skp.RobustScaler(quantile_range=(10.0, 90.0), unit_variance=True),
         ("center_", "scale_"),
     ),
+    *(Case(f"SimpleImputer-{s}", partial(ep.SimpleImputer, strategy=s),
+           partial(ski.SimpleImputer, strategy=s), ("statistics_",))
+      for s in ("mean", "median", "most_frequent", "constant")),
+    Case("SimpleImputer-constant-fill", partial(ep.SimpleImputer, strategy="constant",
+                                                fill_value=-7.5),
+         partial(ski.SimpleImputer, strategy="constant", fill_value=-7.5), ("statistics_",)),
+    Case("MissingDropper-columns", partial(ep.MissingDropper, threshold=0.3),
+         partial(DropperReference, threshold=0.3), ("missing_fraction_", "support_"),
+         nan_share=(0.0, 0.1, 0.45, 0.8)),
+    Case("MissingDropper-rows", partial(ep.MissingDropper, axis="rows", threshold=0.25),
+         partial(DropperReference, axis="rows", threshold=0.25), ("missing_fraction_",),
+         drops_rows=True, nan_share=(0.0, 0.1, 0.45, 0.3)),
+    *(Case(f"OutlierHandler-{m}-{a}", partial(ep.OutlierHandler, method=m, action=a),
+           partial(OutlierReference, method=m, action=a), ("lower_", "upper_"),
+           drops_rows=a == "drop")
+      for m in ("iqr", "zscore") for a in ("clip", "nan", "flag", "drop")),
+    Case("OutlierHandler-iqr-factor", partial(ep.OutlierHandler, factor=0.5),
+         partial(OutlierReference, factor=0.5), ("lower_", "upper_")),
 ]
 
 DEFAULT_ESTIMATORS = [
-    ep.StandardScaler(),
-    ep.MinMaxScaler(),
-    ep.MaxAbsScaler(),
-    ep.RobustScaler(),
+    ep.StandardScaler(), ep.MinMaxScaler(), ep.MaxAbsScaler(), ep.RobustScaler(),
+    ep.SimpleImputer(), ep.MissingDropper(), ep.OutlierHandler(),
 ]
