@@ -31,6 +31,7 @@ import dask.dataframe as dd
 import numpy as np
 from sklearn.metrics import check_scoring
 
+from engine.inspection._graph import TaskGraph, pair
 from engine.inspection._permutation_local import in_memory_scores
 from engine.inspection._replay import ReplayEstimator, default_scoring, discover_methods
 from engine.inspection._tasks import (
@@ -56,64 +57,54 @@ def dask_permutation_scores(
         return in_memory_scores(
             estimator, X, y, sample_weight, scoring, n_repeats, seed, max_samples
         )
-    blocks, n_features = _row_blocks(X)
+    X, n_features = _as_row_blocked(X)
     scorer = check_scoring(estimator, scoring=default_scoring(estimator, scoring))
     token = graph_token(estimator, scorer, X, y, sample_weight, seed, n_repeats, max_samples)
-
-    def task(func, label):
-        call = dask.delayed(func, pure=True)
-        return lambda *args: call(*args, dask_key_name=f"pi-{label}-{token}")
-
-    est_d = dask.delayed(estimator, name=f"pi-estimator-{token}")
-    scorer_d = dask.delayed(scorer, name=f"pi-scorer-{token}")
-    y_d = task(_gathered, "y")(y)
-    w_d = task(_gathered, "w")(sample_weight)
-    lengths = [task(len, f"len-{b}")(block) for b, block in enumerate(blocks)]
-    offsets = task(_offsets, "offsets")(lengths)
-    plan = task(_plan, "plan")(seed, offsets, n_repeats, max_samples)
-    methods = task(_discover, "methods")(est_d, scorer_d, blocks[0], y_d)
-    selections = [task(_selection, f"sel-{b}")(plan, offsets, b) for b in range(len(blocks))]
-    full_parts = [
-        task(_block_responses, f"base-{b}")(est_d, methods, block, None, None, -1)
-        for b, block in enumerate(blocks)
+    g = TaskGraph(token)
+    est, scr = g.literal("estimator", estimator), g.literal("scorer", scorer)
+    y_k, w_k = g.gathered("y", y), g.gathered("w", sample_weight)
+    blocks = g.blocks(X)
+    offsets = g.task(
+        "offsets", _offsets, [g.task(f"len-{b}", len, k) for b, k in enumerate(blocks)]
+    )
+    plan = g.task("plan", _plan, seed, offsets, n_repeats, max_samples)
+    methods = g.task("methods", _discover, est, scr, blocks[0], y_k)
+    selections = [g.task(f"sel-{b}", _selection, plan, offsets, b) for b in range(len(blocks))]
+    full = [
+        g.task(f"base-{b}", _block_responses, est, methods, blk, None, None, -1)
+        for b, blk in enumerate(blocks)
     ]
-    baseline = task(_replay_score, "baseline")(est_d, scorer_d, full_parts, None, y_d, w_d, None)
+    baseline = g.task("baseline", _replay_score, est, scr, full, None, y_k, w_k, None)
     scores = []
     for j in range(n_features):
-        pieces = [task(_column_piece, f"col-{j}-{b}")(blk, j) for b, blk in enumerate(blocks)]
-        column = task(_concat, f"col-{j}")(pieces)
+        pieces = [g.task(f"col-{j}-{b}", _column_piece, blk, j) for b, blk in enumerate(blocks)]
+        column = g.task(f"col-{j}", np.concatenate, pieces)
         row = []
         for r in range(n_repeats):
-            permuted = task(_permuted_column, f"perm-{j}-{r}")(column, plan, r)
+            permuted = g.task(f"perm-{j}-{r}", _permuted_column, column, plan, r)
             parts = [
-                task(_block_responses, f"resp-{j}-{r}-{b}")(est_d, methods, blk, sel, permuted, j)
+                g.task(f"resp-{j}-{r}-{b}", _block_responses, est, methods, blk, sel, permuted, j)
                 for b, (blk, sel) in enumerate(zip(blocks, selections, strict=True))
             ]
             row.append(
-                task(_replay_score, f"score-{j}-{r}")(
-                    est_d, scorer_d, parts, selections, y_d, w_d, plan
-                )
+                g.task(f"score-{j}-{r}", _replay_score, est, scr, parts, selections, y_k, w_k, plan)
             )
         scores.append(row)
-    return dask.compute(baseline, scores)
+    return g.compute(g.task("result", pair, baseline, scores))
 
 
-def _row_blocks(X) -> tuple[list, int]:
+def _as_row_blocked(X) -> tuple[Any, int]:
     if isinstance(X, dd.DataFrame):
-        return list(X.to_delayed()), len(X.columns)
+        return X, len(X.columns)
     if isinstance(X, da.Array):
         if X.ndim != 2:
             raise ValueError(f"X must be 2-D, got a dask array with {X.ndim} dimension(s)")
         if X.numblocks[1] != 1:
             X = X.rechunk({1: -1})
-        return list(X.to_delayed().ravel()), int(X.shape[1])
+        return X, int(X.shape[1])
     raise TypeError(
         f"X must be a dask array or dask DataFrame for the Dask path, got {type(X).__name__}"
     )
-
-
-def _gathered(obj):
-    return obj
 
 
 def _offsets(lengths: list[int]) -> np.ndarray:
@@ -146,10 +137,6 @@ def _column_piece(block, j):
     if hasattr(block, "iloc"):
         return block.iloc[:, j].to_numpy()
     return np.asarray(block[:, j])
-
-
-def _concat(pieces):
-    return np.concatenate(pieces)
 
 
 def _permuted_column(column, plan, r):

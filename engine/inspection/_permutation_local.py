@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import dask
 from sklearn.metrics import check_scoring
 from sklearn.utils import check_array
 
+from engine.inspection._graph import TaskGraph, pair
 from engine.inspection._tasks import (
     call_scorer,
     graph_token,
@@ -34,35 +34,24 @@ def in_memory_scores(
     max_samples = resolve_max_samples(max_samples, n_samples)
     scorer = check_scoring(estimator, scoring=scoring)
     token = graph_token(estimator, scorer, X, y, sample_weight, seed, n_repeats, max_samples)
-    given = {"estimator": estimator, "scorer": scorer, "X": X, "y": y, "w": sample_weight}
-    est_d, scorer_d, X_d, y_d, w_d = (
-        dask.delayed(value, name=f"pi-{label}-{token}") for label, value in given.items()
-    )
-    plan = dask.delayed(permutation_plan, pure=True)(
-        seed, n_samples, n_repeats, max_samples, dask_key_name=f"pi-plan-{token}"
-    )
-    score = dask.delayed(_score_task, pure=True)
-    baseline = score(
-        est_d, scorer_d, X_d, y_d, w_d, None, -1, -1, dask_key_name=f"pi-baseline-{token}"
-    )
+    g = TaskGraph(token)
+    common = [
+        g.literal(label, value)
+        for label, value in (
+            ("estimator", estimator),
+            ("scorer", scorer),
+            ("X", X),
+            ("y", y),
+            ("w", sample_weight),
+        )
+    ]
+    plan = g.task("plan", permutation_plan, seed, n_samples, n_repeats, max_samples)
+    baseline = g.task("baseline", _score_task, *common, None, -1, -1)
     scores = [
-        [
-            score(
-                est_d,
-                scorer_d,
-                X_d,
-                y_d,
-                w_d,
-                plan,
-                j,
-                r,
-                dask_key_name=f"pi-score-{j}-{r}-{token}",
-            )
-            for r in range(n_repeats)
-        ]
+        [g.task(f"score-{j}-{r}", _score_task, *common, plan, j, r) for r in range(n_repeats)]
         for j in range(n_features)
     ]
-    return dask.compute(baseline, scores)
+    return g.compute(g.task("result", pair, baseline, scores))
 
 
 def _score_task(estimator, scorer, X, y, sample_weight, plan, j, r):

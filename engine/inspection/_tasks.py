@@ -23,10 +23,12 @@ from typing import Any
 import numpy as np
 from dask.base import tokenize
 from sklearn.utils.random import sample_without_replacement
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 _lock = threading.Lock()
-_state: dict[str, Any] = {"depth": 0, "limiter": None}
+# The controller scans the loaded libraries once per process (a fresh
+# threadpool_limits() call rescans them: ~10 ms, more than a small task).
+_state: dict[str, Any] = {"depth": 0, "limiter": None, "controller": None}
 
 
 @contextmanager
@@ -34,7 +36,9 @@ def single_blas_thread() -> Iterator[None]:
     """Run the body with BLAS/OpenMP limited to one thread (re-entrant, thread-safe)."""
     with _lock:
         if _state["depth"] == 0:
-            _state["limiter"] = threadpool_limits(limits=1)
+            if _state["controller"] is None:
+                _state["controller"] = ThreadpoolController()
+            _state["limiter"] = _state["controller"].limit(limits=1)
         _state["depth"] += 1
     try:
         yield

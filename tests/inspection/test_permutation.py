@@ -256,14 +256,6 @@ def test_dask_default_scoring_needs_standard_score(data, models):
         permutation_importance(estimator, da.from_array(X, chunks=(60, 4)), y)
 
 
-def _flatten(keys):
-    for key in keys:
-        if isinstance(key, list):
-            yield from _flatten(key)
-        else:
-            yield key
-
-
 class _RecordingScheduler:
     """A synchronous scheduler that remembers the keys of every graph it runs."""
 
@@ -271,7 +263,8 @@ class _RecordingScheduler:
         self.keys: list[set] = []
 
     def __call__(self, dsk, keys, **kwargs):
-        self.keys.append({str(k) for k in _flatten(keys)})
+        graph = dsk.__dask_graph__() if hasattr(dsk, "__dask_graph__") else dsk
+        self.keys.append({str(k) for k in dict(graph)})
         return dask.get(dsk, keys, **kwargs)
 
 
