@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import stats
 from scipy.spatial import distance
 
+from engine.drift._distributions import n_rows
 from engine.drift._inputs import CATEGORICAL, NUMERICAL
 from engine.kernels import distinct as dk
 from engine.kernels.ecdf import ecdf_two_sample
@@ -43,6 +44,10 @@ HISTOGRAM_MIN_VALUES = 20  # Evidently: PSI/JS bin numerical columns with more r
 KS_EXACT_MAX_N = 10000  # scipy.stats.ks_2samp(method="auto"): exact p-value up to this size
 
 
+def _flat(counts: np.ndarray | None) -> np.ndarray | None:
+    return None if counts is None else np.ascontiguousarray(counts[:, 0])
+
+
 class Distribution:
     """The merged distribution of one column in both datasets."""
 
@@ -52,16 +57,29 @@ class Distribution:
         self.kind = kind
         self.is_float = not isinstance(reference, pd.Series)
         if self.is_float:
-            self.ref_values = reference[0]
-            self.ref_counts = np.ascontiguousarray(reference[1][:, 0])
-            self.cur_values = current[0]
-            self.cur_counts = np.ascontiguousarray(current[1][:, 0])
-        self.n_ref = float(self._counts(reference).sum())
-        self.n_cur = float(self._counts(current).sum())
+            self.ref_values, self.ref_counts = reference[0], _flat(reference[1])
+            self.cur_values, self.cur_counts = current[0], _flat(current[1])
+            self.n_ref, self.n_cur = n_rows(reference), n_rows(current)
+        else:
+            self.n_ref = float(reference.sum())
+            self.n_cur = float(current.sum())
 
-    @staticmethod
-    def _counts(partial) -> np.ndarray:
-        return partial.to_numpy() if isinstance(partial, pd.Series) else partial[1]
+    def sample(self, role: str) -> np.ndarray:
+        """The sorted sample rebuilt from its exact counts (for small samples only)."""
+        values, counts = (
+            (self.ref_values, self.ref_counts)
+            if role == "reference"
+            else (self.cur_values, self.cur_counts)
+        )
+        return values if counts is None else np.repeat(values, counts.astype(np.int64))
+
+    def kernel_counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Counts for the ECDF kernel (an empty array stands for one row per value)."""
+        empty = np.empty(0)
+        return (
+            empty if self.ref_counts is None else self.ref_counts,
+            empty if self.cur_counts is None else self.cur_counts,
+        )
 
     def n_ref_values(self) -> int:
         return len(self.ref_values) if self.is_float else len(self.reference)
@@ -78,9 +96,9 @@ class Distribution:
         """Union of values (sorted) with the reference and current count of each."""
         if self.is_float:
             zeros_r = np.zeros((len(self.ref_values), 2))
-            zeros_r[:, 0] = self.ref_counts
+            zeros_r[:, 0] = 1.0 if self.ref_counts is None else self.ref_counts
             zeros_c = np.zeros((len(self.cur_values), 2))
-            zeros_c[:, 1] = self.cur_counts
+            zeros_c[:, 1] = 1.0 if self.cur_counts is None else self.cur_counts
             keys, counts = dk.merge_value_counts(self.ref_values, zeros_r, self.cur_values, zeros_c)
             return list(keys), counts[:, 0].copy(), counts[:, 1].copy()
         frame = pd.concat([self.reference, self.current], axis=1).fillna(0.0)
@@ -112,7 +130,8 @@ def ks_test(dist: Distribution) -> tuple[float, float]:
     exact counts (at most 20,000 values) and passed to ``ks_2samp``. Larger
     samples use Smirnov's limit distribution ``scipy.stats.kstwo.sf(d, round(en))``.
     """
-    hi, lo, _ = ecdf_two_sample(dist.ref_values, dist.ref_counts, dist.cur_values, dist.cur_counts)
+    ref_c, cur_c = dist.kernel_counts()
+    hi, lo, _ = ecdf_two_sample(dist.ref_values, ref_c, dist.cur_values, cur_c)
     min_s = float(np.clip(-lo, 0.0, 1.0))
     d = min_s if min_s > hi else float(hi)
     n1, n2 = int(dist.n_ref), int(dist.n_cur)
@@ -120,8 +139,8 @@ def ks_test(dist: Distribution) -> tuple[float, float]:
         g = math.gcd(n1, n2)
         lcm = (n1 // g) * n2
         d = int(np.round(d * lcm)) * 1.0 / lcm
-        ref = np.repeat(dist.ref_values, dist.ref_counts.astype(np.int64))
-        cur = np.repeat(dist.cur_values, dist.cur_counts.astype(np.int64))
+        ref = dist.sample("reference")
+        cur = dist.sample("current")
         return d, float(stats.ks_2samp(ref, cur, method="auto").pvalue)
     m, n = sorted([float(n1), float(n2)], reverse=True)
     en = m * n / (m + n)
@@ -130,15 +149,18 @@ def ks_test(dist: Distribution) -> tuple[float, float]:
 
 def wasserstein_test(dist: Distribution) -> tuple[float, float]:
     """Wasserstein-1 distance divided by ``max(std(reference), 0.001)`` (population std)."""
-    _, _, w = ecdf_two_sample(dist.ref_values, dist.ref_counts, dist.cur_values, dist.cur_counts)
+    ref_c, cur_c = dist.kernel_counts()
+    _, _, w = ecdf_two_sample(dist.ref_values, ref_c, dist.cur_values, cur_c)
     return float(w) / max(reference_std(dist), 0.001), np.nan
 
 
 def reference_std(dist: Distribution) -> float:
     """Population standard deviation of the reference sample, from its exact counts."""
-    mean = float(np.dot(dist.ref_counts, dist.ref_values)) / dist.n_ref
-    dev = dist.ref_values - mean
-    return math.sqrt(float(np.dot(dist.ref_counts, dev * dev)) / dist.n_ref)
+    v, c = dist.ref_values, dist.ref_counts
+    mean = float(v.sum() if c is None else np.dot(c, v)) / dist.n_ref
+    dev = v - mean
+    sq = dev * dev
+    return math.sqrt(float(sq.sum() if c is None else np.dot(c, sq)) / dist.n_ref)
 
 
 def sturges_edges(first: float, last: float, n: int) -> np.ndarray:

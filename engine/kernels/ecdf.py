@@ -22,7 +22,8 @@ def ecdf_two_sample(values_a, counts_a, values_b, counts_b):
     values_a, values_b : float64[:]
         Sorted distinct values of each sample (no NaN).
     counts_a, counts_b : float64[:]
-        Number of rows per value (integers stored as float64).
+        Number of rows per value (integers stored as float64); an empty
+        array means one row per value.
 
     Returns
     -------
@@ -42,12 +43,10 @@ def ecdf_two_sample(values_a, counts_a, values_b, counts_b):
     """
     na = values_a.shape[0]
     nb = values_b.shape[0]
-    n_a = 0.0
-    for i in range(na):
-        n_a += counts_a[i]
-    n_b = 0.0
-    for j in range(nb):
-        n_b += counts_b[j]
+    unit_a = counts_a.shape[0] == 0
+    unit_b = counts_b.shape[0] == 0
+    n_a = float(na) if unit_a else counts_a.sum()
+    n_b = float(nb) if unit_b else counts_b.sum()
     cum_a = 0.0
     cum_b = 0.0
     max_diff = -np.inf
@@ -75,10 +74,10 @@ def ecdf_two_sample(values_a, counts_a, values_b, counts_b):
                 comp += (term - t) + total
             total = t
         if i < na and values_a[i] == x:
-            cum_a += counts_a[i]
+            cum_a += 1.0 if unit_a else counts_a[i]
             i += 1
         if j < nb and values_b[j] == x:
-            cum_b += counts_b[j]
+            cum_b += 1.0 if unit_b else counts_b[j]
             j += 1
         diff = cum_a / n_a - cum_b / n_b
         if diff > max_diff:
@@ -89,3 +88,64 @@ def ecdf_two_sample(values_a, counts_a, values_b, counts_b):
         prev_x = x
         have_prev = True
     return max_diff, min_diff, total + comp
+
+
+@njit(cache=True, nogil=True)
+def run_length_counts(sorted_values):
+    """Distinct values and their counts of an ascending array (NaN last, skipped).
+
+    Two sequential passes (count the runs, then fill exact-size outputs), so
+    no oversized buffer is allocated. ``-0.0`` and ``0.0`` form one run.
+
+    Returns
+    -------
+    (values, counts) : float64[:], float64[:, 1]
+        The value-counts partial of :mod:`engine.kernels.distinct`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> v, c = run_length_counts(np.array([1.0, 1.0, 2.5, np.nan]))
+    >>> v.tolist(), c[:, 0].tolist()
+    ([1.0, 2.5], [2.0, 1.0])
+    """
+    n = sorted_values.shape[0]
+    while n > 0 and np.isnan(sorted_values[n - 1]):
+        n -= 1
+    runs = 0
+    for i in range(n):
+        if i == 0 or sorted_values[i] != sorted_values[i - 1]:
+            runs += 1
+    values = np.empty(runs)
+    counts = np.zeros((runs, 1))
+    m = -1
+    for i in range(n):
+        if i == 0 or sorted_values[i] != sorted_values[i - 1]:
+            m += 1
+            values[m] = sorted_values[i]
+        counts[m, 0] += 1.0
+    return values, counts
+
+
+@njit(cache=True, nogil=True)
+def count_runs(sorted_values):
+    """``(n, runs)``: non-NaN length and number of distinct values of an ascending array.
+
+    When ``runs == n`` every value is distinct and the array (cut to ``n``)
+    is already its own value-counts partial with unit counts, so callers can
+    skip allocating one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> count_runs(np.array([1.0, 1.0, 2.0, np.nan]))
+    (3, 2)
+    """
+    n = sorted_values.shape[0]
+    while n > 0 and np.isnan(sorted_values[n - 1]):
+        n -= 1
+    runs = 0
+    for i in range(n):
+        if i == 0 or sorted_values[i] != sorted_values[i - 1]:
+            runs += 1
+    return n, runs

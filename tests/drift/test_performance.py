@@ -12,8 +12,7 @@ from sklearn import metrics as skm
 from sklearn.exceptions import UndefinedMetricWarning
 
 from engine.drift import performance_drift
-
-ROW_CHUNKINGS = [1, 3, 7]
+from tests.conftest import ROW_CHUNKINGS
 
 SKLEARN = {
     "accuracy": skm.accuracy_score,

@@ -8,14 +8,14 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
-from drift_oracle import evidently_auto, reference_test
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from engine.drift import DriftReport, drift_report
+from tests.conftest import ROW_CHUNKINGS
+from tests.drift.drift_oracle import evidently_auto, reference_test
 
-ROW_CHUNKINGS = [1, 3, 7]
 RTOL = 1e-9
 
 
@@ -297,3 +297,21 @@ def test_bad_input():
         drift_report(ref, ref, threshold={"q": 0.1})
     with pytest.raises(ValueError, match="column_names has 1 names"):
         drift_report(np.ones((3, 2)), np.ones((3, 2)), column_names=["a"])
+
+
+@pytest.mark.parametrize("decimals", [None, 1])  # all-distinct values / heavy ties
+def test_many_blocks_wide_merge_tree(decimals):
+    rng = np.random.default_rng(7)
+    ref = rng.normal(size=(3400, 2))
+    cur = rng.normal(0.05, size=(2100, 2))
+    if decimals is not None:
+        ref, cur = np.round(ref, decimals), np.round(cur, decimals)
+    eager = drift_report(ref, cur, method="ks").columns
+    lazy = drift_report(
+        da.from_array(ref, chunks=(100, 2)), da.from_array(cur, chunks=(50, 2)), method="ks"
+    ).columns  # 34 and 42 blocks: two merge levels
+    pd.testing.assert_frame_equal(lazy, eager, check_exact=True)
+    for j in range(2):
+        stat, p = reference_test(ref[:, j], cur[:, j], "ks")
+        _assert_close(eager["statistic"][j], stat)
+        _assert_close(eager["p_value"][j], p)
