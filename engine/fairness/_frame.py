@@ -11,8 +11,7 @@ import numpy as np
 import pandas as pd
 
 from engine.fairness import _groups as grp
-from engine.metrics._partials import check_lengths
-from engine.stats._grouped import keyed_counts
+from engine.stats._grouped import check_lengths, keyed_counts
 
 _NON_SCALAR = (
     "Metric frame contains non-scalar cells. Please remove non-scalar columns from your "
@@ -29,6 +28,13 @@ def _squeeze(y: Any) -> np.ndarray:
 
 def _scalars_only(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.apply(lambda col: col.apply(lambda v: v if np.isscalar(v) else np.nan))
+
+
+def _check_compare(method: str, errors: str) -> None:
+    if errors not in _ERRORS:
+        raise ValueError(f"Invalid error value specified. Valid values are {list(_ERRORS)}")
+    if method not in _METHODS:
+        raise ValueError(f"Unrecognised comparison method: {method}")
 
 
 def _ratio_sub_one(x):
@@ -282,10 +288,7 @@ class MetricFrame:
         errors: Literal["raise", "coerce"] = "coerce",
     ):
         """Largest absolute difference between groups (or from the overall value)."""
-        if errors not in _ERRORS:
-            raise ValueError(f"Invalid error value specified. Valid values are {list(_ERRORS)}")
-        if method not in _METHODS:
-            raise ValueError(f"Unrecognised comparison method: {method}")
+        _check_compare(method, errors)
         sub = self._group("min", errors) if method == "between_groups" else self._overall
         result = (_scalars_only(self._by_group) - sub).abs().max()
         return self._extract(result.where(result.notna(), np.nan))
@@ -296,10 +299,7 @@ class MetricFrame:
         errors: Literal["raise", "coerce"] = "coerce",
     ):
         """Smallest ratio between groups (or to the overall value), at most 1."""
-        if errors not in _ERRORS:
-            raise ValueError(f"Invalid error value specified. Valid values are {list(_ERRORS)}")
-        if method not in _METHODS:
-            raise ValueError(f"Unrecognised comparison method: {method}")
+        _check_compare(method, errors)
         if method == "between_groups":
             result = self._group("min", errors) / self._group("max", errors)
         else:

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import dask
-import dask.array as da
-import dask.dataframe as dd
 import numpy as np
 
 from engine.stats._distinct import (
@@ -25,6 +23,7 @@ from engine.stats._distinct import (
 from engine.stats._grouped import (
     KeyedCounts,
     as_block_array,
+    check_lengths,
     encode_column,
     keyed_counts_block,
     merge_keyed_counts,
@@ -262,30 +261,6 @@ def merge_partials(a: Partials, b: Partials) -> Partials:
     if a.regression is not None:
         out.regression = _merge_regression(a.regression, b.regression)
     return out
-
-
-def _length(x: Any) -> float:
-    if isinstance(x, dd.DataFrame | dd.Series):
-        return np.nan
-    if isinstance(x, da.Array):
-        return float(x.shape[0])
-    if hasattr(x, "shape"):
-        return float(x.shape[0]) if len(x.shape) else 1.0
-    return float(len(x))
-
-
-def check_lengths(**arrays: Any) -> None:
-    """Raise ``ValueError`` for inputs of known different lengths or an empty input."""
-    lengths = {k: _length(v) for k, v in arrays.items() if v is not None}
-    known = {k: int(v) for k, v in lengths.items() if not np.isnan(v)}
-    if len(set(known.values())) > 1:
-        detail = ", ".join(f"{k}={v}" for k, v in known.items())
-        raise ValueError(f"Found input variables with inconsistent numbers of samples: {detail}")
-    for name, n in known.items():
-        if n == 0:
-            raise ValueError(
-                f"Found empty input: {name} has 0 samples; a metric needs at least one"
-            )
 
 
 def lazy_partials(needs: Needs, y_true, y_pred=None, y_score=None, sample_weight=None):

@@ -40,6 +40,13 @@ def curve_points(values: np.ndarray, pos: np.ndarray, neg: np.ndarray):
     return np.cumsum(neg[::-1]), np.cumsum(pos[::-1]), values[::-1].copy()
 
 
+def _rate(cumulative: np.ndarray, message: str) -> np.ndarray:
+    if cumulative[-1] <= 0:
+        warnings.warn(message, UndefinedMetricWarning, stacklevel=4)
+        return np.full(cumulative.shape, np.nan)
+    return cumulative / cumulative[-1]
+
+
 def curve_from_points(fps, tps, thresholds, drop_intermediate: bool = True):
     """scikit-learn's ``roc_curve`` tail: drop collinear points, prepend (0, 0), normalize."""
     if drop_intermediate and fps.shape[0] > 2:
@@ -48,24 +55,8 @@ def curve_from_points(fps, tps, thresholds, drop_intermediate: bool = True):
     tps = np.r_[0.0, tps]
     fps = np.r_[0.0, fps]
     thresholds = np.r_[np.inf, thresholds.astype(np.float64)]
-    if fps[-1] <= 0:
-        warnings.warn(
-            "No negative samples in y_true, false positive value should be meaningless",
-            UndefinedMetricWarning,
-            stacklevel=3,
-        )
-        fpr = np.full(fps.shape, np.nan)
-    else:
-        fpr = fps / fps[-1]
-    if tps[-1] <= 0:
-        warnings.warn(
-            "No positive samples in y_true, true positive value should be meaningless",
-            UndefinedMetricWarning,
-            stacklevel=3,
-        )
-        tpr = np.full(tps.shape, np.nan)
-    else:
-        tpr = tps / tps[-1]
+    fpr = _rate(fps, "No negative samples in y_true, false positive value should be meaningless")
+    tpr = _rate(tps, "No positive samples in y_true, true positive value should be meaningless")
     return fpr, tpr, thresholds
 
 

@@ -310,3 +310,27 @@ class _KeyedBlock:
 
     def __dask_tokenize__(self):
         return ("engine-keyed-block", self.names)
+
+
+def _length(x: Any) -> float:
+    if isinstance(x, dd.DataFrame | dd.Series):
+        return np.nan
+    if isinstance(x, da.Array):
+        return float(x.shape[0])
+    if hasattr(x, "shape"):
+        return float(x.shape[0]) if len(x.shape) else 1.0
+    return float(len(x))
+
+
+def check_lengths(**arrays: Any) -> None:
+    """Raise ``ValueError`` for inputs of known different lengths or an empty input."""
+    lengths = {k: _length(v) for k, v in arrays.items() if v is not None}
+    known = {k: int(v) for k, v in lengths.items() if not np.isnan(v)}
+    if len(set(known.values())) > 1:
+        detail = ", ".join(f"{k}={v}" for k, v in known.items())
+        raise ValueError(f"Found input variables with inconsistent numbers of samples: {detail}")
+    for name, n in known.items():
+        if n == 0:
+            raise ValueError(
+                f"Found empty input: {name} has 0 samples; a metric needs at least one"
+            )
