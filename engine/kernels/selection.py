@@ -34,7 +34,7 @@ requested rank (a few hundred for 10 million normal values); in the worst case
 import numpy as np
 from numba import get_num_threads, njit, prange
 
-BITS1 = 14
+BITS1 = 16
 SHIFT1 = np.uint64(64 - BITS1)
 N1 = 1 << BITS1
 BITS2 = 8

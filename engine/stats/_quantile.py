@@ -110,6 +110,9 @@ def _lerp(a: np.ndarray, b: np.ndarray, t) -> np.ndarray:
 
 # ------------------------------------------------------------ plans between passes
 
+DIRECT_GATHER_SHARE = 1 / 16
+DIRECT_GATHER_MIN = 1 << 16
+
 
 @dataclass
 class _Plan:
@@ -125,14 +128,14 @@ class _Plan:
     pending: dict = field(default_factory=dict)  # (column, rank) -> (target, local rank)
     ranges: np.ndarray | None = None  # per column (lo, width, id, count) key ranges
     shift: np.ndarray | None = None  # per pass-2 target
-    capacity: np.ndarray | None = None  # per pass-3 gather
+    capacity: np.ndarray | None = None  # per gather
+    direct: bool = False  # pass 2 gathers the target buckets (they are small)
 
 
-def _locate(counts: np.ndarray, rank: int) -> tuple[int, int]:
-    """Bucket holding the ``rank``-th value and the rank inside that bucket."""
-    cum = np.cumsum(counts)
+def _locate(cum: np.ndarray, rank: int) -> tuple[int, int]:
+    """Bucket holding the ``rank``-th value (``cum``: cumulative counts) and the rank inside it."""
     b = int(np.searchsorted(cum, rank, side="right"))
-    return b, rank - int(cum[b] - counts[b])
+    return b, rank - (int(cum[b - 1]) if b else 0)
 
 
 def _pack_ranges(n_columns: int, items: list) -> np.ndarray:
@@ -149,19 +152,26 @@ def _pack_ranges(n_columns: int, items: list) -> np.ndarray:
 
 
 def _plan_pass2(merged1, spec: QuantileSpec) -> _Plan:
+    """Targets of pass 2: the pass-1 buckets holding the needed ranks.
+
+    When those buckets hold few values in all (at most :data:`DIRECT_GATHER_SHARE`
+    of the non-NaN values, or :data:`DIRECT_GATHER_MIN` keys), pass 2 gathers
+    them directly (``plan.direct``) and pass 3 has nothing left to do.
+    """
     hist, kmin, kmax = merged1
     n_columns = hist.shape[0]
     plan = _Plan(spec, hist[:, : sk.N1].sum(axis=1), mixed_zeros=(hist[:, sk.N1 :] > 0).all(axis=1))
     hist = hist[:, : sk.N1]
     targets: dict = {}
-    items, shift = [], []
+    items, shift, sizes = [], [], []
     for j in range(n_columns):
         n = int(plan.counts[j])
         if n == 0:
             continue
         plan.previous[j], plan.nxt[j], plan.gamma[j] = _virtual_indexes(n, spec)
+        cum = np.cumsum(hist[j])
         for rank in np.unique(np.concatenate([np.ravel(plan.previous[j]), np.ravel(plan.nxt[j])])):
-            b, local = _locate(hist[j], int(rank))
+            b, local = _locate(cum, int(rank))
             low = max(b << int(sk.SHIFT1), int(kmin[j]))
             high = min(((b + 1) << int(sk.SHIFT1)) - 1, int(kmax[j]))
             if low == high:
@@ -171,20 +181,39 @@ def _plan_pass2(merged1, spec: QuantileSpec) -> _Plan:
                 targets[j, b] = len(items)
                 items.append((j, low, high - low))
                 shift.append(max(0, (high - low).bit_length() - sk.BITS2))
+                sizes.append(int(hist[j, b]))
             plan.pending[j, int(rank)] = (targets[j, b], local)
     plan.ranges = _pack_ranges(n_columns, items)
     plan.shift = np.array(shift, dtype=np.uint64)
+    plan.capacity = np.array(sizes, dtype=np.int64)
+    budget = max(DIRECT_GATHER_MIN, int(plan.counts.sum() * DIRECT_GATHER_SHARE))
+    plan.direct = bool(plan.capacity.sum() <= budget)
     return plan
 
 
-def _plan_pass3(plan2: _Plan, stats: np.ndarray) -> _Plan:
+def _plan_pass3(plan2: _Plan, merged2) -> _Plan:
+    """Resolve what pass 2 settled; the sub-buckets still holding a rank become gathers."""
+    if plan2.direct:
+        keys = _finish_keys(plan2, [merged2])
+        return replace(
+            plan2,
+            keys=keys,
+            pending={},
+            ranges=_pack_ranges(len(plan2.counts), []),
+            capacity=np.zeros(0, dtype=np.int64),
+            direct=False,
+        )
+    stats = merged2
     plan = replace(plan2, keys=dict(plan2.keys))
     gathers: dict = {}
     items, capacity = [], []
     pending = {}
+    cums = {}
     for (j, rank), (t, local) in plan2.pending.items():
         counts = stats[t, :, sk.COUNT].astype(np.int64)
-        s, local2 = _locate(counts, local)
+        if t not in cums:
+            cums[t] = np.cumsum(counts)
+        s, local2 = _locate(cums[t], local)
         low, high = int(stats[t, s, sk.KMIN]), int(stats[t, s, sk.KMAX])
         if low == high:
             plan.keys[j, rank] = low
@@ -217,7 +246,10 @@ def _finish_keys(plan: _Plan, gathered: list) -> dict:
         if len(fill):
             for g, part in enumerate(np.split(part_keys, np.cumsum(fill)[:-1])):
                 groups[g].append(part)
-    ordered = [np.sort(np.concatenate(parts)) for parts in groups]
+    wanted: dict = {}
+    for g, local in plan.pending.values():
+        wanted.setdefault(g, set()).add(local)
+    ordered = {g: np.partition(np.concatenate(groups[g]), sorted(ks)) for g, ks in wanted.items()}
     for (j, rank), (g, local) in plan.pending.items():
         keys[j, rank] = int(ordered[g][local])
     return keys
@@ -262,11 +294,23 @@ def _task_hist1(block):
 
 
 def _task_hist2(block, plan: _Plan):
+    if plan.direct:
+        return sk.block_gather(_keys_view(block), plan.ranges, plan.capacity)
     return sk.block_hist2(_keys_view(block), plan.ranges, plan.shift)
 
 
 def _task_gather(block, plan: _Plan):
+    if len(plan.capacity) == 0:
+        return np.empty(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
     return sk.block_gather(_keys_view(block), plan.ranges, plan.capacity)
+
+
+def _merge_gathered(a, b):
+    """Concatenate two gathers group by group (``(keys, fill)`` each)."""
+    parts_a = np.split(a[0], np.cumsum(a[1])[:-1])
+    parts_b = np.split(b[0], np.cumsum(b[1])[:-1])
+    keys = [k for pair in zip(parts_a, parts_b, strict=True) for k in pair]
+    return np.concatenate(keys) if keys else a[0], a[1] + b[1]
 
 
 def _merge1(a, b):
@@ -274,6 +318,8 @@ def _merge1(a, b):
 
 
 def _merge2(a, b):
+    if isinstance(a, tuple):
+        return _merge_gathered(a, b)
     return sk.merge_hist2(a, b)
 
 
@@ -284,8 +330,13 @@ def _finish_task(plan: _Plan, *gathered) -> np.ndarray:
 def _eager_from_pass1(values: np.ndarray, spec: QuantileSpec, merged1) -> np.ndarray:
     U = _keys_view(values)
     plan = _plan_pass2(merged1, spec)
-    plan = _plan_pass3(plan, sk.parallel_hist2(U, plan.ranges, plan.shift))
-    return _finish(plan, [sk.parallel_gather(U, plan.ranges, plan.capacity)])
+    if plan.direct:
+        merged2 = sk.parallel_gather(U, plan.ranges, plan.capacity)
+    else:
+        merged2 = sk.parallel_hist2(U, plan.ranges, plan.shift)
+    plan = _plan_pass3(plan, merged2)
+    gathered = [sk.parallel_gather(U, plan.ranges, plan.capacity)] if plan.pending else []
+    return _finish(plan, gathered)
 
 
 def first_pass(table: Table) -> Lazy:

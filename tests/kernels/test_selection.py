@@ -50,35 +50,43 @@ def test_pass1_counts_extremes_and_zeros(X):
             assert kmin[j] == keys.min() and kmax[j] == keys.max()
 
 
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")
-@given(
-    arrays(
-        np.float64, st.tuples(st.integers(1, 80), st.integers(1, 3)), elements=finite_or_special
-    ),
-    st.integers(1, 4),
-    st.lists(st.floats(0, 1), min_size=1, max_size=4),
-)
-def test_three_passes_give_exact_order_statistics(X, n_blocks, q):
-    """Blocks of any size (empty ones too) merged in any order give numpy's sorted values."""
-    bounds = np.linspace(0, len(X), n_blocks + 1).astype(int)
-    blocks = [X[a:b].view(np.uint64) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+def _three_passes(blocks, q):
     merged1 = sk.block_hist1(blocks[-1])
     for U in reversed(blocks[:-1]):
         merged1 = sk.merge_hist1(merged1, sk.block_hist1(U))
     plan = Q._plan_pass2(merged1, Q.check_q(q))
-    stats = sk.new_stats(len(plan.shift))
+    merged2 = None
     for U in blocks:
-        stats = sk.merge_hist2(stats, sk.block_hist2(U, plan.ranges, plan.shift))
-    plan = Q._plan_pass3(plan, stats)
-    gathered = [sk.block_gather(U, plan.ranges, plan.capacity) for U in blocks]
-    final = Q._finish(plan, gathered) if plan.counts.all() else None
+        part = Q._task_hist2(U.view(np.float64), plan)
+        merged2 = part if merged2 is None else Q._merge2(merged2, part)
+    plan = Q._plan_pass3(plan, merged2)
+    gathered = [Q._task_gather(U.view(np.float64), plan) for U in blocks]
+    return plan, gathered
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("direct", [True, False], ids=["2-pass", "3-pass"])
+@given(
+    X=arrays(
+        np.float64, st.tuples(st.integers(1, 80), st.integers(1, 3)), elements=finite_or_special
+    ),
+    n_blocks=st.integers(1, 4),
+    q=st.lists(st.floats(0, 1), min_size=1, max_size=4),
+)
+def test_passes_give_exact_order_statistics(direct, X, n_blocks, q):
+    """Blocks of any size (empty ones too) give numpy's sorted values, in both pass modes."""
+    bounds = np.linspace(0, len(X), n_blocks + 1).astype(int)
+    blocks = [X[a:b].view(np.uint64) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Q, "DIRECT_GATHER_MIN", 1 << 30 if direct else 0)
+        mp.setattr(Q, "DIRECT_GATHER_SHARE", 1.0 if direct else 0.0)
+        plan, gathered = _three_passes(blocks, q)
+    keys = Q._finish_keys(plan, gathered)
     for j in range(X.shape[1]):
         ordered = _keys_sorted(X[:, j])
-        for (jj, rank), key in Q._finish_keys(plan, gathered).items():
+        for (jj, rank), key in keys.items():
             if jj == j:
                 assert sk.keys_to_floats(np.array([key]))[0].tobytes() == ordered[rank].tobytes()
-    if final is not None:
-        assert final.shape == (len(q), X.shape[1])
 
 
 def test_parallel_passes_equal_block_passes():
@@ -89,7 +97,11 @@ def test_parallel_passes_equal_block_passes():
     U = X.view(np.uint64)
     one, par = sk.block_hist1(U), sk.parallel_hist1(U)
     assert all(np.array_equal(a, b) for a, b in zip(one, par, strict=True))
-    plan = Q._plan_pass2(one, Q.check_q([0.1, 0.5, 0.9]))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Q, "DIRECT_GATHER_MIN", 0)
+        mp.setattr(Q, "DIRECT_GATHER_SHARE", 0.0)
+        plan = Q._plan_pass2(one, Q.check_q([0.1, 0.5, 0.9]))
+    assert not plan.direct
     s1 = sk.block_hist2(U, plan.ranges, plan.shift)
     assert np.array_equal(s1, sk.parallel_hist2(U, plan.ranges, plan.shift))
     plan = Q._plan_pass3(plan, s1)
@@ -102,7 +114,10 @@ def test_parallel_passes_equal_block_passes():
 def test_duplicates_resolve_without_gathering():
     X = np.repeat(np.arange(50.0), 200)[:, None]
     U = X.view(np.uint64)
-    plan = Q._plan_pass2(sk.block_hist1(U), Q.check_q([0.25, 0.5, 0.75]))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Q, "DIRECT_GATHER_MIN", 0)
+        mp.setattr(Q, "DIRECT_GATHER_SHARE", 0.0)
+        plan = Q._plan_pass2(sk.block_hist1(U), Q.check_q([0.25, 0.5, 0.75]))
     plan = Q._plan_pass3(plan, sk.block_hist2(U, plan.ranges, plan.shift))
     assert plan.capacity.sum() == 0
     assert np.array_equal(Q._finish(plan, []), np.quantile(X, [0.25, 0.5, 0.75], axis=0))
