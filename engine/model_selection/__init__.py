@@ -8,6 +8,7 @@ active Dask scheduler (threads by default, a distributed Client if default).
 from engine.model_selection._bayes import BayesSearchCV
 from engine.model_selection._cross_validate import cross_validate
 from engine.model_selection._halving import SuccessiveHalvingSearchCV
+from engine.model_selection._hyperband import HyperbandSearchCV
 from engine.model_selection._kfold import KFold, StratifiedKFold
 from engine.model_selection._search import GridSearchCV, RandomizedSearchCV
 from engine.model_selection._split import train_test_split, train_val_test_split
@@ -15,6 +16,7 @@ from engine.model_selection._split import train_test_split, train_val_test_split
 __all__ = [
     "BayesSearchCV",
     "GridSearchCV",
+    "HyperbandSearchCV",
     "KFold",
     "RandomizedSearchCV",
     "StratifiedKFold",
