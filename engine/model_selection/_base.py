@@ -23,13 +23,17 @@ from engine.model_selection._progress import Progress
 from engine.model_selection._results import error_messages, format_results, warn_fit_failures
 from engine.model_selection._run import run_tasks
 from engine.model_selection._scoring import check_refit, resolve_scorers
+from engine.model_selection._tasks import single_blas_thread
 
 
 def _refit_task(X, y, estimator, params, fit_params):
-    start = time.perf_counter()
-    est = clone(estimator).set_params(**params)
-    est.fit(X, y, **fit_params) if y is not None else est.fit(X, **fit_params)
-    return est, time.perf_counter() - start
+    # one BLAS/OpenMP thread here too: on a busy machine, threaded BLAS in a
+    # single task costs far more than it gains
+    with single_blas_thread():
+        start = time.perf_counter()
+        est = clone(estimator).set_params(**params)
+        est.fit(X, y, **fit_params) if y is not None else est.fit(X, **fit_params)
+        return est, time.perf_counter() - start
 
 
 def _estimator_has(attr: str):
@@ -235,9 +239,7 @@ class BaseSearch(MetaEstimatorMixin, BaseEstimator):
         task = delayed(_refit_task, pure=False)(
             data.X_node, data.y_node, self.estimator, self.best_params_, dict(fit_params)
         )
-        est, self.refit_time_ = run_tasks({"refit": task}, lambda *_: None, limit_blas=False)[
-            "refit"
-        ]
+        est, self.refit_time_ = run_tasks({"refit": task}, lambda *_: None)["refit"]
         self.best_estimator_ = est
         for attr in ("n_features_in_", "feature_names_in_"):
             if hasattr(est, attr):
