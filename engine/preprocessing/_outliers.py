@@ -86,8 +86,7 @@ class OutlierHandler(OneToOneFeatureMixin, EngineTransformer):
         "action": [OneOf(("clip", "nan", "flag", "drop"))],
     }
 
-    def __init__(self, *, method: str = "iqr", factor: float | None = None,
-                 action: str = "clip"):
+    def __init__(self, *, method: str = "iqr", factor: float | None = None, action: str = "clip"):
         self.method = method
         self.factor = factor
         self.action = action
@@ -122,7 +121,9 @@ class OutlierHandler(OneToOneFeatureMixin, EngineTransformer):
             warnings.warn(
                 f"OutlierHandler(method='zscore'): column(s) {names} have zero standard "
                 "deviation, so z-scores are undefined; no value of them is treated as an "
-                "outlier", UserWarning, stacklevel=3,
+                "outlier",
+                UserWarning,
+                stacklevel=3,
             )
             lower[constant], upper[constant] = -np.inf, np.inf
         self.lower_, self.upper_ = lower, upper
@@ -138,8 +139,10 @@ class OutlierHandler(OneToOneFeatureMixin, EngineTransformer):
         if self.action == "clip":
             return affine_function(table, self.n_features_in_, lo=self.lower_, hi=self.upper_)
         return functools.partial(
-            _outside_block, lo=np.ascontiguousarray(self.lower_, dtype=np.float64),
-            hi=np.ascontiguousarray(self.upper_, dtype=np.float64), mode=_MODES[self.action],
+            _outside_block,
+            lo=np.ascontiguousarray(self.lower_, dtype=np.float64),
+            hi=np.ascontiguousarray(self.upper_, dtype=np.float64),
+            mode=_MODES[self.action],
             columns=None if table.columns is None else list(table.columns),
             parallel=not table.is_lazy,
         )

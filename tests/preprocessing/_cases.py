@@ -73,7 +73,7 @@ class OutlierReference(_Reference):
         return self
 
     def transform(self, X):
-        outside = (X < self.lower_) | (X > self.upper_)
+        outside = (self.lower_ > X) | (self.upper_ < X)
         if self.action == "clip":
             return np.clip(X, self.lower_, self.upper_)
         if self.action == "nan":
@@ -147,27 +147,61 @@ CASES = [
         lambda: skp.RobustScaler(quantile_range=(10.0, 90.0), unit_variance=True),
         ("center_", "scale_"),
     ),
-    *(Case(f"SimpleImputer-{s}", partial(ep.SimpleImputer, strategy=s),
-           partial(ski.SimpleImputer, strategy=s), ("statistics_",))
-      for s in ("mean", "median", "most_frequent", "constant")),
-    Case("SimpleImputer-constant-fill", partial(ep.SimpleImputer, strategy="constant",
-                                                fill_value=-7.5),
-         partial(ski.SimpleImputer, strategy="constant", fill_value=-7.5), ("statistics_",)),
-    Case("MissingDropper-columns", partial(ep.MissingDropper, threshold=0.3),
-         partial(DropperReference, threshold=0.3), ("missing_fraction_", "support_"),
-         nan_share=(0.0, 0.1, 0.45, 0.8)),
-    Case("MissingDropper-rows", partial(ep.MissingDropper, axis="rows", threshold=0.25),
-         partial(DropperReference, axis="rows", threshold=0.25), ("missing_fraction_",),
-         drops_rows=True, nan_share=(0.0, 0.1, 0.45, 0.3)),
-    *(Case(f"OutlierHandler-{m}-{a}", partial(ep.OutlierHandler, method=m, action=a),
-           partial(OutlierReference, method=m, action=a), ("lower_", "upper_"),
-           drops_rows=a == "drop")
-      for m in ("iqr", "zscore") for a in ("clip", "nan", "flag", "drop")),
-    Case("OutlierHandler-iqr-factor", partial(ep.OutlierHandler, factor=0.5),
-         partial(OutlierReference, factor=0.5), ("lower_", "upper_")),
+    *(
+        Case(
+            f"SimpleImputer-{s}",
+            partial(ep.SimpleImputer, strategy=s),
+            partial(ski.SimpleImputer, strategy=s),
+            ("statistics_",),
+        )
+        for s in ("mean", "median", "most_frequent", "constant")
+    ),
+    Case(
+        "SimpleImputer-constant-fill",
+        partial(ep.SimpleImputer, strategy="constant", fill_value=-7.5),
+        partial(ski.SimpleImputer, strategy="constant", fill_value=-7.5),
+        ("statistics_",),
+    ),
+    Case(
+        "MissingDropper-columns",
+        partial(ep.MissingDropper, threshold=0.3),
+        partial(DropperReference, threshold=0.3),
+        ("missing_fraction_", "support_"),
+        nan_share=(0.0, 0.1, 0.45, 0.8),
+    ),
+    Case(
+        "MissingDropper-rows",
+        partial(ep.MissingDropper, axis="rows", threshold=0.25),
+        partial(DropperReference, axis="rows", threshold=0.25),
+        ("missing_fraction_",),
+        drops_rows=True,
+        nan_share=(0.0, 0.1, 0.45, 0.3),
+    ),
+    *(
+        Case(
+            f"OutlierHandler-{m}-{a}",
+            partial(ep.OutlierHandler, method=m, action=a),
+            partial(OutlierReference, method=m, action=a),
+            ("lower_", "upper_"),
+            drops_rows=a == "drop",
+        )
+        for m in ("iqr", "zscore")
+        for a in ("clip", "nan", "flag", "drop")
+    ),
+    Case(
+        "OutlierHandler-iqr-factor",
+        partial(ep.OutlierHandler, factor=0.5),
+        partial(OutlierReference, factor=0.5),
+        ("lower_", "upper_"),
+    ),
 ]
 
 DEFAULT_ESTIMATORS = [
-    ep.StandardScaler(), ep.MinMaxScaler(), ep.MaxAbsScaler(), ep.RobustScaler(),
-    ep.SimpleImputer(), ep.MissingDropper(), ep.OutlierHandler(),
+    ep.StandardScaler(),
+    ep.MinMaxScaler(),
+    ep.MaxAbsScaler(),
+    ep.RobustScaler(),
+    ep.SimpleImputer(),
+    ep.MissingDropper(),
+    ep.OutlierHandler(),
 ]
