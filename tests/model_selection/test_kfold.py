@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import sklearn.model_selection as skms
-from conftest import ROW_CHUNKINGS
 from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
@@ -24,6 +23,7 @@ from engine.model_selection._kfold import (
     fold_masks,
     split_collection,
 )
+from tests.conftest import ROW_CHUNKINGS
 
 PAIRS = [(KFold, skms.KFold), (StratifiedKFold, skms.StratifiedKFold)]
 PARAMS = [{}, {"shuffle": True, "random_state": 0}, {"shuffle": True, "random_state": 42}]

@@ -10,13 +10,13 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROW_CHUNKINGS
 from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.model_selection import train_test_split as sk_train_test_split
 
 from engine.model_selection._split import train_test_split, train_val_test_split
 from engine.stats import _draws
+from tests.conftest import ROW_CHUNKINGS
 
 
 def _data(n=103, n_classes=3, seed=0):

@@ -12,7 +12,6 @@ import imblearn.under_sampling as imb_under
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROW_CHUNKINGS
 from hypothesis import given
 from hypothesis import strategies as st
 from imblearn.pipeline import make_pipeline
@@ -21,6 +20,7 @@ from sklearn.dummy import DummyClassifier
 
 from engine.preprocessing._resampling import RandomOverSampler, RandomUnderSampler
 from engine.stats import _draws
+from tests.conftest import ROW_CHUNKINGS
 
 OVER_STRATEGIES = ["auto", "minority", "not minority", "not majority", "all", {0: 170, 3: 60}]
 UNDER_STRATEGIES = ["auto", "majority", "not minority", "not majority", "all", {0: 12, 2: 30}]
