@@ -8,6 +8,7 @@ stays lazy with the same row chunks.
 from engine.preprocessing._dropper import MissingDropper
 from engine.preprocessing._imputer import SimpleImputer
 from engine.preprocessing._outliers import OutlierHandler
+from engine.preprocessing._pipeline import Pipeline, make_pipeline
 from engine.preprocessing._robust import RobustScaler
 from engine.preprocessing._scalers import MaxAbsScaler, MinMaxScaler, StandardScaler
 
@@ -16,7 +17,9 @@ __all__ = [
     "MinMaxScaler",
     "MissingDropper",
     "OutlierHandler",
+    "Pipeline",
     "RobustScaler",
     "SimpleImputer",
     "StandardScaler",
+    "make_pipeline",
 ]

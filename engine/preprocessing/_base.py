@@ -136,6 +136,10 @@ class EngineTransformer(TransformerMixin, BaseEstimator):
         )
 
     # ------------------------------------------------------------------- fit
+    def _n_fit_passes(self) -> int:
+        """Passes ``fit`` makes over its input (all in one ``dask.compute``)."""
+        return 1
+
     def _statistics(self, table: Table) -> dict:
         """The statistics ``fit`` needs: name -> NumPy value or lazy Dask object."""
         return {}

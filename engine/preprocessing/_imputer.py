@@ -74,6 +74,9 @@ class SimpleImputer(OneToOneFeatureMixin, EngineTransformer):
         self.strategy = strategy
         self.fill_value = fill_value
 
+    def _n_fit_passes(self) -> int:
+        return 3 if self.strategy == "median" else 1
+
     def _statistics(self, table: Table) -> dict:
         stats = {"moments": column_moments(table)}
         if self.strategy == "median":

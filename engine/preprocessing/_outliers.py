@@ -98,6 +98,9 @@ class OutlierHandler(OneToOneFeatureMixin, EngineTransformer):
     def _factor(self) -> float:
         return float(_DEFAULT_FACTOR[self.method] if self.factor is None else self.factor)
 
+    def _n_fit_passes(self) -> int:
+        return 3 if self.method == "iqr" else 1
+
     def _statistics(self, table: Table) -> dict:
         stats = {"moments": column_moments(table)}
         if self.method == "iqr":

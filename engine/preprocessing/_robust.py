@@ -91,6 +91,9 @@ class RobustScaler(OneToOneFeatureMixin, EngineTransformer):
         q_min, q_max = self.quantile_range
         return np.array([0.5, q_min / 100.0, q_max / 100.0])
 
+    def _n_fit_passes(self) -> int:
+        return 3 if (self.with_centering or self.with_scaling) else 1
+
     def _statistics(self, table: Table) -> dict:
         stats = {"moments": column_moments(table)}
         if self.with_centering or self.with_scaling:
