@@ -8,8 +8,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from engine.fairness import bias_report
+from engine.report._align import align_rows
 from engine.report._figure import new_figure
-from engine.report._group_rates import RATE_COLUMNS, group_rates
+
+RATE_COLUMNS = ("selection_rate", "true_positive_rate", "false_positive_rate")
 
 _TITLES = {
     "selection_rate": "Selection rate",
@@ -27,6 +30,7 @@ def plot_fairness(
     difference_threshold: float = 0.1,
     ratio_threshold: float = 0.8,
     pos_label: Any = 1,
+    sample_weight: Any = None,
 ) -> Figure:
     """Bar charts of selection rate, TPR and FPR per group, with disparity limits.
 
@@ -39,9 +43,9 @@ def plot_fairness(
     Called as ``plot_fairness(by_group)`` with a DataFrame indexed by group
     (e.g. ``MetricFrame.by_group`` or a bias report) or anything with a
     ``by_group`` attribute, or as ``plot_fairness(y_true, y_pred,
-    sensitive_features=...)``: then the rates are computed exactly from one
-    grouped counting pass (per row block for Dask input, integer counts merged
-    in a fixed order).
+    sensitive_features=...)``: then the rates come from
+    :func:`engine.fairness.bias_report` (exact, one grouped counting pass;
+    Dask inputs are first rechunked to common row chunks).
 
     Parameters
     ----------
@@ -61,6 +65,8 @@ def plot_fairness(
         Smallest tolerated ratio to the best group.
     pos_label : default 1
         The positive label (for ``y_true``/``y_pred`` input).
+    sample_weight : array-like or dask collection, optional
+        Row weights (for ``y_true``/``y_pred`` input).
 
     Returns
     -------
@@ -74,7 +80,15 @@ def plot_fairness(
     >>> [round(float(p.get_height()), 3) for p in fig.axes[0].patches]
     [0.667, 0.667]
     """
-    table = _by_group_table(data, y_pred, sensitive_features, pos_label)
+    table = _by_group_table(
+        data,
+        y_pred,
+        sensitive_features,
+        pos_label,
+        sample_weight,
+        difference_threshold,
+        ratio_threshold,
+    )
     columns = list(metrics) if metrics else [c for c in RATE_COLUMNS if c in table.columns]
     missing = [c for c in columns if c not in table.columns]
     if missing or not columns:
@@ -101,7 +115,9 @@ def plot_fairness(
     return fig
 
 
-def _by_group_table(data, y_pred, sensitive_features, pos_label) -> pd.DataFrame:
+def _by_group_table(
+    data, y_pred, sensitive_features, pos_label, sample_weight, difference, ratio
+) -> pd.DataFrame:
     if y_pred is None:
         table = getattr(data, "by_group", data)
         if not isinstance(table, pd.DataFrame):
@@ -113,7 +129,19 @@ def _by_group_table(data, y_pred, sensitive_features, pos_label) -> pd.DataFrame
         return table
     if sensitive_features is None:
         raise ValueError("sensitive_features is required with y_true and y_pred")
-    return group_rates(data, y_pred, sensitive_features, pos_label=pos_label)
+    y_true, y_pred, sensitive_features, sample_weight = align_rows(
+        data, y_pred, sensitive_features, sample_weight
+    )
+    report = bias_report(
+        y_true,
+        y_pred,
+        sensitive_features,
+        pos_label=pos_label,
+        sample_weight=sample_weight,
+        difference_threshold=difference,
+        ratio_threshold=ratio,
+    )
+    return report.by_group
 
 
 def _group_label(group) -> str:

@@ -222,6 +222,28 @@ def test_fairness_from_metric_frame_and_intersections(labels):
     assert len(from_frame.axes[0].patches) == 6
 
 
+def test_fairness_weighted_dask_frame_features_misaligned(labels):
+    y_true, _, y_pred, groups, weights = labels
+    sex = np.where(np.arange(N) % 4 == 0, "f", "m")
+    features = pd.DataFrame({"group": groups, "sex": sex})
+    fig = plot_fairness(
+        da.from_array(y_true, chunks=70),
+        da.from_array(y_pred, chunks=100),
+        sensitive_features=dd.from_pandas(features, npartitions=2),
+        sample_weight=weights,
+    )
+    frame = MetricFrame(
+        metrics=RATES,
+        y_true=y_true,
+        y_pred=y_pred,
+        sensitive_features=features,
+        sample_params={name: {"sample_weight": weights} for name in RATES},
+    ).by_group
+    for ax, column in zip(fig.axes, RATES, strict=True):
+        np.testing.assert_allclose(_bar_heights(ax), frame[column].to_numpy(), rtol=1e-9)
+    assert fig.axes[0].get_xticklabels()[0].get_text().startswith("a & f")
+
+
 def test_fairness_bad_input(labels):
     y_true, _, y_pred, *_ = labels
     with pytest.raises(ValueError, match="sensitive_features"):
