@@ -67,9 +67,16 @@ def permutation_importance(
     computed data (to floating-point reassociation inside the estimator's own
     BLAS calls) and are bit-identical across schedulers for one chunking.
     ``scoring=None`` means accuracy for classifiers and R² for regressors
-    there (what their ``score`` method computes). Cost for Dask input: one
-    read of ``X`` (blocks stay in distributed memory during the run) and
-    ``n_features * n_repeats + 1`` prediction passes.
+    there (what their ``score`` method computes), and a callable scorer must
+    get its predictions from the estimator's ``predict``/``predict_proba``/
+    ``decision_function`` (it is handed the predictions, not ``X``). The
+    response methods a scorer calls are found once by scoring the first 64
+    rows (all of them are computed if that fails). Cost for Dask input: one
+    read of ``X`` (its blocks stay in distributed memory during the run) and
+    ``n_features * n_repeats + 1`` prediction passes; each gathered column,
+    ``y`` and the predictions of one (feature, repeat) hold ``n`` values on
+    one worker. In-memory input: one copy of ``X`` per running task, as in
+    scikit-learn.
 
     Parameters
     ----------
