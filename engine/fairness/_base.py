@@ -3,6 +3,8 @@
 Each function takes rows (or the engine's weighted per-cell summary rows) and
 returns one number; all are functions of the confusion counts, so
 :class:`engine.fairness.MetricFrame` evaluates them from one grouped pass.
+Called directly on in-memory rows they cost one pass (a confusion matrix or
+a weighted mean) and are exact.
 """
 
 from __future__ import annotations
