@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -51,7 +52,8 @@ def write_report(
     sections : mapping or sequence of (title, content) pairs
         In order; ``content`` is one item or a list of items. An item is a
         :class:`matplotlib.figure.Figure` (embedded as a PNG), PNG bytes, a
-        pandas DataFrame or Series (``to_html``), an object with
+        pandas DataFrame or Series (``to_html``), a 1-D or 2-D NumPy array
+        (a table), an object with
         ``_repr_html_`` (e.g. a drift report), a mapping of names to scalars
         (a two-column table), or text (a paragraph, HTML-escaped).
     title : str
@@ -131,6 +133,8 @@ def _render(item: Any, where: str) -> str:
         if bytes(item[:8]) != _PNG_SIGNATURE:
             raise ValueError(f"{where}: bytes content must be a PNG image")
         return _image(bytes(item), where)
+    if isinstance(item, np.ndarray) and item.ndim in (1, 2):
+        item = pd.DataFrame(item)
     if isinstance(item, pd.Series):
         item = item.to_frame()
     if isinstance(item, pd.DataFrame):
@@ -145,7 +149,7 @@ def _render(item: Any, where: str) -> str:
         return f"<pre>{text}</pre>" if "\n" in text else f"<p>{text}</p>"
     raise TypeError(
         f"{where}: cannot put a {type(item).__name__} in a report (expected a Figure, PNG "
-        "bytes, DataFrame, Series, mapping, text or an object with _repr_html_)"
+        "bytes, DataFrame, Series, NumPy array, mapping, text or an object with _repr_html_)"
     )
 
 

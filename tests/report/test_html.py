@@ -41,6 +41,7 @@ def test_report_embeds_images_tables_and_timings(parts, tmp_path):
             ("Drift", drift),
             ("Notes", "fit on <train> & scored on test"),
             ("Summary", {"rows": 100, "share drifted": 0.5}),
+            ("Matrix", np.array([[41, 7], [9, 43]])),
         ],
         title="Demo <run>",
         timings={"fit": 1.25, "evaluate": 0.5},
@@ -62,6 +63,7 @@ def test_report_embeds_images_tables_and_timings(parts, tmp_path):
         assert f"<td>{column}</td>" in text
     assert "fit on &lt;train&gt; &amp; scored on test" in text
     assert "share drifted" in text
+    assert "<td>41</td>" in text and "<td>43</td>" in text
     timings = text[text.index('id="timings"') :]
     assert "fit" in timings and "1.250" in timings and "report rendering" in timings
     order = [text.index(f"<h2>{name}</h2>") for name in ("Metrics", "Drift", "Notes", "Summary")]
