@@ -9,6 +9,7 @@ from engine.preprocessing._dropper import MissingDropper
 from engine.preprocessing._imputer import SimpleImputer
 from engine.preprocessing._outliers import OutlierHandler
 from engine.preprocessing._pipeline import Pipeline, make_pipeline
+from engine.preprocessing._polynomial import PolynomialFeatures
 from engine.preprocessing._robust import RobustScaler
 from engine.preprocessing._scalers import MaxAbsScaler, MinMaxScaler, StandardScaler
 
@@ -18,6 +19,7 @@ __all__ = [
     "MissingDropper",
     "OutlierHandler",
     "Pipeline",
+    "PolynomialFeatures",
     "RobustScaler",
     "SimpleImputer",
     "StandardScaler",

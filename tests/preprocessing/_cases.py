@@ -194,6 +194,30 @@ CASES = [
         partial(OutlierReference, factor=0.5),
         ("lower_", "upper_"),
     ),
+    Case(
+        "PolynomialFeatures",
+        ep.PolynomialFeatures,
+        skp.PolynomialFeatures,
+        ("powers_", "n_output_features_"),
+        fit_computes=0,
+        nan_share=0.0,
+    ),
+    Case(
+        "PolynomialFeatures-3-interaction",
+        partial(ep.PolynomialFeatures, 3, interaction_only=True, include_bias=False),
+        partial(skp.PolynomialFeatures, 3, interaction_only=True, include_bias=False),
+        ("powers_",),
+        fit_computes=0,
+        nan_share=0.0,
+    ),
+    Case(
+        "PolynomialFeatures-2-3",
+        partial(ep.PolynomialFeatures, (2, 3)),
+        partial(skp.PolynomialFeatures, (2, 3)),
+        ("powers_",),
+        fit_computes=0,
+        nan_share=0.0,
+    ),
 ]
 
 DEFAULT_ESTIMATORS = [
@@ -204,4 +228,5 @@ DEFAULT_ESTIMATORS = [
     ep.SimpleImputer(),
     ep.MissingDropper(),
     ep.OutlierHandler(),
+    ep.PolynomialFeatures(),
 ]
