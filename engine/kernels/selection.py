@@ -7,11 +7,11 @@ skipped. The kernels take ``U = X.view(numpy.uint64)`` (any memory layout)
 and scan it row by row (the C-order friendly direction), every column at once:
 
 pass 1, :func:`block_hist1`
-    a histogram of the top :data:`BITS1` = 14 key bits (sign, exponent and two
-    mantissa bits: four buckets per binade) of every column, plus each
+    a histogram of the top :data:`BITS1` = 16 key bits (sign, exponent and
+    four mantissa bits: sixteen buckets per binade) of every column, plus each
     column's smallest and largest key and its counts of ``-0.0`` and
-    ``+0.0``. ``n_columns x 16386`` int32 counts per block (512 KiB for 8
-    columns): cache resident.
+    ``+0.0``. ``n_columns x 65538`` int32 counts per block; real data touches
+    a few hundred buckets per column, which stay in cache.
 pass 2, :func:`block_hist2`
     for each *target* (the key range ``[lo, lo + width]`` of a column's
     pass-1 bucket holding a requested rank), a histogram of :data:`N2` = 256
@@ -21,13 +21,16 @@ pass 2, :func:`block_hist2`
     keys are equal holds one repeated value (duplicates, integer data, a
     constant column) and is resolved without gathering.
 pass 3, :func:`block_gather`
-    the keys lying in the few key ranges (sub-buckets) still holding a
-    requested rank; the caller sorts them and reads off the order statistics.
+    the keys lying in a few key ranges (the sub-buckets still holding a
+    requested rank), grouped by range; the caller partitions them and reads
+    off the order statistics. When the pass-1 target buckets are small the
+    caller gathers them directly in pass 2 with this kernel and stops there.
 
 Every partial is integer counts, min/max keys or gathered keys, so any merge
-order gives the same answer. Memory: the histograms above plus, in pass 3, the
-keys of the final sub-buckets, about ``n / 2**10`` of a binade's values per
-requested rank (a few hundred for 10 million normal values); in the worst case
+order gives the same answer. Memory: the histograms above plus the gathered
+keys: about ``n / 2**16`` of a binade's values per requested rank when
+gathering pass-1 buckets (about 1.6 million keys, 13 MB, for the quartiles of
+10 million x 8 normal values), ``n / 2**24`` after pass 2; in the worst case
 (values packed within a few ulps) it is the whole bucket.
 """
 

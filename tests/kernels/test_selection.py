@@ -10,6 +10,7 @@ from hypothesis.extra.numpy import arrays
 
 from engine.kernels import selection as sk
 from engine.stats import _quantile as Q
+from engine.stats import _quantile_plan as P
 
 finite_or_special = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True, width=64),
@@ -54,12 +55,12 @@ def _three_passes(blocks, q):
     merged1 = sk.block_hist1(blocks[-1])
     for U in reversed(blocks[:-1]):
         merged1 = sk.merge_hist1(merged1, sk.block_hist1(U))
-    plan = Q._plan_pass2(merged1, Q.check_q(q))
+    plan = P._plan_pass2(merged1, P.check_q(q))
     merged2 = None
     for U in blocks:
         part = Q._task_hist2(U.view(np.float64), plan)
         merged2 = part if merged2 is None else Q._merge2(merged2, part)
-    plan = Q._plan_pass3(plan, merged2)
+    plan = P._plan_pass3(plan, merged2)
     gathered = [Q._task_gather(U.view(np.float64), plan) for U in blocks]
     return plan, gathered
 
@@ -78,10 +79,10 @@ def test_passes_give_exact_order_statistics(direct, X, n_blocks, q):
     bounds = np.linspace(0, len(X), n_blocks + 1).astype(int)
     blocks = [X[a:b].view(np.uint64) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(Q, "DIRECT_GATHER_MIN", 1 << 30 if direct else 0)
-        mp.setattr(Q, "DIRECT_GATHER_SHARE", 1.0 if direct else 0.0)
+        mp.setattr(P, "DIRECT_GATHER_MIN", 1 << 30 if direct else 0)
+        mp.setattr(P, "DIRECT_GATHER_SHARE", 1.0 if direct else 0.0)
         plan, gathered = _three_passes(blocks, q)
-    keys = Q._finish_keys(plan, gathered)
+    keys = P._finish_keys(plan, gathered)
     for j in range(X.shape[1]):
         ordered = _keys_sorted(X[:, j])
         for (jj, rank), key in keys.items():
@@ -98,13 +99,13 @@ def test_parallel_passes_equal_block_passes():
     one, par = sk.block_hist1(U), sk.parallel_hist1(U)
     assert all(np.array_equal(a, b) for a, b in zip(one, par, strict=True))
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(Q, "DIRECT_GATHER_MIN", 0)
-        mp.setattr(Q, "DIRECT_GATHER_SHARE", 0.0)
-        plan = Q._plan_pass2(one, Q.check_q([0.1, 0.5, 0.9]))
+        mp.setattr(P, "DIRECT_GATHER_MIN", 0)
+        mp.setattr(P, "DIRECT_GATHER_SHARE", 0.0)
+        plan = P._plan_pass2(one, P.check_q([0.1, 0.5, 0.9]))
     assert not plan.direct
     s1 = sk.block_hist2(U, plan.ranges, plan.shift)
     assert np.array_equal(s1, sk.parallel_hist2(U, plan.ranges, plan.shift))
-    plan = Q._plan_pass3(plan, s1)
+    plan = P._plan_pass3(plan, s1)
     k1, f1 = sk.block_gather(U, plan.ranges, plan.capacity)
     k2, f2 = sk.parallel_gather(U, plan.ranges, plan.capacity)
     assert np.array_equal(f1, f2)
@@ -115,9 +116,9 @@ def test_duplicates_resolve_without_gathering():
     X = np.repeat(np.arange(50.0), 200)[:, None]
     U = X.view(np.uint64)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(Q, "DIRECT_GATHER_MIN", 0)
-        mp.setattr(Q, "DIRECT_GATHER_SHARE", 0.0)
-        plan = Q._plan_pass2(sk.block_hist1(U), Q.check_q([0.25, 0.5, 0.75]))
-    plan = Q._plan_pass3(plan, sk.block_hist2(U, plan.ranges, plan.shift))
+        mp.setattr(P, "DIRECT_GATHER_MIN", 0)
+        mp.setattr(P, "DIRECT_GATHER_SHARE", 0.0)
+        plan = P._plan_pass2(sk.block_hist1(U), P.check_q([0.25, 0.5, 0.75]))
+    plan = P._plan_pass3(plan, sk.block_hist2(U, plan.ranges, plan.shift))
     assert plan.capacity.sum() == 0
-    assert np.array_equal(Q._finish(plan, []), np.quantile(X, [0.25, 0.5, 0.75], axis=0))
+    assert np.array_equal(P._finish(plan, []), np.quantile(X, [0.25, 0.5, 0.75], axis=0))
