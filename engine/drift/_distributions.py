@@ -8,7 +8,7 @@ counts indexed by category for other categorical columns. Partials of row
 blocks merge exactly (counts add), so the merged distribution is the same for
 every chunking and scheduler. Cost: one pass over the data; for Dask input one
 task per row block (all columns of the block at once) and a fixed merge tree
-(up to 16 partials per merge task) per column.
+(up to 32 partials per merge task) per column.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from engine.drift._inputs import FLOAT_READER, Dataset, dataset_blocks
 from engine.kernels import distinct as dk
 from engine.kernels.ecdf import count_runs, run_length_counts
 
-MERGE_FAN_IN = 16  # partials merged per task: few tree levels, bounded task inputs
+MERGE_FAN_IN = 32  # partials merged per task: few tree levels, bounded task inputs
 
 
 def _column(block, position: int):

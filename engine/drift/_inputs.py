@@ -19,7 +19,7 @@ import dask.array as da
 import numpy as np
 import pandas as pd
 
-from engine.data._adapters import DASK_ARRAY, DASK_DATAFRAME, NUMPY, PANDAS, input_kind
+from engine.data._adapters import DASK_ARRAY, DASK_DATAFRAME, NUMPY, PANDAS, XARRAY, input_kind
 
 NUMERICAL = "numerical"
 CATEGORICAL = "categorical"
@@ -81,10 +81,17 @@ def read_dataset(X: Any, role: str, column_names: Sequence[str] | None) -> Datas
         frame = X.to_frame() if not hasattr(X, "columns") else X
         names = [str(c) for c in frame.columns]
         return Dataset(frame, kind, names, [_dtype_kind(t) for t in frame.dtypes], np.nan, role)
+    if kind == XARRAY:
+        if X.ndim != 2:
+            raise ValueError(f"the {role} xarray.DataArray must be 2-D, got dims {X.dims}")
+        col_dim = X.dims[1]
+        if column_names is None and col_dim in X.coords:
+            column_names = [str(c) for c in X.coords[col_dim].values]
+        X, kind = X.data, DASK_ARRAY if isinstance(X.data, da.Array) else NUMPY
     if kind not in (NUMPY, DASK_ARRAY):
         raise TypeError(
             f"unsupported {role} input type {type(X).__name__}: expected a NumPy array, pandas "
-            "DataFrame/Series, dask array or dask DataFrame"
+            "DataFrame/Series, dask array, dask DataFrame or 2-D xarray.DataArray"
         )
     array = X if kind == DASK_ARRAY else np.asarray(X)
     if array.ndim == 1:

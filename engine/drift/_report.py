@@ -155,8 +155,10 @@ def drift_report(
     Parameters
     ----------
     reference, current : array-like
-        NumPy array (1-D or 2-D), pandas DataFrame or Series, dask array or
-        dask DataFrame. Both must have the same columns (compared by name).
+        NumPy array (1-D or 2-D), pandas DataFrame or Series, dask array,
+        dask DataFrame or 2-D xarray.DataArray (over NumPy or Dask; column
+        names from its second dimension's coordinate). Both must have the
+        same columns (compared by name).
         Numeric dtypes are numerical; object, string, category and boolean
         dtypes are categorical.
     columns : list of str, optional

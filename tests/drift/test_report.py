@@ -308,10 +308,35 @@ def test_many_blocks_wide_merge_tree(decimals):
         ref, cur = np.round(ref, decimals), np.round(cur, decimals)
     eager = drift_report(ref, cur, method="ks").columns
     lazy = drift_report(
-        da.from_array(ref, chunks=(100, 2)), da.from_array(cur, chunks=(50, 2)), method="ks"
-    ).columns  # 34 and 42 blocks: two merge levels
+        da.from_array(ref, chunks=(50, 2)), da.from_array(cur, chunks=(30, 2)), method="ks"
+    ).columns  # 68 and 70 blocks: two merge levels
     pd.testing.assert_frame_equal(lazy, eager, check_exact=True)
     for j in range(2):
         stat, p = reference_test(ref[:, j], cur[:, j], "ks")
         _assert_close(eager["statistic"][j], stat)
         _assert_close(eager["p_value"][j], p)
+
+
+def test_column_subsets_of_lazy_inputs_and_xarray():
+    xr = pytest.importorskip("xarray")
+    ref, cur = _mixed_frames(700, 500, seed=8)
+    cols = ["code", "obj"]
+    eager = drift_report(ref, cur, columns=cols).columns
+    lazy = drift_report(
+        dd.from_pandas(ref, npartitions=3), dd.from_pandas(cur, npartitions=2), columns=cols
+    ).columns
+    pd.testing.assert_frame_equal(lazy, eager, check_exact=True)
+    x_ref, x_cur = _numeric_data(400, 300)
+    names = ["a", "b", "c"]
+    want = drift_report(x_ref, x_cur, column_names=names, columns=["c", "a"]).columns
+    got = drift_report(
+        _blocks(x_ref, 3), _blocks(x_cur, 2), column_names=names, columns=["c", "a"]
+    ).columns
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    as_xr = [xr.DataArray(a, dims=("row", "col"), coords={"col": names}) for a in (x_ref, x_cur)]
+    in_xr = drift_report(*as_xr, columns=["c", "a"]).columns
+    pd.testing.assert_frame_equal(in_xr, want, check_exact=True)
+    lazy_xr = [a.chunk({"row": 100}) for a in as_xr]
+    pd.testing.assert_frame_equal(
+        drift_report(*lazy_xr, columns=["c", "a"]).columns, want, check_exact=True
+    )
