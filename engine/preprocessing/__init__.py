@@ -6,6 +6,7 @@ stays lazy with the same row chunks.
 """
 
 from engine.preprocessing._dropper import MissingDropper
+from engine.preprocessing._encoders import OneHotEncoder, OrdinalEncoder
 from engine.preprocessing._imputer import SimpleImputer
 from engine.preprocessing._outliers import OutlierHandler
 from engine.preprocessing._pipeline import Pipeline, make_pipeline
@@ -17,6 +18,8 @@ __all__ = [
     "MaxAbsScaler",
     "MinMaxScaler",
     "MissingDropper",
+    "OneHotEncoder",
+    "OrdinalEncoder",
     "OutlierHandler",
     "Pipeline",
     "PolynomialFeatures",

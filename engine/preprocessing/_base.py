@@ -52,6 +52,24 @@ def raise_for_inf(block: np.ndarray, n_inf: int, columns: list[str] | None) -> N
         )
 
 
+def input_names(est: Any, input_features: Any = None) -> list[str]:
+    """The fitted input column names, checked against ``input_features`` when given."""
+    fitted = getattr(est, "feature_names_in_", None)
+    if input_features is None:
+        if fitted is not None:
+            return [str(n) for n in fitted]
+        return [f"x{i}" for i in range(est.n_features_in_)]
+    names = [str(n) for n in input_features]
+    if fitted is not None and [str(n) for n in fitted] != names:
+        raise ValueError("input_features is not equal to feature_names_in_")
+    if len(names) != est.n_features_in_:
+        raise ValueError(
+            f"input_features should have length equal to number of features "
+            f"({est.n_features_in_}), got {len(names)}"
+        )
+    return names
+
+
 def _numpy_input(X: Any) -> np.ndarray:
     """Coerce array-likes (lists, object arrays, ``__array__`` objects) like scikit-learn."""
     array = np.asarray(X) if not hasattr(X, "tocsr") else X
@@ -112,7 +130,7 @@ class EngineTransformer(TransformerMixin, BaseEstimator):
             table = as_table(X, numeric=numeric)
         elif kind == DASK_DATAFRAME:
             table = as_table(X, numeric=numeric)
-            self._check_dask_frame_columns(table, reset)
+            self._check_dask_frame_columns(table.columns, reset)
         else:
             validate_data(self, X, reset=reset, skip_check_array=True)
             table = as_table(X, numeric=numeric)
@@ -120,8 +138,8 @@ class EngineTransformer(TransformerMixin, BaseEstimator):
         check_not_empty(n_rows if n_rows is not None else np.nan, table.n_columns)
         return table
 
-    def _check_dask_frame_columns(self, table: Table, reset: bool) -> None:
-        columns = np.asarray(table.columns, dtype=object)
+    def _check_dask_frame_columns(self, names: list[str], reset: bool) -> None:
+        columns = np.asarray(names, dtype=object)
         if reset:
             self.n_features_in_ = len(columns)
             self.feature_names_in_ = columns

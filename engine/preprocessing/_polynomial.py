@@ -10,7 +10,7 @@ import numpy as np
 
 from engine.data._adapters import Table
 from engine.data._validation import InstanceOf, Satisfies
-from engine.preprocessing._base import EngineTransformer
+from engine.preprocessing._base import EngineTransformer, input_names
 
 
 def _valid_degree(value) -> bool:
@@ -130,7 +130,7 @@ class PolynomialFeatures(EngineTransformer):
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names such as ``1``, ``x0``, ``x0^2``, ``x0 x1`` (as scikit-learn)."""
-        names = _input_names(self, input_features)
+        names = input_names(self, input_features)
         out = []
         for row in self.powers_:
             idx = np.flatnonzero(row)
@@ -156,20 +156,3 @@ class PolynomialFeatures(EngineTransformer):
 
 def _bias_only(block, n_out):
     return np.ones((len(block), n_out))
-
-
-def _input_names(est, input_features) -> list[str]:
-    fitted = getattr(est, "feature_names_in_", None)
-    if input_features is None:
-        if fitted is not None:
-            return [str(n) for n in fitted]
-        return [f"x{i}" for i in range(est.n_features_in_)]
-    names = [str(n) for n in input_features]
-    if fitted is not None and list(fitted) != names:
-        raise ValueError("input_features is not equal to feature_names_in_")
-    if len(names) != est.n_features_in_:
-        raise ValueError(
-            f"input_features should have length equal to number of features "
-            f"({est.n_features_in_}), got {len(names)}"
-        )
-    return names

@@ -218,6 +218,13 @@ CASES = [
         fit_computes=0,
         nan_share=0.0,
     ),
+    Case("OneHotEncoder", ep.OneHotEncoder, partial(skp.OneHotEncoder, sparse_output=False)),
+    Case(
+        "OneHotEncoder-ignore",
+        partial(ep.OneHotEncoder, handle_unknown="ignore"),
+        partial(skp.OneHotEncoder, sparse_output=False, handle_unknown="ignore"),
+    ),
+    Case("OrdinalEncoder", ep.OrdinalEncoder, skp.OrdinalEncoder),
 ]
 
 DEFAULT_ESTIMATORS = [
@@ -229,4 +236,6 @@ DEFAULT_ESTIMATORS = [
     ep.MissingDropper(),
     ep.OutlierHandler(),
     ep.PolynomialFeatures(),
+    ep.OneHotEncoder(),
+    ep.OrdinalEncoder(),
 ]
