@@ -91,43 +91,6 @@ def ecdf_two_sample(values_a, counts_a, values_b, counts_b):
 
 
 @njit(cache=True, nogil=True)
-def run_length_counts(sorted_values):
-    """Distinct values and their counts of an ascending array (NaN last, skipped).
-
-    Two sequential passes (count the runs, then fill exact-size outputs), so
-    no oversized buffer is allocated. ``-0.0`` and ``0.0`` form one run.
-
-    Returns
-    -------
-    (values, counts) : float64[:], float64[:, 1]
-        The value-counts partial of :mod:`engine.kernels.distinct`.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> v, c = run_length_counts(np.array([1.0, 1.0, 2.5, np.nan]))
-    >>> v.tolist(), c[:, 0].tolist()
-    ([1.0, 2.5], [2.0, 1.0])
-    """
-    n = sorted_values.shape[0]
-    while n > 0 and np.isnan(sorted_values[n - 1]):
-        n -= 1
-    runs = 0
-    for i in range(n):
-        if i == 0 or sorted_values[i] != sorted_values[i - 1]:
-            runs += 1
-    values = np.empty(runs)
-    counts = np.zeros((runs, 1))
-    m = -1
-    for i in range(n):
-        if i == 0 or sorted_values[i] != sorted_values[i - 1]:
-            m += 1
-            values[m] = sorted_values[i]
-        counts[m, 0] += 1.0
-    return values, counts
-
-
-@njit(cache=True, nogil=True)
 def count_runs(sorted_values):
     """``(n, runs)``: non-NaN length and number of distinct values of an ascending array.
 
@@ -149,3 +112,34 @@ def count_runs(sorted_values):
         if i == 0 or sorted_values[i] != sorted_values[i - 1]:
             runs += 1
     return n, runs
+
+
+@njit(cache=True, nogil=True)
+def run_length_counts(sorted_values):
+    """Distinct values and their counts of an ascending array (NaN last, skipped).
+
+    Two sequential passes (count the runs, then fill exact-size outputs), so
+    no oversized buffer is allocated. ``-0.0`` and ``0.0`` form one run.
+
+    Returns
+    -------
+    (values, counts) : float64[:], float64[:, 1]
+        The value-counts partial of :mod:`engine.kernels.distinct`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> v, c = run_length_counts(np.array([1.0, 1.0, 2.5, np.nan]))
+    >>> v.tolist(), c[:, 0].tolist()
+    ([1.0, 2.5], [2.0, 1.0])
+    """
+    n, runs = count_runs(sorted_values)
+    values = np.empty(runs)
+    counts = np.zeros((runs, 1))
+    m = -1
+    for i in range(n):
+        if i == 0 or sorted_values[i] != sorted_values[i - 1]:
+            m += 1
+            values[m] = sorted_values[i]
+        counts[m, 0] += 1.0
+    return values, counts
