@@ -5,9 +5,9 @@ A *moments partial* is a ``(7, n_columns)`` float64 array whose rows are
 deviations from the mean), :data:`MIN`, :data:`MAX` and :data:`N_INF` (number
 of +/-inf values, which are excluded from every other row). Rows are scanned
 in cache-sized chunks, row-major (C-order friendly): each chunk's count, sum,
-min and max come from one sweep, its M2 from a second sweep while the chunk is
-still in cache, and chunks merge by Chan et al.'s pairwise formula, so the
-data is read from memory once.
+min and max come from one branch-free sweep, its M2 from a second sweep while
+the chunk is still in cache, and chunks merge by Chan et al.'s pairwise
+formula, so the data is read from memory once.
 """
 
 import numpy as np
@@ -54,31 +54,42 @@ def merge_moments_into(acc, part):
 
 @njit(cache=True, nogil=True)
 def _chunk_moments(X, start, stop, out):
+    """Overwrite ``out`` with the partial of rows ``start:stop`` (branch-free inner loops)."""
     n_columns = X.shape[1]
+    count = np.zeros(n_columns)
+    missing = np.zeros(n_columns)
     total = np.zeros(n_columns)
+    low = np.full(n_columns, np.inf)
+    high = np.full(n_columns, -np.inf)
     for i in range(start, stop):
         for j in range(n_columns):
             v = X[i, j]
-            if np.isnan(v):
-                out[MISSING, j] += 1.0
-            elif np.isinf(v):
-                out[N_INF, j] += 1.0
-            else:
-                out[COUNT, j] += 1.0
-                total[j] += v
-                if v < out[MIN, j]:
-                    out[MIN, j] = v
-                if v > out[MAX, j]:
-                    out[MAX, j] = v
+            finite = (v - v) == 0.0
+            count[j] += 1.0 if finite else 0.0
+            missing[j] += 1.0 if v != v else 0.0
+            total[j] += v if finite else 0.0
+            a = v if finite else np.inf
+            b = v if finite else -np.inf
+            low[j] = a if a < low[j] else low[j]
+            high[j] = b if b > high[j] else high[j]
+    mean = np.zeros(n_columns)
     for j in range(n_columns):
-        if out[COUNT, j] > 0:
-            out[MEAN, j] = total[j] / out[COUNT, j]
+        if count[j] > 0:
+            mean[j] = total[j] / count[j]
+    m2 = np.zeros(n_columns)
     for i in range(start, stop):
         for j in range(n_columns):
             v = X[i, j]
-            if np.isfinite(v):
-                d = v - out[MEAN, j]
-                out[M2, j] += d * d
+            d = v - mean[j]
+            m2[j] += d * d if (v - v) == 0.0 else 0.0
+    for j in range(n_columns):
+        out[COUNT, j] = count[j]
+        out[MISSING, j] = missing[j]
+        out[N_INF, j] = (stop - start) - count[j] - missing[j]
+        out[MEAN, j] = mean[j]
+        out[M2, j] = m2[j]
+        out[MIN, j] = low[j]
+        out[MAX, j] = high[j]
 
 
 @njit(cache=True, nogil=True)
@@ -97,7 +108,6 @@ def block_moments(X):
     part = empty_moments(n_columns)
     for start in range(0, n_rows, CHUNK_ROWS):
         stop = min(start + CHUNK_ROWS, n_rows)
-        part[:] = empty_moments(n_columns)
         _chunk_moments(X, start, stop, part)
         merge_moments_into(acc, part)
     return acc
@@ -115,7 +125,6 @@ def _parallel_partials(X, n_parts):
         part = empty_moments(n_columns)
         for s in range(start, stop, CHUNK_ROWS):
             e = min(s + CHUNK_ROWS, stop)
-            part[:] = empty_moments(n_columns)
             _chunk_moments(X, s, e, part)
             merge_moments_into(acc, part)
         partials[p] = acc
