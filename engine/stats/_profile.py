@@ -78,9 +78,11 @@ def profile(X, *, compute: bool = True) -> pd.DataFrame | Delayed:
 
     Method: one read of every block computes both its moments (count,
     missing, mean, M2, min, max; merged by Chan et al.'s formula in a fixed
-    order) and the first histogram pass of the exact quartiles; two more
-    passes finish the quartiles (:func:`engine.stats.quantile`). Cost: three
-    passes over the data, one ``dask.compute`` for Dask input. ``count``,
+    order) and the first histogram pass of the exact quartiles; one or two
+    more passes finish the quartiles (:func:`engine.stats.quantile`). Cost:
+    at most three passes over the data (two for spread-out data on NumPy
+    input), one ``dask.compute`` for Dask input. NumPy input reads the data
+    once more for the moments (in memory, that is cheaper than fusing). ``count``,
     ``missing``, ``min``, ``max`` and the quartiles are exact (quartiles equal
     ``numpy.nanquantile`` bit for bit); ``mean`` and ``std`` (``ddof=1``, as in
     ``pandas.DataFrame.describe``) are within a few ulps. ``+-inf`` count as
