@@ -25,12 +25,6 @@ def _concatenate(parts: list) -> Any:
     return np.concatenate(parts)
 
 
-def _flatten(keys: Any) -> list:
-    if isinstance(keys, list):
-        return [k for sub in keys for k in _flatten(sub)]
-    return [keys]
-
-
 class TaskGraph:
     """Collects tasks named ``pi-<label>-<token>``; :meth:`compute` runs them once."""
 
@@ -68,9 +62,10 @@ class TaskGraph:
 
     def blocks(self, collection: Any) -> list:
         """Keys of the row blocks of a dask array (one column chunk) or dask DataFrame."""
-        (collection,) = dask.optimize(collection)
-        self.dependencies.append(collection)
-        return _flatten(collection.__dask_keys__())
+        parts = collection.to_delayed()  # optimized; one Delayed per row block
+        parts = list(parts.ravel()) if isinstance(parts, np.ndarray) else list(parts)
+        self.dependencies.extend(parts)
+        return [part.key for part in parts]
 
     def compute(self, key: str) -> Any:
         """Compute ``key`` with one ``dask.compute`` on the active scheduler."""

@@ -152,17 +152,21 @@ def _block_responses(estimator, methods, block, selection, permuted, j):
         if local is not None:
             block = block.iloc[local] if hasattr(block, "iloc") else block[local]
         block = with_column_replaced(block, j, permuted[positions])
+    if len(block) == 0:
+        return None  # estimators refuse empty input; the block adds no rows anyway
     with single_blas_thread():
         return {name: getattr(estimator, name)(block) for name in methods}
 
 
 def _replay_score(estimator, scorer, parts, selections, y, sample_weight, plan):
     rows = None if plan is None else plan[0]
+    kept = [i for i, part in enumerate(parts) if part is not None]
+    parts = [parts[i] for i in kept]
     responses = {}
     for name in parts[0]:
         stacked = np.concatenate([part[name] for part in parts])
         if selections is not None:
-            order = np.concatenate([sel[0] for sel in selections])
+            order = np.concatenate([selections[i][0] for i in kept])
             out = np.empty_like(stacked)
             out[order] = stacked
             stacked = out

@@ -8,14 +8,18 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sklearn.base import clone
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.inspection import permutation_importance as sk_permutation_importance
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import make_scorer, mean_absolute_error
+from sklearn.utils.random import sample_without_replacement
 from threadpoolctl import threadpool_info
 
 from engine.inspection import permutation_importance
+from engine.inspection._tasks import permutation_plan
 from tests.conftest import ROW_CHUNKINGS
 
 N = 120
@@ -285,3 +289,51 @@ def test_one_task_per_feature_and_repeat_with_deterministic_keys(data, models, l
     assert recorder.keys[0] != recorder.keys[2]
     scores = [k for k in recorder.keys[0] if k.startswith("pi-score-")]
     assert len(scores) == 4 * 3
+
+
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    n=st.integers(1, 40),
+    n_repeats=st.integers(1, 4),
+    fraction=st.floats(0.05, 1.0),
+)
+def test_plan_reproduces_sklearn_in_place_shuffles(seed, n, n_repeats, fraction):
+    """The accumulated permutations equal what scikit-learn's in-place loop leaves in a column."""
+    max_samples = max(1, int(fraction * n))
+    rows, perms = permutation_plan(seed, n, n_repeats, max_samples)
+    column = np.arange(n, dtype=float) * 10.0
+    random_state = np.random.RandomState(seed)
+    if max_samples < n:
+        expected_rows = sample_without_replacement(n, max_samples, random_state=random_state)
+        np.testing.assert_array_equal(rows, expected_rows)
+        column = column[expected_rows]
+    else:
+        assert rows is None
+    shuffling = np.arange(len(column))
+    permuted = column.copy()
+    for r in range(n_repeats):
+        random_state.shuffle(shuffling)
+        permuted = permuted[shuffling]
+        np.testing.assert_array_equal(column[perms[r]], permuted)
+
+
+def test_dask_empty_blocks_nan_and_constant_column():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(90, 3))
+    X[::7, 1] = np.nan
+    X[:, 2] = 1.5  # constant: importance exactly 0
+    y = (np.nan_to_num(X[:, 1]) + X[:, 0] > 0).astype(int)
+    model = HistGradientBoostingClassifier(max_iter=10, random_state=0).fit(X, y)
+    expected = sk_permutation_importance(model, X, y, n_repeats=3, random_state=8)
+    lazy_X = da.from_array(X, chunks=((40, 0, 50), (3,)))
+    lazy_y = da.from_array(y, chunks=((40, 0, 50),))
+    got = permutation_importance(model, lazy_X, lazy_y, n_repeats=3, random_state=8)
+    _assert_same(expected, got, exact=False)
+    np.testing.assert_array_equal(got.importances[2], 0.0)
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    pieces = [frame.iloc[:40], frame.iloc[:0], frame.iloc[40:]]
+    parts = dd.from_delayed([dask.delayed(p) for p in pieces], meta=frame.iloc[:0])
+    model_frame = HistGradientBoostingClassifier(max_iter=10, random_state=0).fit(frame, y)
+    expected = sk_permutation_importance(model_frame, frame, y, n_repeats=2, random_state=1)
+    got = permutation_importance(model_frame, parts, y, n_repeats=2, random_state=1)
+    _assert_same(expected, got, exact=False)
