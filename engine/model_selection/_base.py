@@ -121,6 +121,15 @@ class BaseSearch(MetaEstimatorMixin, BaseEstimator):
 
     def _setup(self, X, y, groups, fit_params):
         self._validate()
+        if (
+            self.checkpoint is not None
+            and "random_state" in self.get_params(deep=False)
+            and getattr(self, "random_state", 0) is None
+        ):
+            raise ValueError(
+                f"{type(self).__name__} with a checkpoint needs an integer random_state, "
+                "so that a rerun draws the same candidates and can resume"
+            )
         scorers, multimetric = resolve_scorers(self.scoring)
         check_refit(self.refit, scorers, multimetric)
         data = prepare_data(X, y)

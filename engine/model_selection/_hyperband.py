@@ -94,7 +94,7 @@ class HyperbandSearchCV(MetaEstimatorMixin, BaseEstimator):
     >>> s = HyperbandSearchCV(SGDClassifier(random_state=0), {"alpha": [1e-4, 1e-2, 1.0]},
     ...                       max_iter=9, random_state=0).fit(X, y)
     >>> s.metadata_["n_models"]
-    14
+    17
     """
 
     _parameter_constraints = {

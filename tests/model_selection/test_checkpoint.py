@@ -106,6 +106,10 @@ def test_rerun_restores_everything_and_rejects_other_search(tmp_path):
         GridSearchCV(Ridge(), GRID, cv=3, checkpoint=path).fit(X + 1.0, y)
     with pytest.raises(ValueError, match="different search"):
         GridSearchCV(Ridge(fit_intercept=False), GRID, cv=3, checkpoint=path).fit(X, y)
+    from engine.model_selection import RandomizedSearchCV
+
+    with pytest.raises(ValueError, match="integer random_state"):
+        RandomizedSearchCV(Ridge(), GRID, n_iter=2, cv=3, checkpoint=path).fit(X, y)
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     with pytest.raises(ValueError, match="not a readable search checkpoint"):

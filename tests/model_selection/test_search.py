@@ -66,6 +66,7 @@ def _pipe(scaler=StandardScaler, pca=PCA):
 
 
 GRID = {"pca__n_components": [2, 4, 6], "clf__C": [0.01, 0.1, 1.0, 10.0]}
+SMALL_GRID = {"pca__n_components": [2, 5], "clf__C": [0.1, 1.0]}
 
 
 def assert_same_results(ours, ref, rtol=1e-9):
@@ -130,6 +131,18 @@ def test_grid_plain_estimator_transform_delegation(clf_data):
     np.testing.assert_allclose(ours.transform(X), ref.transform(X), rtol=1e-10, atol=1e-12)
 
 
+def test_pandas_input_matches_sklearn(clf_data):
+    import pandas as pd
+
+    X, y = clf_data
+    Xf = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    ys = pd.Series(y, name="target")
+    ours = GridSearchCV(_pipe(), SMALL_GRID, cv=3).fit(Xf, ys)
+    ref = skms.GridSearchCV(_pipe(), SMALL_GRID, cv=3).fit(Xf, ys)
+    assert_same_results(ours, ref, rtol=1e-12)
+    np.testing.assert_array_equal(ours.feature_names_in_, ref.feature_names_in_)
+
+
 def test_prefix_fits_are_shared(clf_data):
     X, y = clf_data
     FIT_LOG.clear()
@@ -160,20 +173,24 @@ def test_random_search_matches_sklearn(clf_data):
     )
 
 
+@pytest.fixture(scope="module")
+def small_ref(clf_data):
+    X, y = clf_data
+    return skms.GridSearchCV(_pipe(), SMALL_GRID, cv=3).fit(X, y)
+
+
 @pytest.mark.parametrize("chunks", [1, 3, 7])
-def test_dask_input_matches_numpy(clf_data, chunks):
+def test_dask_input_matches_numpy(clf_data, small_ref, chunks):
     X, y = clf_data
     size = -(-len(X) // chunks)
     Xd, yd = da.from_array(X, chunks=(size, -1)), da.from_array(y, chunks=size)
-    grid = {"pca__n_components": [2, 5], "clf__C": [0.1, 1.0]}
-    ours = GridSearchCV(_pipe(), grid, cv=3).fit(Xd, yd)
-    ref = skms.GridSearchCV(_pipe(), grid, cv=3).fit(X, y)
-    assert_same_results(ours, ref, rtol=1e-12)
+    ours = GridSearchCV(_pipe(), SMALL_GRID, cv=3).fit(Xd, yd)
+    assert_same_results(ours, small_ref, rtol=1e-12)
 
 
 def test_distributed_scheduler_bit_identical(clf_data, cluster_client):
     X, y = clf_data
-    grid = {"pca__n_components": [2, 5], "clf__C": [0.1, 1.0]}
+    grid = SMALL_GRID
     local = GridSearchCV(_pipe(), grid, cv=3, return_train_score=True).fit(X, y)
     with dask.config.set(scheduler=cluster_client):
         remote = GridSearchCV(_pipe(), grid, cv=3, return_train_score=True).fit(X, y)
@@ -230,7 +247,7 @@ def test_bad_input_errors(clf_data):
 
 def test_refit_false_and_callable(clf_data):
     X, y = clf_data
-    s = GridSearchCV(_pipe(), GRID, cv=3, scoring=["accuracy", "f1"], refit=False).fit(X, y)
+    s = GridSearchCV(_pipe(), SMALL_GRID, cv=3, scoring=["accuracy", "f1"], refit=False).fit(X, y)
     assert not hasattr(s, "best_estimator_") and "rank_test_f1" in s.cv_results_
-    pick_last = GridSearchCV(_pipe(), GRID, cv=3, refit=lambda r: len(r["params"]) - 1).fit(X, y)
-    assert pick_last.best_index_ == 11 and not hasattr(pick_last, "best_score_")
+    last = GridSearchCV(_pipe(), SMALL_GRID, cv=3, refit=lambda r: len(r["params"]) - 1).fit(X, y)
+    assert last.best_index_ == 3 and not hasattr(last, "best_score_")

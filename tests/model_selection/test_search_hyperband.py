@@ -69,8 +69,8 @@ def test_dask_blocks_and_distributed_give_same_result(data, cluster_client):
 
 def test_patience_stops_models_early(data):
     X, y = data
-    full = _search(max_iter=27).fit(X, y)
-    early = _search(max_iter=27, patience=2, tol=0.05).fit(X, y)
+    full = _search().fit(X, y)
+    early = _search(patience=2, tol=0.05).fit(X, y)
     assert early.cv_results_["stopped_early"].any()
     assert early.metadata_["partial_fit_calls"] < full.metadata_["partial_fit_calls"]
     assert len(early.history_) > len(early.cv_results_["params"])  # scored after every call
