@@ -13,8 +13,9 @@ from engine.kernels import moments as mk
 from engine.kernels import selection as sk
 from engine.stats._moments import Moments
 from engine.stats._quantile import (
-    _keys_view,
+    _dense1,
     _merge1,
+    _task_hist1,
     check_q,
     column_quantiles,
     first_pass,
@@ -30,7 +31,7 @@ _QUARTILES = check_q([0.25, 0.5, 0.75])
 def _block_stats(block: np.ndarray):
     """Moments and quantile pass-1 partials of one block (the block is loaded once)."""
     values = np.asarray(block, dtype=np.float64)
-    return mk.block_moments(values), sk.block_hist1(_keys_view(values))
+    return mk.block_moments(values), _task_hist1(values)
 
 
 def _merge_moments(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -125,6 +126,7 @@ def profile(X, *, compute: bool = True) -> pd.DataFrame | Delayed:
     second = dask.delayed(_second, pure=True)
     moments = tree_merge([first(p) for p in pairs], _merge_moments, name="engine-profile-moments")
     merged1 = tree_merge([second(p) for p in pairs], _merge1, name="engine-profile-pass1")
+    merged1 = dask.delayed(_dense1, pure=True, name="engine-profile-pass1-dense")(merged1)
     quartiles = column_quantiles(table, _QUARTILES, pass1=merged1)
     result = dask.delayed(_frame, pure=True, name="engine-profile")(
         moments, merged1, quartiles, names

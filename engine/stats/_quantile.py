@@ -67,8 +67,24 @@ def _keys_view(block: np.ndarray) -> np.ndarray:
     return np.asarray(block, dtype=np.float64).view(np.uint64)
 
 
+def _compact1(part) -> tuple:
+    """A pass-1 partial with only its non-zero counts (a few KB instead of MBs)."""
+    hist, kmin, kmax = part
+    flat = hist.reshape(-1)
+    index = np.flatnonzero(flat)
+    return hist.shape, index, flat[index], kmin, kmax
+
+
+def _dense1(compact: tuple):
+    """Inverse of :func:`_compact1`: ``(hist, kmin, kmax)``."""
+    shape, index, counts, kmin, kmax = compact
+    hist = np.zeros(shape, dtype=np.int64)
+    hist.reshape(-1)[index] = counts
+    return hist, kmin, kmax
+
+
 def _task_hist1(block):
-    return sk.block_hist1(_keys_view(block))
+    return _compact1(sk.block_hist1(_keys_view(block)))
 
 
 def _task_hist2(block, plan: _Plan):
@@ -92,7 +108,7 @@ def _merge_gathered(a, b):
 
 
 def _merge1(a, b):
-    return sk.merge_hist1(a, b)
+    return _compact1(sk.merge_hist1(_dense1(a), _dense1(b)))
 
 
 def _merge2(a, b):
@@ -126,7 +142,8 @@ def first_pass(table: Table) -> Lazy:
     if not table.is_lazy:
         return sk.parallel_hist1(_keys_view(table.values))
     parts = map_blocks_delayed(table, _task_hist1, name="engine-quantile-pass1")
-    return tree_merge(parts, _merge1, name="engine-quantile-merge1")
+    merged = tree_merge(parts, _merge1, name="engine-quantile-merge1")
+    return dask.delayed(_dense1, pure=True, name="engine-quantile-pass1-dense")(merged)
 
 
 def column_quantiles(table: Table, q, *, pass1=None) -> Lazy:
