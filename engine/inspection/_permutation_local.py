@@ -17,10 +17,10 @@ from engine.inspection._tasks import (
     call_scorer,
     graph_token,
     permutation_plan,
+    permute_column_in_place,
     resolve_max_samples,
     single_blas_thread,
     take_rows,
-    with_column_permuted,
 )
 
 
@@ -60,8 +60,8 @@ def _score_task(estimator, scorer, X, y, sample_weight, plan, j, r):
         if plan is None:
             return call_scorer(scorer, estimator, X, y, sample_weight)
         rows, perms = plan
-        X_sub = X.copy() if rows is None else take_rows(X, rows)
-        X_perm = with_column_permuted(X_sub, j, perms[r])
+        X_perm = X.copy() if rows is None else take_rows(X, rows)  # a fresh copy either way
+        permute_column_in_place(X_perm, j, perms[r])
         return call_scorer(
             scorer, estimator, X_perm, take_rows(y, rows), take_rows(sample_weight, rows)
         )

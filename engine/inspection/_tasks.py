@@ -87,9 +87,8 @@ def take_rows(data: Any, rows: np.ndarray | None) -> Any:
     return np.asarray(data)[rows]
 
 
-def with_column_permuted(X: Any, j: int, perm: np.ndarray) -> Any:
-    """A copy of ``X`` whose column ``j`` is reordered by ``perm`` (rows are kept)."""
-    out = X.copy()
+def permute_column_in_place(out: Any, j: int, perm: np.ndarray) -> Any:
+    """Reorder column ``j`` of ``out`` (a fresh copy) by ``perm``; return ``out``."""
     if hasattr(out, "iloc"):
         col = out.iloc[perm, j]
         col.index = out.index
