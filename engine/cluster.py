@@ -9,19 +9,94 @@ a ``distributed.Client`` to a scheduler that already runs, or starts a
 
 from __future__ import annotations
 
+import copyreg
+import importlib
 import os
 from collections.abc import Mapping
 from typing import Any
 
 import dask
 
-__all__ = ["connect", "resolve_address", "resolve_security"]
+__all__ = [
+    "connect",
+    "prepare_scheduler",
+    "resolve_address",
+    "resolve_security",
+    "send_kernels_by_reference",
+]
 
 #: Environment given to the worker processes of a local cluster: Dask's threads
 #: already use every core, so BLAS/OpenMP pools inside tasks get one thread.
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 _TLS_KEYS = {"ca_file", "cert", "key"}
+
+
+class _ModuleByName:
+    """Pickles as ``importlib.import_module(name)``: the module itself on unpickling."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __reduce__(self):
+        return (importlib.import_module, (self.name,))
+
+
+def _reduce_dispatcher(dispatcher):
+    func = dispatcher.py_func
+    module, name = func.__module__, func.__qualname__
+    try:
+        module_level = getattr(importlib.import_module(module), name, None) is dispatcher
+    except ImportError:
+        module_level = False
+    if module_level:
+        return (getattr, (_ModuleByName(module), name))
+    return dispatcher.__reduce__()
+
+
+def send_kernels_by_reference() -> None:
+    """Pickle module-level Numba kernels by name, so workers load them from the cache.
+
+    Numba pickles a jitted function by value (its bytecode), and the copy a
+    worker unpickles is compiled again, without the on-disk cache: several
+    seconds per kernel per worker process, on every new or restarted worker,
+    every time a graph carries a kernel as a task function. Registered with
+    :mod:`copyreg`, module-level dispatchers pickle as ``getattr(module,
+    name)`` instead, and the worker imports the module (``cache=True`` loads
+    the compiled code). Other dispatchers keep Numba's own pickling. Called
+    when :mod:`engine.cluster` is imported; idempotent.
+
+    Examples
+    --------
+    >>> import pickle
+    >>> from engine.kernels.moments import block_moments
+    >>> send_kernels_by_reference()
+    >>> pickle.loads(pickle.dumps(block_moments)) is block_moments
+    True
+    """
+    from numba.core.registry import CPUDispatcher
+
+    copyreg.pickle(CPUDispatcher, _reduce_dispatcher)
+
+
+send_kernels_by_reference()
+
+
+def prepare_scheduler(client) -> bool:
+    """Make a running scheduler pickle engine kernels by name too.
+
+    The scheduler unpickles a graph and pickles its tasks again for the
+    workers; without :func:`send_kernels_by_reference` registered in *its*
+    process, every worker would recompile each kernel (see there). Returns
+    whether it worked (False when the scheduler cannot import ``engine``, in
+    which case the workers cannot run engine tasks either). Cost: one round
+    trip to the scheduler.
+    """
+    try:
+        client.run_on_scheduler(send_kernels_by_reference)
+    except Exception:  # noqa: BLE001 - optional speed-up, never fatal
+        return False
+    return True
 
 
 def resolve_address(address: str | None = None) -> str | None:
@@ -202,7 +277,9 @@ def connect(
                 f"{', '.join(given) or 'processes'} only size a local cluster; they cannot "
                 f"be used with the scheduler address {resolved!r}"
             )
-        return Client(resolved, security=resolve_security(security), timeout=timeout)
+        client = Client(resolved, security=resolve_security(security), timeout=timeout)
+        prepare_scheduler(client)
+        return client
     return _local_client(
         n_workers,
         threads_per_worker,

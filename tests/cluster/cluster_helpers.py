@@ -15,6 +15,10 @@ import subprocess
 import time
 from pathlib import Path
 
+from sklearn.linear_model import Ridge
+
+from engine.cluster import prepare_scheduler
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -33,8 +37,9 @@ ROW_CHUNKINGS = _ROOT.ROW_CHUNKINGS
 
 #: Worker memory limit of the out-of-core cluster. A worker process that has
 #: imported dask.array (which pulls pandas, scipy.sparse, xarray, numba) sits
-#: near 300 MiB before any data arrives, so the limit cannot be much lower.
-SMALL_MEMORY_LIMIT = 512 * 2**20
+#: near 340 MiB before any data arrives; with Dask's default thresholds (spill
+#: at 60-70 %, pause at 80 %) the limit must leave that baseline below 60 %.
+SMALL_MEMORY_LIMIT = 640 * 2**20
 
 
 def start_cluster(cluster, n_workers=None, *, security=None, timeout=60):
@@ -46,6 +51,7 @@ def start_cluster(cluster, n_workers=None, *, security=None, timeout=60):
         time.sleep(0.1)
     client = Client(cluster.address, set_as_default=False, timeout=timeout, security=security)
     cluster.wait(client, n_workers, timeout=max(1.0, deadline - time.time()))
+    assert prepare_scheduler(client), "the scheduler cannot import engine"
     return client
 
 
@@ -234,3 +240,80 @@ def seeded_numpy(n_blocks: int, block_rows: int, n_columns: int, *, seed: int = 
     return np.concatenate(
         [seeded_block(seed * 100_003 + i, block_rows, n_columns) for i in range(n_blocks)]
     )
+
+
+class SlowRidge(Ridge):
+    """``Ridge`` whose ``fit`` first sleeps ``delay`` seconds (to stretch a search)."""
+
+    def __init__(self, alpha=1.0, delay=0.1):
+        super().__init__(alpha=alpha)
+        self.delay = delay
+
+    def fit(self, X, y, sample_weight=None):
+        time.sleep(self.delay)
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+# --------------------------------------------------------------------------- faults
+
+
+def worker_named(client, prefix: str) -> str:
+    """Address of the worker whose name starts with ``prefix`` (e.g. ``"w2-"``)."""
+    for address, info in client.scheduler_info(n_workers=-1)["workers"].items():
+        if str(info.get("name", "")).startswith(prefix):
+            return address
+    raise LookupError(f"no worker named {prefix}*")
+
+
+def kill_when_busy(client, address: str, running, *, min_keys: int = 1, timeout: float = 60):
+    """SIGKILL the worker process at ``address`` once it holds results and work is running.
+
+    ``running()`` tells whether the computation is still going; the kill must
+    land while it is (an AssertionError otherwise). Returns the number of
+    results the worker held when it died (lost, so they must be recomputed).
+    """
+    import signal
+
+    pid = client.run(os.getpid, workers=[address])[address]
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if not running():
+            raise AssertionError("the computation finished before the worker could be killed")
+        held = client.has_what(workers=[address]).get(address, ())
+        if len(held) >= min_keys:
+            os.kill(pid, signal.SIGKILL)
+            return len(held)
+        time.sleep(0.01)
+    raise AssertionError(f"worker {address} held no result within {timeout} s")
+
+
+def wait_until(predicate, timeout: float = 30, what: str = "condition") -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+# --------------------------------------------------------------------------- out of core
+
+
+def ooc_block(n_rows: int, n_columns: int, block_id=None):
+    """Block ``block_id[0]`` of the out-of-core dataset: uniform data, 1 % NaN, from its index alone."""
+    import numpy as np
+
+    rng = np.random.default_rng(1_000 + block_id[0])
+    block = rng.random((n_rows, n_columns))
+    block *= np.arange(1.0, n_columns + 1.0)  # a different scale per column
+    block[block < 0.01] = np.nan
+    return block
+
+
+def peak_rss() -> int:
+    """Peak resident set size of this process in bytes (Linux ``VmHWM``)."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")

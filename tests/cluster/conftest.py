@@ -29,6 +29,10 @@ for _path in (str(REPO), str(Path(__file__).resolve().parent)):
         _paths.insert(0, _path)
 os.environ["PYTHONPATH"] = os.pathsep.join(_paths)
 
+# Importing engine.cluster makes Numba kernels travel to workers by name (see
+# engine.cluster.send_kernels_by_reference), so workers load them from the cache.
+import engine.cluster  # noqa: E402, F401
+
 
 @pytest.fixture(scope="module")
 def fault_cluster():

@@ -14,7 +14,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from parity import check_parity, chunked, require
+from cluster_parity import check_parity, chunked, require
 
 from engine.data import as_table
 from engine.stats._moments import column_moments
@@ -135,7 +135,7 @@ def test_sampler(cluster_client, name):
 
 
 def check_parity_same_chunking(client, compute):
-    from parity import SCHEDULERS, assert_bitwise_equal, run_on
+    from cluster_parity import SCHEDULERS, assert_bitwise_equal, run_on
 
     results = {s: run_on(s, client, compute) for s in SCHEDULERS}
     for s in SCHEDULERS[1:]:

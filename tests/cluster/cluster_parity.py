@@ -21,7 +21,11 @@ import pandas as pd
 import pytest
 from cluster_helpers import ROW_CHUNKINGS
 
+from engine.cluster import prepare_scheduler
+
 SCHEDULERS = ("sync", "threads", "cluster")
+
+_PREPARED: set[int] = set()
 
 #: cv_results_ keys that measure time, not results.
 _TIMING = ("fit_time", "score_time")
@@ -56,6 +60,9 @@ def run_on(scheduler: str, client, func: Callable[[], Any]) -> Any:
             return _concrete(func())
     from distributed import get_task_stream
 
+    if id(client) not in _PREPARED:  # kernels travel by name: workers load them from cache
+        assert prepare_scheduler(client), "the scheduler cannot import engine"
+        _PREPARED.add(id(client))
     with dask.config.set(scheduler=client), get_task_stream(client) as stream:
         out = _concrete(func())
     assert stream.data, "nothing ran on the distributed cluster"
