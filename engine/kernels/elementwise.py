@@ -30,6 +30,7 @@ from numba import njit, prange
 NAN_OUTSIDE = 0  #: outside_bounds mode: values outside [lo, hi] become NaN
 FLAG_OUTSIDE = 1  #: outside_bounds mode: copy X and append one 0/1 flag column per column
 ROWS_INSIDE = 2  #: outside_bounds mode: a row mask, True where the row holds no outlier
+AFFINE = 3  # internal: the fill_affine_clip operation
 
 ROW_CHUNK = 16384  # rows per parallel work item
 
@@ -48,23 +49,6 @@ def _fill_affine_clip_rows(X, out, fill, sub, div, mul, add, lo, hi, start, stop
             y = hi[j] if y > hi[j] else y
             out[i, j] = y
     return n_inf
-
-
-@njit(cache=True, nogil=True)
-def _serial_fill_affine_clip(X, out, fill, sub, div, mul, add, lo, hi):
-    return _fill_affine_clip_rows(X, out, fill, sub, div, mul, add, lo, hi, 0, X.shape[0])
-
-
-@njit(cache=True, parallel=True)
-def _parallel_fill_affine_clip(X, out, fill, sub, div, mul, add, lo, hi):
-    n_rows = X.shape[0]
-    n_chunks = (n_rows + ROW_CHUNK - 1) // ROW_CHUNK
-    counts = np.zeros(n_chunks, np.int64)
-    for c in prange(n_chunks):
-        start = c * ROW_CHUNK
-        stop = min(start + ROW_CHUNK, n_rows)
-        counts[c] = _fill_affine_clip_rows(X, out, fill, sub, div, mul, add, lo, hi, start, stop)
-    return counts.sum()
 
 
 def fill_affine_clip(X, fill, sub, div, mul, add, lo, hi, *, parallel=False):
@@ -97,9 +81,8 @@ def fill_affine_clip(X, fill, sub, div, mul, add, lo, hi, *, parallel=False):
     ([[-0.5, 0.0], [0.5, 4.0]], 0)
     """
     out = np.empty(X.shape)
-    kernel = _parallel_fill_affine_clip if parallel else _serial_fill_affine_clip
-    n_inf = kernel(X, out, fill, sub, div, mul, add, lo, hi)
-    return out, int(n_inf)
+    vectors = np.vstack([fill, sub, div, mul, add, lo, hi])
+    return out, _run(X, out, np.empty(0, np.bool_), vectors, AFFINE, parallel)
 
 
 @njit(cache=True, nogil=True)
@@ -125,20 +108,45 @@ def _outside_rows(X, out, keep, lo, hi, mode, start, stop):
 
 
 @njit(cache=True, nogil=True)
-def _serial_outside(X, out, keep, lo, hi, mode):
-    return _outside_rows(X, out, keep, lo, hi, mode, 0, X.shape[0])
+def _rows(X, out, keep, vectors, op, start, stop):
+    # vectors rows: fill, sub, div, mul, add, lo, hi
+    if op == AFFINE:
+        return _fill_affine_clip_rows(
+            X,
+            out,
+            vectors[0],
+            vectors[1],
+            vectors[2],
+            vectors[3],
+            vectors[4],
+            vectors[5],
+            vectors[6],
+            start,
+            stop,
+        )
+    return _outside_rows(X, out, keep, vectors[5], vectors[6], op, start, stop)
+
+
+@njit(cache=True, nogil=True)
+def _serial(X, out, keep, vectors, op):
+    return _rows(X, out, keep, vectors, op, 0, X.shape[0])
 
 
 @njit(cache=True, parallel=True)
-def _parallel_outside(X, out, keep, lo, hi, mode):
+def _parallel(X, out, keep, vectors, op):
     n_rows = X.shape[0]
     n_chunks = (n_rows + ROW_CHUNK - 1) // ROW_CHUNK
     counts = np.zeros(n_chunks, np.int64)
     for c in prange(n_chunks):
         start = c * ROW_CHUNK
         stop = min(start + ROW_CHUNK, n_rows)
-        counts[c] = _outside_rows(X, out, keep, lo, hi, mode, start, stop)
+        counts[c] = _rows(X, out, keep, vectors, op, start, stop)
     return counts.sum()
+
+
+def _run(X, out, keep, vectors, op, parallel):
+    kernel = _parallel if parallel else _serial
+    return int(kernel(X, out, keep, np.ascontiguousarray(vectors, dtype=np.float64), op))
 
 
 def outside_bounds(X, lo, hi, mode, *, parallel=False):
@@ -168,9 +176,10 @@ def outside_bounds(X, lo, hi, mode, *, parallel=False):
         out, keep = np.empty((0, 0)), np.empty(n_rows, np.bool_)
     else:
         raise ValueError(f"unknown outside_bounds mode {mode!r}")
-    kernel = _parallel_outside if parallel else _serial_outside
-    n_inf = kernel(X, out, keep, lo, hi, mode)
-    return (keep if mode == ROWS_INSIDE else out), int(n_inf)
+    vectors = np.zeros((7, n_columns))
+    vectors[5], vectors[6] = lo, hi
+    n_inf = _run(X, out, keep, vectors, mode, parallel)
+    return (keep if mode == ROWS_INSIDE else out), n_inf
 
 
 @njit(cache=True, nogil=True)

@@ -52,6 +52,25 @@ def raise_for_inf(block: np.ndarray, n_inf: int, columns: list[str] | None) -> N
         )
 
 
+def estimator_token(est: Any) -> tuple:
+    """A deterministic Dask token of an estimator: its class, parameters and fitted state."""
+    fitted = {k: v for k, v in vars(est).items() if k.endswith("_") and not k.startswith("_")}
+    return (
+        type(est).__module__,
+        type(est).__qualname__,
+        tokenize(est.get_params(deep=False)),
+        tokenize(fitted),
+    )
+
+
+def kind_of(X: Any) -> str:
+    """The input kind; array-likes the adapters do not know (``__array__``, sparse) count as NumPy."""
+    try:
+        return input_kind(X)
+    except TypeError:
+        return NUMPY
+
+
 def input_names(est: Any, input_features: Any = None) -> list[str]:
     """The fitted input column names, checked against ``input_features`` when given."""
     fitted = getattr(est, "feature_names_in_", None)
@@ -97,13 +116,7 @@ class EngineTransformer(TransformerMixin, BaseEstimator):
         return tags
 
     def __dask_tokenize__(self):
-        fitted = {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")}
-        return (
-            type(self).__module__,
-            type(self).__qualname__,
-            tokenize(self.get_params(deep=False)),
-            tokenize(fitted),
-        )
+        return estimator_token(self)
 
     # ----------------------------------------------------------------- input
     def _check_params(self) -> None:
@@ -113,10 +126,7 @@ class EngineTransformer(TransformerMixin, BaseEstimator):
 
     def _check_input(self, X: Any, *, reset: bool, numeric: bool = True) -> Table:
         """Validate ``X`` at the public boundary and adapt it to a :class:`Table`."""
-        try:
-            kind = input_kind(X)
-        except TypeError:
-            kind = NUMPY
+        kind = kind_of(X)
         if kind == NUMPY:
             X = _numpy_input(X)
             X = validate_data(

@@ -22,9 +22,9 @@ import pandas as pd
 from dask.delayed import Delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from engine.data._adapters import DASK_ARRAY, DASK_DATAFRAME, NUMPY, PANDAS, XARRAY, input_kind
+from engine.data._adapters import DASK_ARRAY, DASK_DATAFRAME, NUMPY, PANDAS, XARRAY
 from engine.data._validation import InstanceOf, OneOf, Satisfies, check_not_empty, validate_params
-from engine.preprocessing._base import EngineTransformer, input_names
+from engine.preprocessing._base import EngineTransformer, input_names, kind_of
 from engine.stats._reduce import tree_merge
 
 
@@ -141,10 +141,7 @@ class _Encoder(EngineTransformer):
 
     def _frame_input(self, X: Any, *, reset: bool):
         """Validate ``X``; return ``(kind, data, names)`` with dask arrays in one column chunk."""
-        try:
-            kind = input_kind(X)
-        except TypeError:
-            kind = NUMPY
+        kind = kind_of(X)
         if kind == NUMPY:
             X = validate_data(
                 self,

@@ -59,8 +59,9 @@ class RobustScaler(OneToOneFeatureMixin, EngineTransformer):
     --------
     >>> import numpy as np
     >>> from engine.preprocessing import RobustScaler
-    >>> RobustScaler().fit_transform(np.array([[1.0], [2.0], [3.0], [10.0]])).ravel().tolist()
-    [-0.5, -0.1666666666666667, 0.1666666666666667, 2.5]
+    >>> X = np.array([[1.0], [2.0], [3.0], [4.0], [5.0], [np.nan]])
+    >>> RobustScaler().fit_transform(X).ravel().tolist()
+    [-1.0, -0.5, 0.0, 0.5, 1.0, nan]
     """
 
     _parameter_constraints = {

@@ -18,14 +18,13 @@ import pandas as pd
 import pytest
 import xarray as xr
 from dask.base import tokenize
-from dask.callbacks import Callback
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from tests.conftest import ROW_CHUNKINGS
-from tests.preprocessing._cases import CASES, DEFAULT_ESTIMATORS, Case, make_data
+from tests.preprocessing._cases import CASES, DEFAULT_ESTIMATORS, Case, CountComputes, make_data
 
 RTOL = 1e-12
 
@@ -126,19 +125,10 @@ def test_dask_dataframe_pandas_and_xarray_keep_kind_and_labels(case):
     assert_close(out, ref_out)
 
 
-class _CountComputes(Callback):
-    def __init__(self):
-        super().__init__()
-        self.n = 0
-
-    def _start(self, dsk):
-        self.n += 1
-
-
 @pytest.mark.parametrize("case", CASES, ids=ids)
 def test_fit_on_dask_computes_once_and_transform_is_lazy(case):
     Xd = dask_rows(make_data(case), 3)
-    with _CountComputes() as counter, dask.config.set(scheduler="sync"):
+    with CountComputes() as counter, dask.config.set(scheduler="sync"):
         est = case.make().fit(Xd)
         out = est.transform(Xd)
     assert counter.n == case.fit_computes

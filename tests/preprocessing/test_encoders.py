@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import sklearn.preprocessing as skp
-from dask.callbacks import Callback
 
 import engine.preprocessing as ep
 from tests.conftest import ROW_CHUNKINGS
+from tests.preprocessing._cases import CountComputes
 
 
 def frame(n=40, seed=0):
@@ -23,15 +23,6 @@ def frame(n=40, seed=0):
             "level": rng.integers(0, 4, n).astype(np.float64),
         }
     )
-
-
-class Computes(Callback):
-    def __init__(self):
-        super().__init__()
-        self.n = 0
-
-    def _start(self, dsk):
-        self.n += 1
 
 
 def sk_input(df):
@@ -48,7 +39,7 @@ def test_onehot_and_ordinal_equal_sklearn_on_pandas_and_dask(n_parts):
     ]:
         expected = theirs.fit_transform(sk_input(df))
         np.testing.assert_array_equal(ours.fit_transform(df).to_numpy(), expected)
-        with Computes() as c, dask.config.set(scheduler="sync"):
+        with CountComputes() as c, dask.config.set(scheduler="sync"):
             lazy = type(ours)().fit(ddf)
             out = lazy.transform(ddf)
         assert c.n == 1  # categories of every column in one grouped pass
