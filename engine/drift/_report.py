@@ -28,7 +28,7 @@ RESULT_COLUMNS = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DriftReport:
     """Result of :func:`drift_report`.
 
