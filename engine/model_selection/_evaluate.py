@@ -46,9 +46,10 @@ def _node(value: Any, name: str, client) -> Any:
 
 
 def _n_rows(X: Any) -> int:
+    """Number of rows; for Dask only the partition lengths are computed, never the data."""
     n = X.shape[0] if hasattr(X, "shape") else len(X)
-    if n is None or (isinstance(n, float) and np.isnan(n)):
-        n = int(X.map_partitions(len).compute().sum()) if hasattr(X, "map_partitions") else len(X)
+    if is_dask_collection(n) or n is None or (isinstance(n, float) and np.isnan(n)):
+        n = int(X.map_partitions(len).compute().sum())
     return int(n)
 
 
@@ -59,10 +60,8 @@ def prepare_data(X: Any, y: Any) -> SearchData:
     splitters) is computed on the client; ``X`` stays lazy.
     """
     n = _n_rows(X)
-    if y is not None:
-        from engine.data._validation import check_consistent_length
-
-        check_consistent_length(X=X, y=y)
+    if y is not None and _n_rows(y) != n:
+        raise ValueError(f"inconsistent numbers of samples: X={n}, y={_n_rows(y)}")
     data_token = tokenize(X, y)
     client = active_client()
     X_node = _node(X, f"X-{data_token}", client)

@@ -72,9 +72,9 @@ class BlockPlan:
     """
 
     def __init__(self, X, y, test_size: float, block_size: int | None, seed: int):
-        n = X.shape[0] if not is_dask_collection(X) or not np.isnan(X.shape[0]) else None
-        xs, sizes = _blocks(X, block_size, n if n is not None else 0)
-        ys, _ = _blocks(y, block_size, n if n is not None else 0)
+        n = 0 if is_dask_collection(X) else (X.shape[0] if hasattr(X, "shape") else len(X))
+        xs, sizes = _blocks(X, block_size, n)
+        ys, _ = _blocks(y, block_size, n)
         self.seed = seed
         children = np.random.SeedSequence(seed).spawn(len(sizes))
         token = tokenize(X, y, test_size, block_size, seed)

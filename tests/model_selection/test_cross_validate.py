@@ -74,3 +74,16 @@ def test_fit_params_are_sliced(data):
     ours = cross_validate(LogisticRegression(), X, y, cv=3, params={"sample_weight": w})
     ref = skms.cross_validate(LogisticRegression(), X, y, cv=3, params={"sample_weight": w})
     _check(ours, ref)
+
+
+def test_dask_dataframe_input(data):
+    import dask.dataframe as dd
+    import pandas as pd
+
+    X, y = data
+    frame = pd.DataFrame(X, columns=[f"c{i}" for i in range(X.shape[1])])
+    target = pd.Series(y, name="y")
+    ours = cross_validate(
+        _model(), dd.from_pandas(frame, npartitions=3), dd.from_pandas(target, npartitions=3), cv=3
+    )
+    _check(ours, skms.cross_validate(_model(), frame, target, cv=3))

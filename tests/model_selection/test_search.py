@@ -243,6 +243,8 @@ def test_bad_input_errors(clf_data):
         GridSearchCV(_pipe(), {"clf__C": [1.0]}, scoring=["accuracy", "f1"]).fit(X, y)
     with pytest.raises(ValueError, match="n_components"):
         RandomizedSearchCV(SVC(), {"n_components": [1]}, n_iter=1).fit(X, y)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples: X=300, y=299"):
+        GridSearchCV(_pipe(), {"clf__C": [1.0]}).fit(X, y[:-1])
 
 
 def test_refit_false_and_callable(clf_data):
