@@ -26,6 +26,8 @@ pass 3, :func:`block_gather`
     off the order statistics. When the pass-1 target buckets are small the
     caller gathers them directly in pass 2 with this kernel and stops there.
 
+Every kernel is single-threaded and releases the GIL: Dask tasks run them
+per block, the in-memory path runs them on row ranges from a few threads.
 Every partial is integer counts, min/max keys or gathered keys, so any merge
 order gives the same answer. Memory: the histograms above plus the gathered
 keys: about ``n / 2**16`` of a binade's values per requested rank when
@@ -35,7 +37,7 @@ gathering pass-1 buckets (about 1.6 million keys, 13 MB, for the quartiles of
 """
 
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import njit
 
 BITS1 = 16
 SHIFT1 = np.uint64(64 - BITS1)
@@ -76,10 +78,6 @@ def floats_to_keys(x: np.ndarray) -> np.ndarray:
     """Sortable uint64 keys of float64 values (NaN gets a key too: filter it first)."""
     u = np.ascontiguousarray(x, dtype=np.float64).view(np.uint64)
     return np.where(u & SIGN, u ^ ALL_ONES, u | SIGN)
-
-
-def _row_ranges(n_rows: int, n_parts: int) -> np.ndarray:
-    return np.linspace(0, n_rows, n_parts + 1).astype(np.int64)
 
 
 def _check_rows(U: np.ndarray) -> None:
@@ -141,30 +139,6 @@ def merge_hist1(a, b):
     return a[0] + b[0], np.minimum(a[1], b[1]), np.maximum(a[2], b[2])
 
 
-@njit(cache=True, parallel=True)
-def _parallel_hist1(U, bounds):
-    n_parts = bounds.shape[0] - 1
-    n_columns = U.shape[1]
-    hists = np.zeros((n_parts, n_columns, N1 + 2), dtype=np.int64)
-    kmins = np.full((n_parts, n_columns), ALL_ONES, dtype=np.uint64)
-    kmaxs = np.zeros((n_parts, n_columns), dtype=np.uint64)
-    for p in prange(n_parts):
-        hist, kmin, kmax = _hist1_range(U, bounds[p], bounds[p + 1])
-        hists[p] = hist
-        kmins[p] = kmin
-        kmaxs[p] = kmax
-    acc = (hists[0].copy(), kmins[0].copy(), kmaxs[0].copy())
-    for p in range(1, n_parts):
-        acc = merge_hist1(acc, (hists[p], kmins[p], kmaxs[p]))
-    return acc
-
-
-def parallel_hist1(U: np.ndarray):
-    """Pass 1 of an in-memory array with Numba threads (same result as :func:`block_hist1`)."""
-    n_parts = max(get_num_threads(), -(-U.shape[0] // MAX_BLOCK_ROWS))
-    return _parallel_hist1(U, _row_ranges(U.shape[0], n_parts))
-
-
 # ---------------------------------------------------------------- pass 2
 
 
@@ -222,24 +196,6 @@ def merge_hist2(a, b):
     return out
 
 
-@njit(cache=True, parallel=True)
-def _parallel_hist2(U, bounds, ranges, shift):
-    n_parts = bounds.shape[0] - 1
-    parts = np.zeros((n_parts, shift.shape[0], N2, 3), dtype=np.uint64)
-    for p in prange(n_parts):
-        parts[p] = new_stats(shift.shape[0])
-        _hist2_rows(U, bounds[p], bounds[p + 1], ranges, shift, parts[p])
-    out = parts[0].copy()
-    for p in range(1, n_parts):
-        out = merge_hist2(out, parts[p])
-    return out
-
-
-def parallel_hist2(U: np.ndarray, ranges: np.ndarray, shift: np.ndarray):
-    """Pass 2 of an in-memory array with Numba threads (same result as :func:`block_hist2`)."""
-    return _parallel_hist2(U, _row_ranges(U.shape[0], get_num_threads()), ranges, shift)
-
-
 # ---------------------------------------------------------------- pass 3
 
 
@@ -287,29 +243,3 @@ def block_gather(U, ranges, capacity):
         out[pos : pos + fill[g]] = buf[offsets[g] : offsets[g] + fill[g]]
         pos += fill[g]
     return out, fill
-
-
-@njit(cache=True, parallel=True)
-def _parallel_gather(U, bounds, ranges, capacity):
-    n_parts = bounds.shape[0] - 1
-    n_gather = capacity.shape[0]
-    offsets = _offsets(capacity)
-    bufs = np.empty((n_parts, offsets[-1]), dtype=np.uint64)
-    fills = np.zeros((n_parts, n_gather), dtype=np.int64)
-    for p in prange(n_parts):
-        _gather_rows(U, bounds[p], bounds[p + 1], ranges, offsets, bufs[p], fills[p])
-    out = np.empty(offsets[-1], dtype=np.uint64)
-    fill = np.zeros(n_gather, dtype=np.int64)
-    pos = 0
-    for g in range(n_gather):
-        for p in range(n_parts):
-            n = fills[p, g]
-            out[pos : pos + n] = bufs[p, offsets[g] : offsets[g] + n]
-            pos += n
-            fill[g] += n
-    return out[:pos], fill
-
-
-def parallel_gather(U: np.ndarray, ranges: np.ndarray, capacity: np.ndarray):
-    """Pass 3 of an in-memory array with Numba threads (same keys as :func:`block_gather`)."""
-    return _parallel_gather(U, _row_ranges(U.shape[0], get_num_threads()), ranges, capacity)

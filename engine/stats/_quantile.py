@@ -38,6 +38,10 @@ equal. Columns with zeros of one sign match numpy bit for bit.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+
 import dask
 import dask.array as da
 import dask.dataframe as dd
@@ -121,16 +125,40 @@ def _finish_task(plan: _Plan, *gathered) -> np.ndarray:
     return _finish(plan, list(gathered))
 
 
+def _row_parts(values: np.ndarray) -> list:
+    """Row ranges of an in-memory array for the thread pool (about 1M rows each)."""
+    n_parts = min(max(1, values.shape[0] // (1 << 20)), 4 * _threads())
+    bounds = np.linspace(0, values.shape[0], n_parts + 1).astype(np.int64)
+    return [values[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _threads() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def _map_reduce(func, parts: list, merge):
+    """``func`` on every part from a few threads (the kernels release the GIL), merged in order."""
+    if len(parts) == 1:
+        return func(parts[0])
+    with ThreadPoolExecutor(min(len(parts), _threads())) as pool:
+        results = list(pool.map(func, parts))
+    acc = results[0]
+    for result in results[1:]:
+        acc = merge(acc, result)
+    return acc
+
+
 def _eager_from_pass1(values: np.ndarray, spec: QuantileSpec, merged1) -> np.ndarray:
-    U = _keys_view(values)
+    parts = _row_parts(values)
     plan = _plan_pass2(merged1, spec)
-    if plan.direct:
-        merged2 = sk.parallel_gather(U, plan.ranges, plan.capacity)
-    else:
-        merged2 = sk.parallel_hist2(U, plan.ranges, plan.shift)
+    merged2 = _map_reduce(partial(_task_hist2, plan=plan), parts, _merge2)
     plan = _plan_pass3(plan, merged2)
-    gathered = [sk.parallel_gather(U, plan.ranges, plan.capacity)] if plan.pending else []
-    return _finish(plan, gathered)
+    gathered = _map_reduce(partial(_task_gather, plan=plan), parts, _merge_gathered)
+    return _finish(plan, [gathered])
+
+
+def _task_hist1_dense(block):
+    return sk.block_hist1(_keys_view(block))
 
 
 def first_pass(table: Table) -> Lazy:
@@ -140,7 +168,7 @@ def first_pass(table: Table) -> Lazy:
     sortable keys (:func:`engine.kernels.selection.keys_to_floats`).
     """
     if not table.is_lazy:
-        return sk.parallel_hist1(_keys_view(table.values))
+        return _map_reduce(_task_hist1_dense, _row_parts(table.values), sk.merge_hist1)
     parts = map_blocks_delayed(table, _task_hist1, name="engine-quantile-pass1")
     merged = tree_merge(parts, _merge1, name="engine-quantile-merge1")
     return dask.delayed(_dense1, pure=True, name="engine-quantile-pass1-dense")(merged)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -90,26 +92,30 @@ def test_passes_give_exact_order_statistics(direct, X, n_blocks, q):
                 assert sk.keys_to_floats(np.array([key]))[0].tobytes() == ordered[rank].tobytes()
 
 
-def test_parallel_passes_equal_block_passes():
+def test_threaded_row_parts_equal_one_block():
+    """The in-memory path (row ranges on threads, merged in order) equals one block."""
     rng = np.random.default_rng(3)
     X = rng.standard_normal((5000, 3))
     X[rng.random(X.shape) < 0.05] = np.nan
     X[:, 2] = np.round(X[:, 2])
     U = X.view(np.uint64)
-    one, par = sk.block_hist1(U), sk.parallel_hist1(U)
-    assert all(np.array_equal(a, b) for a, b in zip(one, par, strict=True))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(P, "DIRECT_GATHER_MIN", 0)
-        mp.setattr(P, "DIRECT_GATHER_SHARE", 0.0)
-        plan = P._plan_pass2(one, P.check_q([0.1, 0.5, 0.9]))
-    assert not plan.direct
-    s1 = sk.block_hist2(U, plan.ranges, plan.shift)
-    assert np.array_equal(s1, sk.parallel_hist2(U, plan.ranges, plan.shift))
-    plan = P._plan_pass3(plan, s1)
-    k1, f1 = sk.block_gather(U, plan.ranges, plan.capacity)
-    k2, f2 = sk.parallel_gather(U, plan.ranges, plan.capacity)
-    assert np.array_equal(f1, f2)
-    assert np.array_equal(np.sort(k1), np.sort(k2))
+    parts = [X[:1700], X[1700:1700], X[1700:]]
+    one = sk.block_hist1(U)
+    threaded = Q._map_reduce(Q._task_hist1_dense, parts, sk.merge_hist1)
+    assert all(np.array_equal(a, b) for a, b in zip(one, threaded, strict=True))
+    for direct in (True, False):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(P, "DIRECT_GATHER_MIN", 1 << 30 if direct else 0)
+            mp.setattr(P, "DIRECT_GATHER_SHARE", 1.0 if direct else 0.0)
+            plan = P._plan_pass2(one, P.check_q([0.1, 0.5, 0.9]))
+        assert plan.direct == direct
+        expected = np.nanquantile(X, [0.1, 0.5, 0.9], axis=0)
+        for blocks in ([X], parts):
+            merged2 = Q._map_reduce(partial(Q._task_hist2, plan=plan), blocks, Q._merge2)
+            plan3 = P._plan_pass3(plan, merged2)
+            gathered = Q._map_reduce(partial(Q._task_gather, plan=plan3), blocks, Q._merge_gathered)
+            out = P._finish(plan3, [gathered])
+            assert np.array_equal(out.view(np.uint64), expected.view(np.uint64))
 
 
 def test_duplicates_resolve_without_gathering():
