@@ -123,3 +123,18 @@ def test_progress_bar_on_and_off(capsys):
     assert "12/12" in err and "best=" in err
     GridSearchCV(Ridge(), GRID, cv=3, verbose=0).fit(X, y)
     assert capsys.readouterr().err == ""
+
+
+def test_bayes_search_resumes_from_checkpoint(tmp_path):
+    from engine.model_selection import BayesSearchCV
+
+    X, y = _data()
+    path = str(tmp_path / "bayes.json")
+    kw = dict(n_iter=6, batch_size=2, n_startup_trials=2, cv=3, random_state=0, checkpoint=path)
+    first = BayesSearchCV(Ridge(), {"alpha": (1e-3, 1e2, "log-uniform")}, **kw).fit(X, y)
+    again = BayesSearchCV(Ridge(), {"alpha": (1e-3, 1e2, "log-uniform")}, **kw).fit(X, y)
+    assert first.n_fits_ == 18 and again.n_fits_ == 0
+    assert again.cv_results_["params"] == first.cv_results_["params"]
+    np.testing.assert_array_equal(
+        again.cv_results_["mean_test_score"], first.cv_results_["mean_test_score"]
+    )
