@@ -52,7 +52,10 @@ def available_memory() -> int:
 
 
 def _nbytes(X: Any) -> float:
-    nbytes = getattr(X, "nbytes", None)
+    try:
+        nbytes = getattr(X, "nbytes", None)
+    except NotImplementedError:  # dask DataFrame
+        nbytes = None
     if isinstance(nbytes, int | float):
         return float(nbytes)
     return float("nan")  # dask DataFrames: unknown without a pass
