@@ -258,7 +258,9 @@ def quantile(X, q):
         Shape ``(n_columns,)`` for scalar ``q``, else ``(len(q), n_columns)``.
         pandas input gives a Series (scalar ``q``) or a DataFrame indexed by
         ``q``; dask input gives a lazy result of the same family. A column
-        with no value gives NaN and a ``RuntimeWarning``.
+        with no value gives NaN and a ``RuntimeWarning`` (for Dask input,
+        raised by the final task: in the caller's process with the local
+        schedulers, in a worker's log with ``distributed``).
 
     Examples
     --------
