@@ -416,12 +416,17 @@ def test_plots_never_use_pyplot(labels, drift_data):
 
 
 @pytest.mark.cluster
-def test_plots_on_distributed_scheduler(labels, cluster_client):
+def test_plots_on_distributed_scheduler(labels, drift_data, cluster_client):
     y_true, y_score, y_pred, groups, _ = labels
     yt, ys = da.from_array(y_true, chunks=70), da.from_array(y_score, chunks=70)
+    ref, cur = drift_data
     with dask.config.set(scheduler=cluster_client):
         roc = plot_roc_curve(yt, ys)
         fair = plot_fairness(yt, da.from_array(y_pred, chunks=70), sensitive_features=groups)
+        drift = plot_drift_histograms(
+            da.from_array(ref, chunks=(110, 3)), da.from_array(cur, chunks=(60, 3)), bins=9
+        )
+    _assert_histograms(drift, ref, cur, 9)
     fpr, tpr, _ = roc_curve(y_true, y_score)
     np.testing.assert_array_equal(roc.axes[0].lines[0].get_xdata(), fpr)
     np.testing.assert_array_equal(roc.axes[0].lines[0].get_ydata(), tpr)
