@@ -5,6 +5,7 @@ from __future__ import annotations
 import dask
 import dask.array as da
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -100,3 +101,21 @@ def test_lazy_value_counts_identical_on_schedulers():
             (got,) = dask.compute(lazy)
         np.testing.assert_array_equal(got[0], eager[0])
         np.testing.assert_array_equal(got[1], eager[1])
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([0.1, 0.2, 0.5, 0.9]), st.integers(0, 1)), min_size=2, max_size=40
+    )
+)
+def test_roc_area_equals_sklearn_with_ties(rows):
+    from sklearn.metrics import roc_auc_score
+
+    scores = np.array([r[0] for r in rows])
+    labels = np.array([r[1] for r in rows], dtype=np.int64)
+    v, c = dk.block_value_counts(scores, labels, np.ones(len(rows)), 2)
+    area = dk.roc_area(np.ascontiguousarray(c[:, 1]), np.ascontiguousarray(c[:, 0]))
+    if len(np.unique(labels)) < 2:
+        assert np.isnan(area)
+    else:
+        assert area == pytest.approx(roc_auc_score(labels, scores), rel=1e-12)
