@@ -68,8 +68,6 @@ def prepare_data(X: Any, y: Any) -> SearchData:
     y_node = _node(y, f"y-{data_token}", client)
     X_split = np.zeros((n, 1)) if is_dask_collection(X) else X
     y_split = y.compute() if is_dask_collection(y) else y
-    if y_split is not None and hasattr(y_split, "to_numpy") and not hasattr(y_split, "iloc"):
-        y_split = np.asarray(y_split)
     return SearchData(X_node, y_node, n, data_token, X_split, y_split)
 
 
