@@ -16,8 +16,8 @@ pass 2, :func:`block_hist2`
     for each *target* (the key range ``[lo, lo + width]`` of a column's
     pass-1 bucket holding a requested rank), a histogram of :data:`N2` = 256
     sub-buckets ``(key - lo) >> shift`` with each sub-bucket's count and
-    smallest/largest key. Targets are found by a few range checks per value
-    (rarely true, so well predicted). A sub-bucket whose smallest and largest
+    smallest/largest key. A per-column table over the pass-1 buckets rejects
+    most values with one cache-resident load. A sub-bucket whose smallest and largest
     keys are equal holds one repeated value (duplicates, integer data, a
     constant column) and is resolved without gathering.
 pass 3, :func:`block_gather`
@@ -142,9 +142,29 @@ def merge_hist1(a, b):
 # ---------------------------------------------------------------- pass 2
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _find_range(k, j, ranges, table):
+    """Index of column ``j``'s key range holding key ``k``, or -1.
+
+    ``table[j, bucket]`` is one plus the first range (ranges sorted by ``lo``)
+    meeting that pass-1 bucket, 0 for none: one load rejects most values.
+    """
+    r = np.int64(table[j, k >> SHIFT1]) - 1
+    if r < 0:
+        return -1
+    n = np.int64(ranges[j, 0, 3])
+    while r < n:
+        lo = ranges[j, r, 0]
+        if k < lo:
+            return -1
+        if k - lo <= ranges[j, r, 1]:
+            return r
+        r += 1
+    return -1
+
+
 @njit(cache=True, nogil=True)
-def _hist2_rows(U, start, stop, ranges, shift, stats):
-    """``ranges[j, r] = (lo, width, target)`` for ``r < n`` with ``n = ranges[j, 0, 3]``."""
+def _hist2_rows(U, start, stop, ranges, table, shift, stats):
     n_columns = U.shape[1]
     for i in range(start, stop):
         for j in range(n_columns):
@@ -152,15 +172,14 @@ def _hist2_rows(U, start, stop, ranges, shift, stats):
             if _is_nan(u):
                 continue
             k = _key(u)
-            for r in range(ranges[j, 0, 3]):
-                d = k - ranges[j, r, 0]
-                if d <= ranges[j, r, 1]:
-                    t = ranges[j, r, 2]
-                    s = d >> shift[t]
-                    stats[t, s, COUNT] += ONE
-                    stats[t, s, KMIN] = min(stats[t, s, KMIN], k)
-                    stats[t, s, KMAX] = max(stats[t, s, KMAX], k)
-                    break
+            r = _find_range(k, j, ranges, table)
+            if r < 0:
+                continue
+            t = ranges[j, r, 2]
+            s = (k - ranges[j, r, 0]) >> shift[t]
+            stats[t, s, COUNT] += ONE
+            stats[t, s, KMIN] = min(stats[t, s, KMIN], k)
+            stats[t, s, KMAX] = max(stats[t, s, KMAX], k)
 
 
 @njit(cache=True, nogil=True)
@@ -172,15 +191,17 @@ def new_stats(n_targets):
 
 
 @njit(cache=True, nogil=True)
-def block_hist2(U, ranges, shift):
+def block_hist2(U, ranges, table, shift):
     """Pass 2 on one block: ``stats[t, s] = (count, min key, max key)`` per target sub-bucket.
 
     ``ranges[j, r] = (lo, width, t, n_j)``: column ``j``'s ``r``-th target ``t``
     covers keys ``lo .. lo + width`` (``n_j`` targets in column ``j``, stored in
-    ``ranges[j, 0, 3]``); its sub-bucket is ``(key - lo) >> shift[t]``.
+    ``ranges[j, 0, 3]``, sorted by ``lo``); its sub-bucket is
+    ``(key - lo) >> shift[t]``. ``table[j, b]`` is one plus the first range of
+    column ``j`` meeting pass-1 bucket ``b`` (0: none).
     """
     stats = new_stats(shift.shape[0])
-    _hist2_rows(U, 0, U.shape[0], ranges, shift, stats)
+    _hist2_rows(U, 0, U.shape[0], ranges, table, shift, stats)
     return stats
 
 
@@ -200,7 +221,7 @@ def merge_hist2(a, b):
 
 
 @njit(cache=True, nogil=True)
-def _gather_rows(U, start, stop, ranges, offsets, buf, fill):
+def _gather_rows(U, start, stop, ranges, table, offsets, buf, fill):
     n_columns = U.shape[1]
     for i in range(start, stop):
         for j in range(n_columns):
@@ -208,12 +229,12 @@ def _gather_rows(U, start, stop, ranges, offsets, buf, fill):
             if _is_nan(u):
                 continue
             k = _key(u)
-            for r in range(ranges[j, 0, 3]):
-                if k - ranges[j, r, 0] <= ranges[j, r, 1]:
-                    g = ranges[j, r, 2]
-                    buf[offsets[g] + fill[g]] = k
-                    fill[g] += 1
-                    break
+            r = _find_range(k, j, ranges, table)
+            if r < 0:
+                continue
+            g = ranges[j, r, 2]
+            buf[offsets[g] + fill[g]] = k
+            fill[g] += 1
 
 
 @njit(cache=True, nogil=True)
@@ -225,18 +246,18 @@ def _offsets(capacity):
 
 
 @njit(cache=True, nogil=True)
-def block_gather(U, ranges, capacity):
+def block_gather(U, ranges, table, capacity):
     """Pass 3 on one block: the keys of every gather range, grouped by range.
 
-    ``ranges[j, r] = (lo, width, g, n_j)`` as in :func:`block_hist2`, ``g`` a
-    gather id; ``capacity[g]`` bounds gather ``g``'s size (its count over all
+    ``ranges[j, r] = (lo, width, g, n_j)`` and ``table`` as in
+    :func:`block_hist2`, ``g`` a gather id; ``capacity[g]`` bounds gather ``g``'s size (its count over all
     blocks). Returns ``(keys, fill)``: gather 0's keys, then gather 1's...,
     ``fill[g]`` of them each.
     """
     offsets = _offsets(capacity)
     buf = np.empty(offsets[-1], dtype=np.uint64)
     fill = np.zeros(capacity.shape[0], dtype=np.int64)
-    _gather_rows(U, 0, U.shape[0], ranges, offsets, buf, fill)
+    _gather_rows(U, 0, U.shape[0], ranges, table, offsets, buf, fill)
     out = np.empty(fill.sum(), dtype=np.uint64)
     pos = 0
     for g in range(capacity.shape[0]):

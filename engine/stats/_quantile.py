@@ -93,14 +93,14 @@ def _task_hist1(block):
 
 def _task_hist2(block, plan: _Plan):
     if plan.direct:
-        return sk.block_gather(_keys_view(block), plan.ranges, plan.capacity)
-    return sk.block_hist2(_keys_view(block), plan.ranges, plan.shift)
+        return sk.block_gather(_keys_view(block), plan.ranges, plan.table, plan.capacity)
+    return sk.block_hist2(_keys_view(block), plan.ranges, plan.table, plan.shift)
 
 
 def _task_gather(block, plan: _Plan):
     if len(plan.capacity) == 0:
         return np.empty(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
-    return sk.block_gather(_keys_view(block), plan.ranges, plan.capacity)
+    return sk.block_gather(_keys_view(block), plan.ranges, plan.table, plan.capacity)
 
 
 def _merge_gathered(a, b):

@@ -95,6 +95,7 @@ class _Plan:
     keys: dict = field(default_factory=dict)  # (column, rank) -> key, once resolved
     pending: dict = field(default_factory=dict)  # (column, rank) -> (target, local rank)
     ranges: np.ndarray | None = None  # per column (lo, width, id, count) key ranges
+    table: np.ndarray | None = None  # per column and pass-1 bucket: first range + 1
     shift: np.ndarray | None = None  # per pass-2 target
     capacity: np.ndarray | None = None  # per gather
     direct: bool = False  # pass 2 gathers the target buckets (they are small)
@@ -106,17 +107,28 @@ def _locate(cum: np.ndarray, rank: int) -> tuple[int, int]:
     return b, rank - (int(cum[b - 1]) if b else 0)
 
 
-def _pack_ranges(n_columns: int, items: list) -> np.ndarray:
-    """Kernel layout of ``(column, lo, width)`` ranges: ``ranges[j, r] = (lo, width, id, n_j)``."""
+def _pack_ranges(n_columns: int, items: list) -> tuple[np.ndarray, np.ndarray]:
+    """Kernel layout of ``(column, lo, width)`` key ranges (disjoint within a column).
+
+    Returns ``ranges[j, r] = (lo, width, id, n_j)`` sorted by ``lo`` in each
+    column, and ``table[j, b]``: one plus the first range meeting pass-1
+    bucket ``b`` (0 for none).
+    """
     per_column = [[] for _ in range(n_columns)]
     for i, (j, lo, width) in enumerate(items):
         per_column[j].append((lo, width, i))
     ranges = np.zeros((n_columns, max(1, *map(len, per_column)), 4), dtype=np.uint64)
+    table = np.zeros((n_columns, sk.N1), dtype=np.uint16)
+    shift = int(sk.SHIFT1)
     for j, rows in enumerate(per_column):
+        rows.sort()
         ranges[j, 0, 3] = len(rows)
-        for r, row in enumerate(rows):
-            ranges[j, r, :3] = row
-    return ranges
+        for r, (lo, width, i) in enumerate(rows):
+            ranges[j, r, :3] = (lo, width, i)
+            first, last = lo >> shift, (lo + width) >> shift
+            block = table[j, first : last + 1]
+            block[block == 0] = r + 1
+    return ranges, table
 
 
 def _plan_pass2(merged1, spec: QuantileSpec) -> _Plan:
@@ -151,7 +163,7 @@ def _plan_pass2(merged1, spec: QuantileSpec) -> _Plan:
                 shift.append(max(0, (high - low).bit_length() - sk.BITS2))
                 sizes.append(int(hist[j, b]))
             plan.pending[j, int(rank)] = (targets[j, b], local)
-    plan.ranges = _pack_ranges(n_columns, items)
+    plan.ranges, plan.table = _pack_ranges(n_columns, items)
     plan.shift = np.array(shift, dtype=np.uint64)
     plan.capacity = np.array(sizes, dtype=np.int64)
     budget = max(DIRECT_GATHER_MIN, int(plan.counts.sum() * DIRECT_GATHER_SHARE))
@@ -163,11 +175,13 @@ def _plan_pass3(plan2: _Plan, merged2) -> _Plan:
     """Resolve what pass 2 settled; the sub-buckets still holding a rank become gathers."""
     if plan2.direct:
         keys = _finish_keys(plan2, [merged2])
+        ranges, table = _pack_ranges(len(plan2.counts), [])
         return replace(
             plan2,
             keys=keys,
             pending={},
-            ranges=_pack_ranges(len(plan2.counts), []),
+            ranges=ranges,
+            table=table,
             capacity=np.zeros(0, dtype=np.int64),
             direct=False,
         )
@@ -192,7 +206,7 @@ def _plan_pass3(plan2: _Plan, merged2) -> _Plan:
             capacity.append(int(counts[s]))
         pending[j, rank] = (gathers[t, s], local2)
     plan.pending = pending
-    plan.ranges = _pack_ranges(len(plan.counts), items)
+    plan.ranges, plan.table = _pack_ranges(len(plan.counts), items)
     plan.capacity = np.array(capacity, dtype=np.int64)
     return plan
 

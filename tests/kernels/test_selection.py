@@ -125,6 +125,6 @@ def test_duplicates_resolve_without_gathering():
         mp.setattr(P, "DIRECT_GATHER_MIN", 0)
         mp.setattr(P, "DIRECT_GATHER_SHARE", 0.0)
         plan = P._plan_pass2(sk.block_hist1(U), P.check_q([0.25, 0.5, 0.75]))
-    plan = P._plan_pass3(plan, sk.block_hist2(U, plan.ranges, plan.shift))
+    plan = P._plan_pass3(plan, sk.block_hist2(U, plan.ranges, plan.table, plan.shift))
     assert plan.capacity.sum() == 0
     assert np.array_equal(P._finish(plan, []), np.quantile(X, [0.25, 0.5, 0.75], axis=0))
