@@ -14,6 +14,13 @@ Every transformer follows the same plan:
    :meth:`engine.data.Table.apply_blockwise`: NumPy in -> NumPy out (kernel on
    Numba threads), pandas/xarray keep their labels, Dask stays lazy with the
    same row chunks (kernel single-threaded inside each task).
+
+Feature names and counts are checked with scikit-learn's public
+``validate_data`` (so its messages and ``check_estimator`` hold);
+``set_output(transform="pandas")`` is scikit-learn's own wrapper: on Dask
+input it turns the lazy output into an in-memory pandas DataFrame, so keep the
+default output for lazy results (dask DataFrames come back as dask DataFrames
+anyway).
 """
 
 from __future__ import annotations

@@ -36,6 +36,11 @@ class Case:
     nan_share: float | tuple = 0.05
     names: Callable | None = field(default=None)
 
+    @property
+    def code_path(self) -> bool:
+        """True for the cases that take a distinct code path (class, strategy, action, axis)."""
+        return self.id in CODE_PATHS
+
     def feature_names(self, ours, ref):
         if self.names is not None:
             return self.names(ours)
@@ -238,6 +243,25 @@ CASES = [
     ),
     Case("OrdinalEncoder", ep.OrdinalEncoder, skp.OrdinalEncoder),
 ]
+
+CODE_PATHS = {
+    "StandardScaler",
+    "MinMaxScaler",
+    "MaxAbsScaler",
+    "RobustScaler",
+    "SimpleImputer-mean",
+    "SimpleImputer-median",
+    "SimpleImputer-most_frequent",
+    "MissingDropper-columns",
+    "MissingDropper-rows",
+    "OutlierHandler-iqr-clip",
+    "OutlierHandler-zscore-nan",
+    "OutlierHandler-iqr-flag",
+    "OutlierHandler-zscore-drop",
+    "PolynomialFeatures",
+    "OneHotEncoder",
+    "OrdinalEncoder",
+}
 
 DEFAULT_ESTIMATORS = [
     ep.StandardScaler(),
