@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import dask
 import dask.array as da
 import dask.dataframe as dd
 import numpy as np
@@ -106,6 +107,11 @@ class Table:
         """The row blocks: NumPy -> one array; dask -> one delayed per row chunk."""
         if not self.is_lazy:
             return [self.values]
+        if self.kind == DASK_DATAFRAME:
+            # Partitions straight to NumPy: ``to_dask_array().to_delayed()`` loses
+            # dependencies of frames built with ``dd.from_delayed`` (dask 2026.8).
+            as_block = dask.delayed(_partition_values, pure=True, name="engine-partition-values")
+            return [as_block(part) for part in self.source.to_delayed()]
         return list(self.values.to_delayed().ravel())
 
     def apply_blockwise(
@@ -153,6 +159,10 @@ class Table:
         if self.kind == XARRAY:
             return _wrap_xarray(self.source, out, names, None if not drops_rows else "lazy")
         return out
+
+
+def _partition_values(part: pd.DataFrame) -> np.ndarray:
+    return part.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def _pandas_index(source: pd.DataFrame | pd.Series) -> pd.Index:

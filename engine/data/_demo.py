@@ -7,7 +7,6 @@ worker generates a partition, and it never has to exist in one process.
 
 from __future__ import annotations
 
-import dask
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
@@ -118,12 +117,30 @@ def demo_table(
     npartitions = min(npartitions, n_rows)
     seeds = np.random.SeedSequence(random_state).spawn(npartitions)
     bounds = np.linspace(0, n_rows, npartitions + 1).astype(np.int64)
-    make = dask.delayed(_partition, pure=True)
-    parts = [
-        make(int(b - a), seed, int(a), missing_rate, outlier_rate)
-        for a, b, seed in zip(bounds[:-1], bounds[1:], seeds, strict=True)
-    ]
     meta = _partition(2, np.random.SeedSequence(0), 0, 0.0, 0.0).iloc[:0]
-    return dd.from_delayed(
-        parts, meta=meta, divisions=[int(b) for b in bounds[:-1]] + [int(bounds[-1]) - 1]
+    return dd.from_map(
+        _DemoPartition(missing_rate, outlier_rate),
+        [
+            (int(b - a), seed.entropy, seed.spawn_key, int(a))
+            for a, b, seed in zip(bounds[:-1], bounds[1:], seeds, strict=True)
+        ],
+        meta=meta,
+        divisions=[int(b) for b in bounds[:-1]] + [int(bounds[-1]) - 1],
+        label="engine-demo-table",
+        enforce_metadata=False,
     )
+
+
+class _DemoPartition:
+    """Picklable partition factory for ``dd.from_map`` (one call per partition)."""
+
+    def __init__(self, missing_rate: float, outlier_rate: float):
+        self.missing_rate, self.outlier_rate = missing_rate, outlier_rate
+
+    def __dask_tokenize__(self):
+        return ("engine-demo-partition", self.missing_rate, self.outlier_rate)
+
+    def __call__(self, args: tuple) -> pd.DataFrame:
+        n_rows, entropy, spawn_key, start = args
+        seed = np.random.SeedSequence(entropy, spawn_key=spawn_key)
+        return _partition(n_rows, seed, start, self.missing_rate, self.outlier_rate)
