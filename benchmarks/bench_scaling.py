@@ -1,0 +1,208 @@
+"""Scaling benchmark: profile + clean + scale on 1 worker, 2 workers and the threaded scheduler.
+
+The workload is the batch job the engine exists for: ``engine.stats.profile``
+(moments and exact quartiles, three passes), ``SimpleImputer(mean)``, then
+``StandardScaler`` fitted on the imputed data, then the transformed data
+materialised. It runs, in one process run and on the same data, on
+
+- ``1 worker``: a ``LocalCluster`` of one single-threaded worker process,
+- ``2 workers``: two single-threaded worker processes (this machine has 2 cores),
+- ``threads``: Dask's threaded scheduler in this process (2 threads),
+
+for two datasets:
+
+- ``in-memory``: an ``n x 8`` float64 dask array generated *on the workers*
+  (``persist``), never embedded in the graph (PERFORMANCE.md); the output is
+  reduced to its column sums on the workers;
+- ``zarr``: an on-disk Zarr store (8 GB by default; written once, then reused
+  from ``--data-dir``); the output goes to a new Zarr store, deleted after
+  each run. Its reads are mostly served by the page cache on a machine with
+  enough RAM: a warm-cache figure, as stated in the result file.
+
+Throughput is dataset bytes / wall time of the whole job (median of
+``--repeats`` runs after a warm-up). Peak worker memory is the largest
+``VmHWM`` (peak RSS) of any worker process over all runs of a variant; for
+``threads`` it is this process's peak RSS increase over the run. Targets
+(issue 5): 2 workers >= 1.7x one worker; on-disk peak worker memory < 2 GB.
+
+Run: ``python benchmarks/bench_scaling.py`` (``--quick`` for a smoke run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import dask
+import dask.array as da
+import numpy as np
+from _harness import median_seconds, write_results
+
+from engine.cluster import connect
+from engine.data import read_table, write_table
+from engine.preprocessing import SimpleImputer, StandardScaler
+from engine.stats import profile
+
+N_COLUMNS = 8
+CHUNK_ROWS = 262_144  # 16 MiB blocks
+
+
+def make_block(n_rows: int, n_columns: int, block_id=None) -> np.ndarray:
+    """Block ``block_id[0]``: uniform data scaled per column, 1 % NaN, seeded by its index."""
+    rng = np.random.default_rng(block_id[0])
+    block = rng.random((n_rows, n_columns))
+    block *= np.arange(1.0, n_columns + 1.0)
+    block[block < 0.01] = np.nan
+    return block
+
+
+def source(n_blocks: int) -> da.Array:
+    return da.map_blocks(
+        make_block,
+        CHUNK_ROWS,
+        N_COLUMNS,
+        chunks=((CHUNK_ROWS,) * n_blocks, (N_COLUMNS,)),
+        dtype=np.float64,
+        meta=np.empty((0, 0)),
+    )
+
+
+def job(X: da.Array, sink: Path | None):
+    """profile + clean + scale on the active scheduler; the output is materialised."""
+    summary = profile(X)
+    imputer = SimpleImputer(strategy="mean").fit(X)
+    imputed = imputer.transform(X)
+    scaler = StandardScaler().fit(imputed)
+    out = scaler.transform(imputed)
+    if sink is None:
+        return summary, out.sum(axis=0).compute()
+    try:
+        write_table(out, sink)
+    finally:
+        shutil.rmtree(sink, ignore_errors=True)
+    return summary, None
+
+
+def _vm_hwm() -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def run_variant(name: str, n_blocks: int, zarr_path: Path, repeats: int, work: Path) -> list[dict]:
+    nbytes = n_blocks * CHUNK_ROWS * N_COLUMNS * 8
+    rows = []
+    client = None
+    if name != "threads":
+        n_workers = 1 if name == "1 worker" else 2
+        client = connect(n_workers=n_workers, threads_per_worker=1, memory_limit="4GiB")
+    scheduler = client if client is not None else "threads"
+    try:
+        with dask.config.set(scheduler=scheduler):
+            for dataset in ("in-memory", "zarr"):
+                if dataset == "in-memory":
+                    X = source(n_blocks).persist()  # generated where it will be used
+                    dask.compute(X.sum())  # wait until every block exists
+                    sink = None
+                else:
+                    X = read_table(zarr_path)
+                    sink = work / f"out-{name.replace(' ', '')}.zarr"
+                if client is not None:
+                    client.run(_reset_peak)
+                base = _rss()
+                _reset_peak()
+                seconds = median_seconds(lambda X=X, sink=sink: job(X, sink), repeats=repeats)
+                if client is not None:
+                    peak = max(client.run(_vm_hwm).values())
+                else:
+                    peak = max(0, _vm_hwm() - base)
+                rows.append(
+                    {
+                        "dataset": dataset,
+                        "scheduler": name,
+                        "GB": nbytes / 1e9,
+                        "seconds": seconds,
+                        "GB/s": nbytes / 1e9 / seconds,
+                        "peak worker memory (GB)": peak / 1e9,
+                    }
+                )
+                print(rows[-1], flush=True)
+                del X
+    finally:
+        if client is not None:
+            client.close()
+    return rows
+
+
+def _reset_peak() -> bool:
+    """Reset this process's peak RSS (Linux: write 5 to /proc/self/clear_refs)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except OSError:
+        return False
+    return True
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small data, 1 repeat (smoke run)")
+    parser.add_argument("--gb", type=float, default=None, help="dataset size in GB (default 8)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--data-dir", default=None, help="where the Zarr input is kept")
+    args = parser.parse_args()
+    gb = args.gb or (0.5 if args.quick else 8.0)
+    repeats = 1 if args.quick else args.repeats
+    n_blocks = max(2, math.ceil(gb * 1e9 / (CHUNK_ROWS * N_COLUMNS * 8)))
+    work = Path(args.data_dir or tempfile.mkdtemp(prefix="bench-scaling-"))
+    work.mkdir(parents=True, exist_ok=True)
+    zarr_path = work / f"input-{n_blocks}x{CHUNK_ROWS}x{N_COLUMNS}.zarr"
+    if not zarr_path.exists():
+        start = time.perf_counter()
+        with connect(n_workers=2, threads_per_worker=1, memory_limit="4GiB"):
+            write_table(source(n_blocks), zarr_path)
+        print(f"wrote {zarr_path} in {time.perf_counter() - start:.1f} s", flush=True)
+
+    rows = []
+    for name in ("1 worker", "2 workers", "threads"):
+        rows += run_variant(name, n_blocks, zarr_path, repeats, work)
+    for dataset in ("in-memory", "zarr"):
+        by = {r["scheduler"]: r for r in rows if r["dataset"] == dataset}
+        for r in by.values():
+            r["speed-up vs 1 worker"] = by["1 worker"]["seconds"] / r["seconds"]
+    if args.data_dir is None:
+        shutil.rmtree(work, ignore_errors=True)
+    name = "bench_scaling_quick" if args.quick else "bench_scaling"
+    meta = {
+        "job": "profile + SimpleImputer(mean) + StandardScaler fit, transform materialised",
+        "rows x columns": f"{n_blocks * CHUNK_ROWS} x {N_COLUMNS} float64, {CHUNK_ROWS}-row blocks",
+        "repeats": f"median of {repeats} after 1 warm-up",
+        "zarr": "uncompressed Zarr on local disk, warm page cache; output written to a new store",
+        "targets": "2 workers >= 1.7x 1 worker; zarr peak worker memory < 2 GB",
+    }
+    columns = [
+        "dataset",
+        "scheduler",
+        "GB",
+        "seconds",
+        "GB/s",
+        "speed-up vs 1 worker",
+        "peak worker memory (GB)",
+    ]
+    print(write_results(name, rows, columns, meta))
+
+
+if __name__ == "__main__":
+    main()
