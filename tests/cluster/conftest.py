@@ -34,26 +34,25 @@ os.environ["PYTHONPATH"] = os.pathsep.join(_paths)
 import engine.cluster  # noqa: E402, F401
 
 
-@pytest.fixture(scope="module")
-def fault_cluster():
-    """Three single-threaded workers: the third one is the victim of SIGKILL tests."""
-    cluster = RealCluster(n_workers=3, memory_limit="1GiB")
+def _running(n_workers: int, memory_limit: str):
+    cluster = RealCluster(n_workers=n_workers, memory_limit=memory_limit)
     client = start_cluster(cluster)
     try:
         yield cluster, client
     finally:
         stop_cluster(cluster, client)
+
+
+@pytest.fixture(scope="module")
+def fault_cluster():
+    """Three single-threaded workers: the third one is the victim of SIGKILL tests."""
+    yield from _running(3, "1GiB")
 
 
 @pytest.fixture(scope="module")
 def small_memory_cluster():
     """Two single-threaded workers limited to :data:`SMALL_MEMORY_LIMIT` bytes each."""
-    cluster = RealCluster(n_workers=2, memory_limit=str(SMALL_MEMORY_LIMIT))
-    client = start_cluster(cluster)
-    try:
-        yield cluster, client
-    finally:
-        stop_cluster(cluster, client)
+    yield from _running(2, str(SMALL_MEMORY_LIMIT))
 
 
 # --------------------------------------------------------------------------- TLS
