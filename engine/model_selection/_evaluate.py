@@ -41,7 +41,7 @@ def _node(value: Any, name: str, client) -> Any:
         )
         return delayed(concat_blocks, pure=True)(blocks, dask_key_name=f"engine-concat-{name}")
     if client is not None and hasattr(value, "shape"):
-        return client.scatter(value, hash=False)
+        return client.scatter(value, hash=False, broadcast=True)  # every worker can cut folds
     return delayed(value, name=f"engine-data-{name}", pure=True)
 
 
