@@ -11,6 +11,7 @@ from engine.preprocessing._imputer import SimpleImputer
 from engine.preprocessing._outliers import OutlierHandler
 from engine.preprocessing._pipeline import Pipeline, make_pipeline
 from engine.preprocessing._polynomial import PolynomialFeatures
+from engine.preprocessing._resampling import RandomOverSampler, RandomUnderSampler
 from engine.preprocessing._robust import RobustScaler
 from engine.preprocessing._scalers import MaxAbsScaler, MinMaxScaler, StandardScaler
 
@@ -23,6 +24,8 @@ __all__ = [
     "OutlierHandler",
     "Pipeline",
     "PolynomialFeatures",
+    "RandomOverSampler",
+    "RandomUnderSampler",
     "RobustScaler",
     "SimpleImputer",
     "StandardScaler",

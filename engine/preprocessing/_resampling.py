@@ -25,12 +25,12 @@ import dask.array as da
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
-from dask.base import tokenize
 from sklearn.base import BaseEstimator
 from sklearn.utils.multiclass import type_of_target
 
 from engine.data._rows import align_rows, map_rows, repeat_rows, row_blocks, select_part
 from engine.data._validation import InstanceOf, Interval, OneOf, Satisfies, validate_params
+from engine.preprocessing._base import estimator_token
 from engine.stats import _draws
 from engine.stats import _row_plans as _plans
 
@@ -161,13 +161,7 @@ class _BaseRandomSampler(BaseEstimator):
     }
 
     def __dask_tokenize__(self):
-        fitted = {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")}
-        return (
-            type(self).__module__,
-            type(self).__qualname__,
-            tokenize(self.get_params(deep=False)),
-            tokenize(fitted),
-        )
+        return estimator_token(self)
 
     def _validate(self, X, y):
         validate_params(

@@ -63,8 +63,15 @@ def evaluate_model(
 ) -> Evaluation:
     """Score the test part lazily and evaluate it (each check is one pass over the test part)."""
     config = spec["evaluation"]
-    y_score = _positive_scores(model, splits.X_test)
-    y_pred = (y_score >= 0.5).astype(np.int64)
+    # Metrics, bias, drift, importance and the report's plots each read the test
+    # part: score it once and keep the scores (a few columns) and the test rows.
+    with record.stage("score test part"):
+        splits.X_test = splits.X_test.persist()
+        y_score = _positive_scores(model, splits.X_test)
+        y_pred = (y_score >= 0.5).astype(np.int64)
+        y_score, y_pred, splits.y_test, splits.s_test = dask.persist(
+            y_score, y_pred, splits.y_test, splits.s_test
+        )
     with record.stage("metrics"):
         metrics = evaluate(splits.y_test, y_pred, y_score, metrics=config["metrics"])
     echo("metrics: " + "  ".join(f"{k} {v:.4f}" for k, v in metrics.items()))

@@ -105,6 +105,9 @@ def train_model(
     features = list(preprocessor.numeric) + list(preprocessor.categorical)
     with record.stage("split"):
         splits = split_table(spec, table, features)
+        # The model trains in memory, so the training part must fit: keep it once
+        # instead of re-reading the source for every preprocessing step.
+        splits.X_train, splits.y_train = dask.persist(splits.X_train, splits.y_train)
     with record.stage("preprocessing fit"):
         preprocessor.fit(splits.X_train)
     cleaned = preprocessor.transform(splits.X_train)

@@ -268,11 +268,13 @@ def drift_data():
 
 
 def _expected_hist(ref_col, cur_col, bins):
-    finite = np.concatenate([ref_col[np.isfinite(ref_col)], cur_col[np.isfinite(cur_col)]])
-    edges = np.histogram_bin_edges(finite, bins=bins, range=(finite.min(), finite.max()))
+    # Range: the exact 0.5 % and 99.5 % quantiles of the finite values; tails in the outer bins.
+    tails = [np.quantile(c[np.isfinite(c)], [0.005, 0.995]) for c in (ref_col, cur_col)]
+    low, high = min(t[0] for t in tails), max(t[1] for t in tails)
+    edges = np.histogram_bin_edges([], bins=bins, range=(low, high))
     out = []
     for col in (ref_col, cur_col):
-        counts = np.histogram(col[np.isfinite(col)], bins=edges)[0]
+        counts = np.histogram(np.clip(col[np.isfinite(col)], low, high), bins=edges)[0]
         out.append(counts / counts.sum())
     return edges, out
 
