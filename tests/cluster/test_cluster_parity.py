@@ -14,6 +14,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from cluster_helpers import ROW_CHUNKINGS
 from cluster_parity import check_parity, chunked, require
 
 from engine.data import as_table
@@ -130,7 +131,7 @@ def test_sampler(cluster_client, name):
         return cls(random_state=0).fit_resample(chunked(X, n_blocks), chunked(y, n_blocks))
 
     # Randomness is spread per block, so only the same chunking must agree (bitwise).
-    for n_blocks in (3,):
+    for n_blocks in ROW_CHUNKINGS:
         check_parity_same_chunking(cluster_client, lambda n=n_blocks: resample(n))
 
 
