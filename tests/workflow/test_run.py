@@ -1,0 +1,119 @@
+"""End-to-end runs of a spec: outputs, results against scikit-learn, local == cluster."""
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import accuracy_score, roc_auc_score
+
+from engine.cli import main
+from engine.data import demo_table, fingerprint, write_table
+from engine.model_selection import train_test_split
+from engine.workflow import check_spec, load_model, run_spec
+
+ROWS, PARTITIONS = 4_000, 4
+
+
+def tiny_spec(tmp_path, **sections):
+    raw = {
+        "name": "tiny",
+        "data": {
+            "rows": ROWS,
+            "partitions": PARTITIONS,
+            "target": "default",
+            "sensitive": "gender",
+        },
+        "preprocessing": [{"SimpleImputer": {"strategy": "median"}}, {"StandardScaler": {}}],
+        "model": {
+            "params": {"max_iter": 200, "class_weight": "balanced"},
+            "search": {"kind": "grid", "params": {"C": [0.1, 1.0]}, "cv": 2, "scoring": "roc_auc"},
+        },
+        "evaluation": {"importance_repeats": 2},
+        "output": {"dir": str(tmp_path / "runs")},
+    }
+    raw.update(sections)
+    return check_spec(raw)
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("run")
+    record = run_spec(tiny_spec(tmp_path), progress=False, echo=lambda s: None)
+    return tmp_path, record
+
+
+def _test_part():
+    table = demo_table(ROWS, npartitions=PARTITIONS)
+    features = [c for c in table.columns if c not in ("default", "gender")]
+    parts = train_test_split(
+        table[features], table["default"], test_size=0.2, random_state=0, stratify=table["default"]
+    )
+    return parts[1].compute(), parts[3].compute()
+
+
+def test_run_writes_record_model_and_report(finished_run):
+    _, record = finished_run
+    payload = json.loads(open(record.outputs["record"]).read())
+    assert payload["data_fingerprint"] == fingerprint(demo_table(ROWS, npartitions=PARTITIONS))
+    assert set(payload["timings"]) >= {
+        "split",
+        "preprocessing fit",
+        "grid search",
+        "metrics",
+        "report",
+    }
+    html = open(record.outputs["report"]).read()
+    assert len(re.findall(r"data:image/png;base64,", html)) >= 4
+    assert "Profile before cleaning" in html
+
+
+def test_run_metrics_equal_sklearn_on_the_saved_model(finished_run):
+    _, record = finished_run
+    model, meta = load_model(record.outputs["model"])
+    X_test, y_test = _test_part()
+    score = model.predict_proba(X_test[meta["features"]])[:, 1]
+    metrics = record.results["metrics"]
+    assert metrics["roc_auc"] == pytest.approx(roc_auc_score(y_test, score), rel=1e-12)
+    assert metrics["accuracy"] == pytest.approx(accuracy_score(y_test, score >= 0.5), rel=1e-12)
+
+
+def test_cli_score_matches_model(finished_run, tmp_path):
+    _, record = finished_run
+    model, meta = load_model(record.outputs["model"])
+    frame = demo_table(500, npartitions=2, random_state=7).compute()
+    write_table(frame, tmp_path / "new.parquet")
+    out = tmp_path / "scores.parquet"
+    assert (
+        main(["score", record.outputs["model"], str(tmp_path / "new.parquet"), "-o", str(out)]) == 0
+    )
+    scores = pd.read_parquet(out)
+    np.testing.assert_allclose(
+        scores["score"].to_numpy(), model.predict_proba(frame[meta["features"]])[:, 1], rtol=1e-12
+    )
+    assert (
+        main(["score", record.outputs["model"], str(tmp_path / "new.parquet"), "-o", str(out)]) == 2
+    )
+
+
+def test_cli_reports_a_bad_spec(tmp_path, capsys):
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("name: x\ndata:\n  target: default\n  rowz: 3\n")
+    assert main(["run", str(spec)]) == 2
+    assert "data.rowz" in capsys.readouterr().err
+
+
+def test_unknown_column_is_named(tmp_path):
+    spec = tiny_spec(tmp_path, data={"rows": 500, "partitions": 1, "target": "churned"})
+    with pytest.raises(ValueError, match="'churned'"):
+        run_spec(spec, progress=False, echo=lambda s: None)
+
+
+def test_same_run_on_a_real_cluster(finished_run, real_cluster, tmp_path):
+    _, local = finished_run
+    spec = tiny_spec(tmp_path, cluster={"address": real_cluster.address})
+    remote = run_spec(spec, progress=False, echo=lambda s: None)
+    assert remote.data_fingerprint == local.data_fingerprint
+    assert remote.results["metrics"] == local.results["metrics"]
+    assert remote.results["search"]["best_params"] == local.results["search"]["best_params"]
