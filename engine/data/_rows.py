@@ -194,10 +194,10 @@ def map_rows(
     """
     if not is_dask(a):
         return func(as_in_memory(a), row_values[0], *args)
-    call = dask.delayed(func, pure=True, name=name)
-    blocks = row_blocks(a)
-    parts = [call(blk, vals, *args) for blk, vals in zip(blocks, row_values, strict=True)]
     if isinstance(a, da.Array):
+        call = dask.delayed(func, pure=True, name=name)
+        blocks = row_blocks(a)
+        parts = [call(blk, vals, *args) for blk, vals in zip(blocks, row_values, strict=True)]
         if out_lengths is None:
             out_lengths = [np.nan] * len(parts)
         rest = tuple(int(s) for s in a.shape[1:])
@@ -212,4 +212,25 @@ def map_rows(
             if parts
             else a
         )
-    return dd.from_delayed(parts, meta=a._meta, divisions=a.divisions, verify_meta=False)
+    # DataFrames: map_partitions keeps the expression graph whole; from_delayed frames
+    # lose dependencies under ``.values``/``to_dask_array`` (dask 2026.8).
+    every_block = dask.delayed(list, pure=True, name=name + "-values")(list(row_values))
+    return a.map_partitions(
+        _on_partition,
+        func,
+        every_block,
+        *args,
+        meta=a._meta,
+        enforce_metadata=False,
+        align_dataframes=False,
+    )
+
+
+def _on_partition(
+    part: Any,
+    func: Callable[..., Any],
+    every_block: list,
+    *args: Any,
+    partition_info: dict | None = None,
+) -> Any:
+    return func(part, every_block[partition_info["number"]], *args)
