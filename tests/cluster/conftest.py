@@ -77,8 +77,10 @@ def tls_cluster(tls_certs):
         require_encryption=True,
     )
     client = start_cluster(cluster, security=security)
-    client.close()
     try:
         yield cluster
     finally:
-        stop_cluster(cluster)
+        # Retire the worker through the scheduler first: a TLS worker told to stop
+        # by a signal can hang in its close until its nanny kills it (8 s).
+        client.retire_workers(close_workers=True)
+        stop_cluster(cluster, client)
