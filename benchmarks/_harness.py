@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import platform
-import resource
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -28,31 +27,29 @@ def median_seconds(fn: Callable[[], object], repeats: int = 3, warmup: int = 1) 
     return statistics.median(times)
 
 
-def _rss_bytes() -> int:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+_PEAK_SCRIPT = """
+import os, resource, sys
+sys.path.insert(0, {bench_dir!r})
+{setup}
+float(X.sum())  # touch the input so its pages count in the baseline
+with open("/proc/self/statm") as fh:
+    baseline = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+{statement}
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - baseline)
+"""
 
 
-def _child(fn, touch, queue):
-    touch()
-    baseline = _rss_bytes()
-    fn()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    queue.put(max(0, peak - baseline))
+def peak_extra_bytes(setup: str, statement: str) -> int:
+    """Peak resident memory ``statement`` adds on top of the input ``X`` made by ``setup``.
 
-
-def peak_extra_bytes(fn: Callable[[], object], touch: Callable[[], object]) -> int:
-    """Peak resident memory ``fn()`` adds on top of the (touched) inputs, in a forked child.
-
-    ``touch`` reads the inputs first so that their pages count in the baseline.
+    Runs in a fresh interpreter (a fork of a process that already runs OpenMP
+    threads is unsafe), so each figure has its own clean high-water mark.
     """
-    ctx = multiprocessing.get_context("fork")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(fn, touch, queue))
-    proc.start()
-    value = queue.get()
-    proc.join()
-    return int(value)
+    code = _PEAK_SCRIPT.format(
+        bench_dir=str(Path(__file__).resolve().parent), setup=setup, statement=statement
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return max(0, int(out.stdout.strip().splitlines()[-1]))
 
 
 def machine() -> dict:

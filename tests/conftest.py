@@ -103,15 +103,16 @@ class RealCluster:
         client.wait_for_workers(n_workers or self.n_workers, timeout=timeout)
 
     def close(self):
-        for proc in [*self.workers, self.scheduler]:
-            if proc.poll() is None:
-                proc.terminate()
-        deadline = time.time() + 10
-        for proc in [*self.workers, self.scheduler]:
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.time()))
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        # Workers first: a worker whose scheduler vanished waits for its nanny's timeout.
+        for group in (self.workers, [self.scheduler]):
+            for proc in group:
+                if proc.poll() is None:
+                    proc.terminate()
+            for proc in group:
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
