@@ -19,11 +19,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
+BENCHMARKS := preprocessing split search evaluation inspection scaling
+
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_preprocessing.py
-	$(BIN)/python benchmarks/bench_search.py
-	$(BIN)/python benchmarks/bench_evaluation.py
-	$(BIN)/python benchmarks/bench_scaling.py
+	cd benchmarks && for name in $(BENCHMARKS); do ../$(BIN)/python bench_$$name.py || exit 1; done
 
 lint: $(STAMP)
 	$(BIN)/ruff check engine tests benchmarks
