@@ -4,10 +4,13 @@ A *moments partial* is a ``(7, n_columns)`` float64 array whose rows are
 :data:`COUNT`, :data:`MISSING`, :data:`MEAN`, :data:`M2` (sum of squared
 deviations from the mean), :data:`MIN`, :data:`MAX` and :data:`N_INF` (number
 of +/-inf values, which are excluded from every other row). Rows are scanned
-in cache-sized chunks, row-major (C-order friendly): each chunk's count, sum,
-min and max come from one branch-free sweep, its M2 from a second sweep while
-the chunk is still in cache, and chunks merge by Chan et al.'s pairwise
-formula, so the data is read from memory once.
+in cache-sized chunks of :data:`CHUNK_ROWS` rows, each read as one flat
+row-major run (C-order friendly) into fixed accumulator lanes: each chunk's
+count, sum, min and max come from one branch-free, vectorized sweep, its M2
+(about the chunk mean) from a second sweep while the chunk is still in cache,
+and chunks merge by Chan et al.'s pairwise formula, so the data is read from
+memory once. Every summation order is fixed by the data's shape alone, so
+results are bit-identical across runs and thread counts.
 """
 
 import numpy as np
@@ -16,6 +19,7 @@ from numba import njit, prange
 COUNT, MISSING, MEAN, M2, MIN, MAX, N_INF = range(7)
 N_FIELDS = 7
 CHUNK_ROWS = 2048
+LANE_VALUES = 256  # minimum accumulator lanes: loops long enough to vectorize
 
 
 @njit(cache=True, nogil=True)
@@ -53,43 +57,105 @@ def merge_moments_into(acc, part):
 
 
 @njit(cache=True, nogil=True)
-def _chunk_moments(X, start, stop, out):
-    """Overwrite ``out`` with the partial of rows ``start:stop`` (branch-free inner loops)."""
+def _new_lanes(n_columns):
+    """Scratch ``(6, L * n_columns)`` lanes, ``L`` rows wide, ``L * n_columns >= LANE_VALUES``."""
+    n_rows_lane = (LANE_VALUES + n_columns - 1) // max(n_columns, 1)
+    return np.empty((6, n_rows_lane * n_columns))
+
+
+@njit(cache=True, nogil=True)
+def _sweep_range(block, count, missing, total, low, high):
+    """Lane-wise count, NaN count, sum, min and max of the finite values of ``block``.
+
+    Indexing a fresh slice from 0 (not ``flat[base + q]``) keeps Numba from
+    emitting negative-index wraparound, which would stop LLVM vectorizing.
+    """
+    for q in range(block.size):
+        v = block[q]
+        finite = (v - v) == 0.0
+        count[q] += 1.0 if finite else 0.0
+        missing[q] += 1.0 if v != v else 0.0
+        total[q] += v if finite else 0.0
+        a = v if finite else np.inf
+        b = v if finite else -np.inf
+        low[q] = a if a < low[q] else low[q]
+        high[q] = b if b > high[q] else high[q]
+
+
+@njit(cache=True, nogil=True)
+def _sweep_m2(block, centre, sq):
+    """Lane-wise sum of squared deviations of the finite values of ``block`` from ``centre``."""
+    """Lane-wise sum of squared deviations of the finite values of ``block`` from ``centre``."""
+    for q in range(block.size):
+        v = block[q]
+        d = v - centre[q]
+        sq[q] += d * d if (v - v) == 0.0 else 0.0
+
+
+@njit(cache=True, nogil=True)
+def _chunk_moments(X, start, stop, out, lanes):
+    """Overwrite ``out`` with the partial of rows ``start:stop``.
+
+    The chunk is read as one flat row-major run in groups of ``L`` rows
+    (``L * n_columns >= LANE_VALUES``); value ``q`` of a group goes to
+    accumulator lane ``q``, so the straight-line, branch-free lane loops
+    vectorize, and lanes fold per column in a fixed order (rows ``l = 0..L-1``).
+    ``lanes`` is a ``(6, L * n_columns)`` scratch array from :func:`_new_lanes`.
+    Exact up to floating-point rounding; reads the chunk twice, from cache.
+    """
     n_columns = X.shape[1]
-    count = np.zeros(n_columns)
-    missing = np.zeros(n_columns)
-    total = np.zeros(n_columns)
-    low = np.full(n_columns, np.inf)
-    high = np.full(n_columns, -np.inf)
-    for i in range(start, stop):
-        for j in range(n_columns):
-            v = X[i, j]
-            finite = (v - v) == 0.0
-            count[j] += 1.0 if finite else 0.0
-            missing[j] += 1.0 if v != v else 0.0
-            total[j] += v if finite else 0.0
-            a = v if finite else np.inf
-            b = v if finite else -np.inf
-            low[j] = a if a < low[j] else low[j]
-            high[j] = b if b > high[j] else high[j]
-    mean = np.zeros(n_columns)
+    if n_columns == 0:
+        return
+    width = lanes.shape[1]
+    n_rows_lane = width // n_columns
+    flat = X[start:stop].ravel()
+    count = lanes[0]
+    missing = lanes[1]
+    total = lanes[2]
+    low = lanes[3]
+    high = lanes[4]
+    centre = lanes[5]
+    count[:] = 0.0
+    missing[:] = 0.0
+    total[:] = 0.0
+    low[:] = np.inf
+    high[:] = -np.inf
+    n = stop - start
+    n_full = n - n % n_rows_lane
+    for b in range(0, n_full * n_columns, width):
+        _sweep_range(flat[b : b + width], count, missing, total, low, high)
+    _sweep_range(flat[n_full * n_columns :], count, missing, total, low, high)
     for j in range(n_columns):
-        if count[j] > 0:
-            mean[j] = total[j] / count[j]
-    m2 = np.zeros(n_columns)
-    for i in range(start, stop):
-        for j in range(n_columns):
-            v = X[i, j]
-            d = v - mean[j]
-            m2[j] += d * d if (v - v) == 0.0 else 0.0
+        c = 0.0
+        m = 0.0
+        t = 0.0
+        a = np.inf
+        b = -np.inf
+        for q in range(j, width, n_columns):
+            c += count[q]
+            m += missing[q]
+            t += total[q]
+            a = low[q] if low[q] < a else a
+            b = high[q] if high[q] > b else b
+        mean = t / c if c > 0 else 0.0
+        out[COUNT, j] = c
+        out[MISSING, j] = m
+        out[N_INF, j] = n - c - m
+        out[MEAN, j] = mean
+        out[MIN, j] = a
+        out[MAX, j] = b
+        for q in range(j, width, n_columns):
+            centre[q] = mean
+    sq = count
+    sq[:] = 0.0
+    for b in range(0, n_full * n_columns, width):
+        _sweep_m2(flat[b : b + width], centre, sq)
+    _sweep_m2(flat[n_full * n_columns :], centre, sq)
     for j in range(n_columns):
-        out[COUNT, j] = count[j]
-        out[MISSING, j] = missing[j]
-        out[N_INF, j] = (stop - start) - count[j] - missing[j]
-        out[MEAN, j] = mean[j]
-        out[M2, j] = m2[j]
-        out[MIN, j] = low[j]
-        out[MAX, j] = high[j]
+        s = 0.0
+        for q in range(j, width, n_columns):
+            s += sq[q]
+        out[M2, j] = s
 
 
 @njit(cache=True, nogil=True)
@@ -106,9 +172,10 @@ def block_moments(X):
     n_rows, n_columns = X.shape
     acc = empty_moments(n_columns)
     part = empty_moments(n_columns)
+    lanes = _new_lanes(n_columns)
     for start in range(0, n_rows, CHUNK_ROWS):
         stop = min(start + CHUNK_ROWS, n_rows)
-        _chunk_moments(X, start, stop, part)
+        _chunk_moments(X, start, stop, part, lanes)
         merge_moments_into(acc, part)
     return acc
 
@@ -123,9 +190,10 @@ def _parallel_partials(X, n_parts):
         stop = min(start + per_part, n_rows)
         acc = empty_moments(n_columns)
         part = empty_moments(n_columns)
+        lanes = _new_lanes(n_columns)
         for s in range(start, stop, CHUNK_ROWS):
             e = min(s + CHUNK_ROWS, stop)
-            _chunk_moments(X, s, e, part)
+            _chunk_moments(X, s, e, part, lanes)
             merge_moments_into(acc, part)
         partials[p] = acc
     return partials
