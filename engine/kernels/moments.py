@@ -6,7 +6,9 @@ deviations from the mean), :data:`MIN`, :data:`MAX` and :data:`N_INF` (number
 of +/-inf values, which are excluded from every other row). Rows are scanned
 in cache-sized chunks of :data:`CHUNK_ROWS` rows, each read as one flat
 row-major run (C-order friendly) into fixed accumulator lanes: each chunk's
-count, sum, min and max come from one branch-free, vectorized sweep, its M2
+count, sum, min and max come from one branch-free, vectorized sweep (sum, min
+and max only when the chunk proves all-finite, else the NaN/inf-aware sweep
+is rerun from cache; both give the same bits), its M2
 (about the chunk mean) from a second sweep while the chunk is still in cache,
 and chunks merge by Chan et al.'s pairwise formula, so the data is read from
 memory once. Every summation order is fixed by the data's shape alone, so
@@ -83,8 +85,30 @@ def _sweep_range(block, count, missing, total, low, high):
 
 
 @njit(cache=True, nogil=True)
+def _sweep_all_finite(block, total, low, high):
+    """:func:`_sweep_range` for a block assumed finite (sum, min and max only).
+
+    Gives the same lanes as the general sweep when the assumption holds; any
+    NaN or inf makes its lane's sum non-finite, which :func:`_all_finite` sees.
+    """
+    for q in range(block.size):
+        v = block[q]
+        total[q] += v
+        low[q] = v if v < low[q] else low[q]
+        high[q] = v if v > high[q] else high[q]
+
+
+@njit(cache=True, nogil=True)
+def _all_finite(values):
+    """Whether no value is NaN or +/-inf."""
+    zero = 0.0
+    for q in range(values.size):
+        zero += values[q] - values[q]  # NaN as soon as one value is NaN or inf
+    return zero == 0.0
+
+
+@njit(cache=True, nogil=True)
 def _sweep_m2(block, centre, sq):
-    """Lane-wise sum of squared deviations of the finite values of ``block`` from ``centre``."""
     """Lane-wise sum of squared deviations of the finite values of ``block`` from ``centre``."""
     for q in range(block.size):
         v = block[q]
@@ -115,16 +139,29 @@ def _chunk_moments(X, start, stop, out, lanes):
     low = lanes[3]
     high = lanes[4]
     centre = lanes[5]
-    count[:] = 0.0
-    missing[:] = 0.0
+    n = stop - start
+    n_full = n - n % n_rows_lane
     total[:] = 0.0
     low[:] = np.inf
     high[:] = -np.inf
-    n = stop - start
-    n_full = n - n % n_rows_lane
     for b in range(0, n_full * n_columns, width):
-        _sweep_range(flat[b : b + width], count, missing, total, low, high)
-    _sweep_range(flat[n_full * n_columns :], count, missing, total, low, high)
+        _sweep_all_finite(flat[b : b + width], total, low, high)
+    _sweep_all_finite(flat[n_full * n_columns :], total, low, high)
+    if _all_finite(total):
+        # A NaN or inf would have made its lane's sum non-finite: every value is
+        # finite, and the general sweep would have given these very sums.
+        count[:] = n_full // n_rows_lane
+        count[: (n - n_full) * n_columns] += 1.0
+        missing[:] = 0.0
+    else:
+        count[:] = 0.0
+        missing[:] = 0.0
+        total[:] = 0.0
+        low[:] = np.inf
+        high[:] = -np.inf
+        for b in range(0, n_full * n_columns, width):
+            _sweep_range(flat[b : b + width], count, missing, total, low, high)
+        _sweep_range(flat[n_full * n_columns :], count, missing, total, low, high)
     for j in range(n_columns):
         c = 0.0
         m = 0.0
@@ -166,8 +203,8 @@ def block_moments(X):
     --------
     >>> import numpy as np
     >>> m = block_moments(np.array([[1.0], [np.nan], [3.0]]))
-    >>> m[COUNT, 0], m[MISSING, 0], m[MEAN, 0], m[M2, 0]
-    (2.0, 1.0, 2.0, 2.0)
+    >>> [float(m[k, 0]) for k in (COUNT, MISSING, MEAN, M2)]
+    [2.0, 1.0, 2.0, 2.0]
     """
     n_rows, n_columns = X.shape
     acc = empty_moments(n_columns)
