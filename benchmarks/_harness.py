@@ -28,14 +28,22 @@ def median_seconds(fn: Callable[[], object], repeats: int = 3, warmup: int = 1) 
 
 
 _PEAK_SCRIPT = """
-import os, resource, sys
+import sys
 sys.path.insert(0, {bench_dir!r})
 {setup}
 float(X.sum())  # touch the input so its pages count in the baseline
-with open("/proc/self/statm") as fh:
-    baseline = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def status(field):
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) * 1024 for line in fh if line.startswith(field))
+
+
+with open("/proc/self/clear_refs", "w") as fh:
+    fh.write("5")  # reset the peak-RSS high-water mark (VmHWM) to the current RSS
+baseline = status("VmRSS:")
 {statement}
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - baseline)
+print(status("VmHWM:") - baseline)
 """
 
 

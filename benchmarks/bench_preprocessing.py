@@ -217,11 +217,30 @@ def main() -> None:
     parser.add_argument("--chunk-rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="200,000 rows, for a smoke run")
+    parser.add_argument(
+        "--memory-only",
+        action="store_true",
+        help="only the peak-memory rows (bench_preprocessing_memory.*)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.rows, args.chunk_rows = 200_000, 20_000
     warnings.simplefilter("ignore")
     dask.config.set(scheduler="threads")
+    if args.memory_only:
+        meta = {
+            "shape": f"{args.rows} x 8 float64",
+            "method": "VmHWM reset, fresh process per variant",
+        }
+        print(
+            write_results(
+                "bench_preprocessing_memory",
+                memory_rows(args.rows, "no NaN"),
+                ["data", "step", "implementation", "note"],
+                meta,
+            )
+        )
+        return
 
     rows = []
     for nan_share in (0.0, 0.01):
