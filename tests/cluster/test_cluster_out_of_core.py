@@ -114,7 +114,9 @@ def test_zarr_five_times_worker_memory(small_memory_cluster, tmp_path):
     peaks = client.run(peak_rss)
     assert all(peak < SMALL_MEMORY_LIMIT for peak in peaks.values()), peaks
     log = worker_log_text(cluster)
-    for sign in ("exceeded", "Restarting worker", "was killed", "Worker is at"):
+    # Pausing at 80 % ("Worker is at ... Pausing worker") is Dask's back-pressure
+    # doing its job and is allowed; exceeding the limit, a kill or a restart is not.
+    for sign in ("exceeded", "Restarting worker", "was killed"):
         assert sign not in log, f"worker log: {sign!r}"
 
     store = zarr.open_array(str(source_path), mode="r")
