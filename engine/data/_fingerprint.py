@@ -17,7 +17,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 
-from engine.data._adapters import input_kind
+from engine.data._table import input_kind
 
 _MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
 

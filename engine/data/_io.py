@@ -9,7 +9,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 
-from engine.data._adapters import input_kind
+from engine.data._table import input_kind
 
 FORMATS = ("csv", "parquet", "zarr")
 

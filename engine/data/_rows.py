@@ -1,26 +1,37 @@
-"""Row-aligned selection over NumPy, pandas, SciPy sparse, dask.array and dask.dataframe.
+"""Row alignment of several inputs, and per-row decisions applied block by block.
 
 Splits, folds and resamplers decide, for every row, a part label or a repeat
-count; the helpers here align several inputs on the same row blocks and apply
-such per-row decisions block by block, lazily for Dask (one task per block,
-no shuffle, the data never comes to the client).
+count; metrics, fairness and drift reduce several row-aligned inputs
+(``y_true``, ``y_pred``, weights, groups) block by block. :func:`align_rows`
+puts such inputs on the same row blocks, once for every caller:
+
+* in memory (NumPy, pandas, SciPy sparse, lists): one block, equal numbers
+  of rows checked;
+* Dask: dask arrays are rechunked (lazily) to the reference row blocks and
+  in-memory inputs named ``convertible`` are chunked like them. With
+  ``known_lengths=True`` (splits, resampling: they need global row
+  positions) unknown block lengths are found in one ``dask.compute`` (a pass
+  over those inputs); the reference is the first dask frame (frames cannot
+  be rechunked cheaply), else the first input. With ``known_lengths=False``
+  (one-pass reductions) nothing is computed: the reference is the first
+  dask array with known chunks, and blocks are paired by position (each
+  block task checks its lengths).
+
+:func:`map_rows` then applies a per-row decision to every row block, lazily
+for Dask (one task per block, no shuffle, the data never comes to the client).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import dask
 import dask.array as da
-import dask.dataframe as dd
 import numpy as np
 
-
-def is_dask(a: Any) -> bool:
-    """True for dask arrays, DataFrames and Series."""
-    return isinstance(a, da.Array | dd.DataFrame | dd.Series)
+from engine.data._table import Table, as_table, is_lazy, known_row_lengths
 
 
 def n_rows_in_memory(a: Any) -> int:
@@ -40,71 +51,74 @@ def as_in_memory(a: Any) -> Any:
     return a
 
 
+def row_blocks(a: Any) -> list:
+    """One ``Delayed`` per row block of a Dask input (the input's own blocks, all columns)."""
+    return as_table(a, numeric=False, any_ndim=True).source_blocks()
+
+
 @dataclass
 class Aligned:
     """Inputs aligned on the same row blocks.
 
-    ``arrays`` maps each name to its (possibly rechunked) input, ``lengths`` are
-    the row counts per block (one block for in-memory input) and ``lazy`` says
-    whether the inputs are Dask collections.
+    ``arrays`` maps each name to its (possibly rechunked) input, ``lengths``
+    are the rows per block (one block in memory; None when unknown, see
+    ``known_lengths``) and ``lazy`` says whether the inputs are Dask collections.
     """
 
     arrays: dict
-    lengths: list
+    lengths: list | None
     lazy: bool
 
     @property
     def n_rows(self) -> int:
         return int(sum(self.lengths))
 
+    def blocks(self) -> list[dict]:
+        """One ``{name: block}`` per row block (in memory: the inputs themselves).
 
-def _block_lengths(values: Sequence[Any]) -> list:
-    """Row counts per block of each dask input (one ``dask.compute`` for those not known)."""
-    out: list = [None] * len(values)
-    pending = {}
-    for pos, a in enumerate(values):
-        if isinstance(a, da.Array) and not any(np.isnan(c) for c in a.chunks[0]):
-            out[pos] = [int(c) for c in a.chunks[0]]
-        elif isinstance(a, da.Array):
-            pending[pos] = a.map_blocks(
-                lambda b: np.array([b.shape[0]]),
-                chunks=(1,),
-                drop_axis=list(range(1, a.ndim)),
-                dtype=np.int64,
+        Raises ``ValueError`` naming the inputs when their numbers of row
+        blocks differ.
+        """
+        if not self.lazy:
+            return [dict(self.arrays)]
+        per_name = {name: row_blocks(value) for name, value in self.arrays.items()}
+        counts = {name: len(blocks) for name, blocks in per_name.items()}
+        if len(set(counts.values())) > 1:
+            detail = ", ".join(f"{k}={v}" for k, v in counts.items())
+            raise ValueError(
+                f"inputs have different numbers of row blocks (partitions): {detail}; "
+                "partition them alike"
             )
-        else:
-            pending[pos] = a.map_partitions(len)
-    if pending:
-        computed = dask.compute(*pending.values())
-        for pos, lengths in zip(pending, computed, strict=True):
-            out[pos] = [int(n) for n in np.asarray(lengths).ravel()]
-    return out
+        n = next(iter(counts.values()))
+        return [{name: per_name[name][i] for name in per_name} for i in range(n)]
 
 
-def align_rows(named: Mapping[str, Any], convertible: Sequence[str] = ()) -> Aligned:
+def align_rows(
+    named: Mapping[str, Any], convertible: Collection[str] = (), *, known_lengths: bool = True
+) -> Aligned:
     """Check that inputs have the same number of rows and put them on the same row blocks.
 
-    All inputs must be in memory, or all Dask collections; the names in
-    ``convertible`` (e.g. ``stratify``) may be in-memory vectors next to Dask
-    inputs and are then wrapped as dask arrays chunked like the others.
-    Dask arrays are rechunked (lazily) to the first Dask input's row blocks;
-    dask DataFrames must already share them. Unknown block lengths are found
-    with one ``dask.compute`` of the lengths (a pass over those inputs).
+    All inputs must be in memory, or all Dask collections, except the names
+    in ``convertible`` (e.g. ``stratify``, or every input of a metric), which
+    may be in memory next to Dask inputs and are then chunked like them.
+    ``None`` values are left out. See the module docstring for
+    ``known_lengths``.
 
     Raises
     ------
     ValueError
-        Naming the inputs whose numbers of rows differ.
+        Naming the inputs whose numbers of rows differ, or that cannot be
+        aligned without a pass (``known_lengths=False``).
     TypeError
-        When in-memory and Dask inputs are mixed.
+        When in-memory and Dask inputs are mixed outside ``convertible``.
     """
     named = {k: v for k, v in named.items() if v is not None}
-    lazy_names = [k for k, v in named.items() if is_dask(v)]
+    lazy_names = [k for k, v in named.items() if is_lazy(v)]
     eager_names = [k for k in named if k not in lazy_names]
     if not lazy_names:
         arrays = {k: as_in_memory(v) for k, v in named.items()}
         lengths = {k: n_rows_in_memory(v) for k, v in arrays.items()}
-        _check_lengths(lengths)
+        _check_totals(lengths)
         return Aligned(arrays, [next(iter(lengths.values()))] if lengths else [0], False)
     mixed = [k for k in eager_names if k not in convertible]
     if mixed:
@@ -113,50 +127,62 @@ def align_rows(named: Mapping[str, Any], convertible: Sequence[str] = ()) -> Ali
             f"{lazy_names[0]} is a Dask collection; convert it with dask.array.from_array "
             "or dask.dataframe.from_pandas"
         )
-    lengths = dict(zip(lazy_names, _block_lengths([named[k] for k in lazy_names]), strict=True))
+    tables = {k: as_table(named[k], numeric=False, any_ndim=True) for k in lazy_names}
+    if known_lengths:
+        return _align_known(named, tables, eager_names)
+    return _align_blockwise(named, tables, eager_names)
+
+
+def _align_known(named: dict, tables: dict[str, Table], eager_names: list) -> Aligned:
+    lengths = dict(zip(tables, known_row_lengths(list(tables.values())), strict=True))
     totals = {k: sum(v) for k, v in lengths.items()}
     totals.update({k: n_rows_in_memory(as_in_memory(named[k])) for k in eager_names})
-    _check_lengths(totals)
-    ref_name = lazy_names[0]
+    _check_totals(totals)
+    fixed = [k for k, t in tables.items() if not t.rows_rechunkable]
+    ref_name = fixed[0] if fixed else next(iter(tables))
     ref = lengths[ref_name]
     arrays = {}
     for k, v in named.items():
         if k in eager_names:
-            v = da.from_array(
-                np.asarray(as_in_memory(v)), chunks=(tuple(ref),) + (-1,) * (np.ndim(v) - 1)
+            v = _chunked_like(v, ref)
+        elif k in fixed and lengths[k] != ref:
+            raise ValueError(
+                f"{k} is partitioned differently from {ref_name} (rows per partition "
+                f"{lengths[k]} vs {ref}); repartition them the same way"
             )
-        elif lengths[k] != ref:
-            if not isinstance(v, da.Array):
-                raise ValueError(
-                    f"{k} is partitioned differently from {ref_name} (rows per partition "
-                    f"{lengths[k]} vs {ref}); repartition them the same way"
-                )
-            v = v.rechunk({0: tuple(ref)})
-        elif isinstance(v, da.Array) and any(np.isnan(c) for c in v.chunks[0]):
-            v = _with_known_chunks(v, ref)
+        else:
+            v = tables[k].rechunk_rows(ref, current=lengths[k])
         arrays[k] = v
     return Aligned(arrays, list(ref), True)
 
 
-def _with_known_chunks(v: da.Array, lengths: list) -> da.Array:
-    v = v.copy()
-    v._chunks = (tuple(lengths),) + v.chunks[1:]
-    return v
+def _align_blockwise(named: dict, tables: dict[str, Table], eager_names: list) -> Aligned:
+    known = [t.row_chunks() for t in tables.values() if t.row_chunks() is not None]
+    ref = known[0] if known else None
+    arrays = {}
+    for k, v in named.items():
+        if k in eager_names:
+            if ref is None:
+                raise ValueError(
+                    f"{k!r} is in memory while the other inputs are Dask collections with "
+                    "unknown chunk sizes; pass it as a Dask collection partitioned like them"
+                )
+            v = _chunked_like(v, ref)
+        elif ref is not None and tables[k].row_chunks() is not None:
+            v = tables[k].rechunk_rows(ref)
+        arrays[k] = v
+    return Aligned(arrays, list(ref) if ref is not None else None, True)
 
 
-def _check_lengths(lengths: Mapping[str, int]) -> None:
+def _chunked_like(value: Any, lengths: Sequence[int]) -> da.Array:
+    array = np.asarray(as_in_memory(value))
+    return da.from_array(array, chunks=(tuple(lengths),) + (-1,) * (array.ndim - 1))
+
+
+def _check_totals(lengths: Mapping[str, int]) -> None:
     if len(set(lengths.values())) > 1:
         detail = ", ".join(f"{k}={v}" for k, v in lengths.items())
         raise ValueError(f"Found input variables with inconsistent numbers of samples: {detail}")
-
-
-def row_blocks(a: Any) -> list:
-    """One Delayed per row block of a Dask input (the whole row range of other chunks)."""
-    if isinstance(a, da.Array):
-        if a.ndim > 1 and any(n > 1 for n in a.numblocks[1:]):
-            a = a.rechunk({i: -1 for i in range(1, a.ndim)})
-        return list(a.to_delayed().reshape(a.numblocks[0], -1)[:, 0])
-    return list(a.to_delayed())
 
 
 def take(block: Any, index: np.ndarray) -> Any:
@@ -192,7 +218,7 @@ def map_rows(
     unknown. dask DataFrames keep their divisions (rows are only dropped or
     repeated inside a partition).
     """
-    if not is_dask(a):
+    if not is_lazy(a):
         return func(as_in_memory(a), row_values[0], *args)
     if isinstance(a, da.Array):
         call = dask.delayed(func, pure=True, name=name)

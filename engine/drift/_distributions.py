@@ -21,7 +21,8 @@ import dask
 import numpy as np
 import pandas as pd
 
-from engine.drift._inputs import FLOAT_READER, Dataset, dataset_blocks
+from engine.data import Table
+from engine.drift._inputs import FLOAT_READER, input_blocks
 from engine.kernels import distinct as dk
 from engine.kernels.ecdf import count_runs, run_length_counts
 
@@ -141,14 +142,14 @@ def wide_tree_merge(parts: list, fan_in: int = MERGE_FAN_IN):
     return level[0]
 
 
-def dataset_partials(ds: Dataset, positions: Sequence[int], readers: Sequence[str]) -> list:
+def input_partials(table: Table, positions: Sequence[int], readers: Sequence[str]) -> list:
     """One merged partial per selected column: concrete for in-memory data, Delayed for Dask.
 
     In memory, columns are counted in parallel threads (the kernel releases
     the GIL); for Dask, each row block is one task counting all its columns.
     """
-    blocks, local = dataset_blocks(ds, positions)
-    if not ds.is_lazy:
+    blocks, local = input_blocks(table, positions)
+    if not table.is_lazy:
         block = blocks[0]
         jobs = [(_column(block, p), r) for p, r in zip(local, readers, strict=True)]
         workers = min(len(jobs), os.cpu_count() or 1)

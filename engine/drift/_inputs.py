@@ -1,12 +1,13 @@
 """Reading reference/current inputs for drift: column names, column kinds, blocks.
 
-A :class:`Dataset` wraps a NumPy array, pandas DataFrame/Series, dask array or
-dask DataFrame without copying it. Columns are *numerical* (numeric dtype,
-read as float64; NaN and +/-inf are missing, as Evidently treats them) or
+Each input is read through its :class:`engine.data.Table` (NumPy array,
+pandas DataFrame/Series, dask array, dask DataFrame or 2-D xarray
+DataArray; nothing is copied). Columns are *numerical* (numeric dtype, read
+as float64; NaN and +/-inf are missing, as Evidently treats them) or
 *categorical* (object, string, category or boolean dtype, or listed in
 ``categorical=``). Numerical and numeric-valued categorical columns are
-counted by the exact value-counts kernel; other categorical columns by pandas'
-``value_counts`` per block.
+counted by the exact value-counts kernel; other categorical columns by
+pandas' ``value_counts`` per block.
 """
 
 from __future__ import annotations
@@ -15,11 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import dask.array as da
-import numpy as np
 import pandas as pd
 
-from engine.data._adapters import DASK_ARRAY, DASK_DATAFRAME, NUMPY, PANDAS, XARRAY, input_kind
+from engine.data import Table, as_table
 
 NUMERICAL = "numerical"
 CATEGORICAL = "categorical"
@@ -38,23 +37,8 @@ class ColumnSpec:
     reader: str
 
 
-@dataclass
-class Dataset:
-    """A reference or current input: its data (dask arrays rechunked to one column block)."""
-
-    data: Any
-    kind: str
-    names: list[str]
-    dtype_kinds: list[str]  # per column: "numeric", "bool", "object", "datetime"
-    n_rows: float
-    role: str
-
-    @property
-    def is_lazy(self) -> bool:
-        return self.kind in (DASK_ARRAY, DASK_DATAFRAME)
-
-
-def _dtype_kind(dtype) -> str:
+def dtype_kind(dtype) -> str:
+    """``"numeric"``, ``"bool"``, ``"object"`` or ``"datetime"``."""
     if pd.api.types.is_bool_dtype(dtype):
         return "bool"
     if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
@@ -66,94 +50,66 @@ def _dtype_kind(dtype) -> str:
     return "object"
 
 
-def read_dataset(X: Any, role: str, column_names: Sequence[str] | None) -> Dataset:
-    """Wrap ``X`` (the ``role`` dataset, "reference" or "current") as a :class:`Dataset`."""
+def read_input(X: Any, role: str, column_names: Sequence[str] | None) -> Table:
+    """The ``role`` input ("reference" or "current") as a table with named columns.
+
+    Frames keep their column names; arrays and xarray take ``column_names``
+    when given (else xarray's column coordinate, else ``x0, x1, ...``).
+    """
     if X is None:
         raise ValueError(f"the {role} data is None; pass a table")
-    kind = input_kind(X)
-    if kind == PANDAS:
-        frame = X.to_frame() if isinstance(X, pd.Series) else X
-        names = [str(c) for c in frame.columns]
-        return Dataset(
-            frame, kind, names, [_dtype_kind(t) for t in frame.dtypes], float(len(frame)), role
-        )
-    if kind == DASK_DATAFRAME:
-        frame = X.to_frame() if not hasattr(X, "columns") else X
-        names = [str(c) for c in frame.columns]
-        return Dataset(frame, kind, names, [_dtype_kind(t) for t in frame.dtypes], np.nan, role)
-    if kind == XARRAY:
-        if X.ndim != 2:
-            raise ValueError(f"the {role} xarray.DataArray must be 2-D, got dims {X.dims}")
-        col_dim = X.dims[1]
-        if column_names is None and col_dim in X.coords:
-            column_names = [str(c) for c in X.coords[col_dim].values]
-        X, kind = X.data, DASK_ARRAY if isinstance(X.data, da.Array) else NUMPY
-    if kind not in (NUMPY, DASK_ARRAY):
-        raise TypeError(
-            f"unsupported {role} input type {type(X).__name__}: expected a NumPy array, pandas "
-            "DataFrame/Series, dask array, dask DataFrame or 2-D xarray.DataArray"
-        )
-    array = X if kind == DASK_ARRAY else np.asarray(X)
-    if array.ndim == 1:
-        array = array[:, None]
-    if array.ndim != 2:
-        raise ValueError(f"the {role} data must be 1-D or 2-D, got {array.ndim} dimensions")
-    if kind == DASK_ARRAY and array.numblocks[1] != 1:
-        array = array.rechunk({1: -1})
-    n_cols = int(array.shape[1])
-    if column_names is None:
-        names = [f"x{i}" for i in range(n_cols)]
-    else:
-        names = [str(c) for c in column_names]
-        if len(names) != n_cols:
-            raise ValueError(
-                f"column_names has {len(names)} names but the {role} data has {n_cols} columns"
-            )
-    n_rows = float(array.shape[0]) if not np.isnan(array.shape[0]) else np.nan
-    return Dataset(array, kind, names, [_dtype_kind(array.dtype)] * n_cols, n_rows, role)
+    try:
+        table = as_table(X, numeric=False, column_names=column_names)
+    except TypeError as exc:
+        raise TypeError(f"unsupported {role} input: {exc}") from exc
+    except ValueError as exc:
+        raise ValueError(f"{exc} (the {role} data)") from exc
+    table.columns = table.column_names()
+    return table
 
 
-def check_not_empty_dataset(ds: Dataset) -> None:
-    """Raise ``ValueError`` for a dataset with no columns or (known) no rows."""
-    if not ds.names:
-        raise ValueError(f"the {ds.role} data has no columns")
-    if ds.n_rows == 0:
-        raise ValueError(f"the {ds.role} data is empty (0 rows)")
+def check_not_empty_input(table: Table, role: str) -> None:
+    """Raise ``ValueError`` for an input with no columns or (known) no rows."""
+    if not table.n_columns:
+        raise ValueError(f"the {role} data has no columns")
+    if table.n_rows == 0:
+        raise ValueError(f"the {role} data is empty (0 rows)")
 
 
 def column_specs(
-    reference: Dataset,
-    current: Dataset,
+    reference: Table,
+    current: Table,
     columns: Sequence[str] | None,
     categorical: Sequence[str] | None,
 ) -> list[ColumnSpec]:
     """Match columns by name, check they agree, and decide each column's kind and reader."""
-    ref_pos = {n: i for i, n in enumerate(reference.names)}
-    cur_pos = {n: i for i, n in enumerate(current.names)}
-    for ds, pos in ((reference, ref_pos), (current, cur_pos)):
-        if len(pos) != len(ds.names):
-            dup = sorted({n for n in ds.names if ds.names.count(n) > 1})
-            raise ValueError(f"the {ds.role} data has duplicate column names {dup}")
+    ref_pos = {n: i for i, n in enumerate(reference.columns)}
+    cur_pos = {n: i for i, n in enumerate(current.columns)}
+    sides = (("reference", reference, ref_pos), ("current", current, cur_pos))
+    for role, table, pos in sides:
+        if len(pos) != len(table.columns):
+            dup = sorted({n for n in table.columns if table.columns.count(n) > 1})
+            raise ValueError(f"the {role} data has duplicate column names {dup}")
     if columns is None:
-        only_ref = [n for n in reference.names if n not in cur_pos]
-        only_cur = [n for n in current.names if n not in ref_pos]
+        only_ref = [n for n in reference.columns if n not in cur_pos]
+        only_cur = [n for n in current.columns if n not in ref_pos]
         if only_ref or only_cur:
             raise ValueError(
                 "reference and current data have different columns: only in reference "
                 f"{only_ref}, only in current {only_cur}"
             )
-        selected = list(reference.names)
+        selected = list(reference.columns)
     else:
         if isinstance(columns, str):
             columns = [columns]
         selected = [str(c) for c in columns]
         if not selected:
             raise ValueError("columns is empty; pass None for all columns or a list of names")
-        for ds, pos in ((reference, ref_pos), (current, cur_pos)):
+        for role, table, pos in sides:
             missing = [c for c in selected if c not in pos]
             if missing:
                 raise ValueError(
-                    f"columns {missing} are not in the {ds.role} data (its columns: {ds.names})"
+                    f"columns {missing} are not in the {role} data (its columns: {table.columns})"
                 )
     forced = set()
     if categorical is not None:
@@ -169,10 +125,8 @@ def column_specs(
     ]
 
 
-def _spec(
-    name: str, reference: Dataset, current: Dataset, i: int, j: int, forced: bool
-) -> ColumnSpec:
-    kinds = (reference.dtype_kinds[i], current.dtype_kinds[j])
+def _spec(name: str, reference: Table, current: Table, i: int, j: int, forced: bool) -> ColumnSpec:
+    kinds = (dtype_kind(reference.dtypes[i]), dtype_kind(current.dtypes[j]))
     for role, k in zip(("reference", "current"), kinds, strict=True):
         if k == "datetime":
             raise TypeError(
@@ -190,19 +144,14 @@ def _spec(
     return ColumnSpec(name, i, j, CATEGORICAL, OBJECT_READER)
 
 
-def dataset_blocks(ds: Dataset, positions: Sequence[int]) -> tuple[list, list[int]]:
+def input_blocks(table: Table, positions: Sequence[int]) -> tuple[list, list[int]]:
     """Row blocks holding the selected columns, and the columns' positions in a block.
 
     In-memory data gives one block (the input itself, not copied); Dask data
-    one ``Delayed`` per row block (column subsets are sliced lazily first).
+    one ``Delayed`` per row block (column subsets are selected lazily first).
+    Blocks are 2-D: DataFrames for frames, arrays of the original dtype.
     """
     positions = list(positions)
-    if not ds.is_lazy:
-        return [ds.data], positions
-    subset = positions != list(range(len(ds.names)))
-    if ds.kind == DASK_DATAFRAME:
-        frame = ds.data.iloc[:, positions] if subset else ds.data
-        return list(frame.to_delayed()), list(range(len(positions))) if subset else positions
-    array: da.Array = ds.data[:, positions] if subset else ds.data
-    local = list(range(len(positions))) if subset else positions
-    return list(array.to_delayed().ravel()), local
+    if not table.is_lazy or positions == list(range(table.n_columns)):
+        return table.row_blocks(raw=True), positions
+    return table.select_columns(positions).row_blocks(raw=True), list(range(len(positions)))

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import numbers
 import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import dask
-import dask.array as da
-import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 
+from engine.data import as_table, is_lazy
 from engine.data._validation import Interval, OneOf, check_consistent_length, validate_params
 from engine.drift._window_metrics import (
     CLASSIFICATION,
@@ -21,13 +21,9 @@ from engine.drift._window_metrics import (
     classification_value,
     regression_value,
 )
-from engine.stats._reduce import tree_merge
+from engine.stats.internal import reduce_blocks
 
 INPUT_NAMES = ("y_true", "y_pred", "time_or_batch")
-
-
-def _is_lazy(x: Any) -> bool:
-    return isinstance(x, da.Array | dd.Series | dd.DataFrame)
 
 
 def _to_numpy(x: Any) -> np.ndarray:
@@ -49,9 +45,9 @@ def _missing(x: np.ndarray) -> int:
     return int(pd.isna(x).sum())
 
 
-def _block_counts(y_true, y_pred, window, task: str):
+def _block_counts(task: str, y_true, y_pred, time_or_batch):
     """Grouped sufficient statistics of one row block: ``(stats, n_missing per input)``."""
-    t, p, w = _to_numpy(y_true), _to_numpy(y_pred), _to_numpy(window)
+    t, p, w = _to_numpy(y_true), _to_numpy(y_pred), _to_numpy(time_or_batch)
     if not (len(t) == len(p) == len(w)):
         raise ValueError(
             "y_true, y_pred and time_or_batch have different lengths in a row block "
@@ -80,32 +76,12 @@ def _window_order(x: Any) -> list | None:
 
 
 def _counts(y_true, y_pred, time_or_batch, task: str):
-    items = (y_true, y_pred, time_or_batch)
-    if not any(_is_lazy(x) for x in items):
-        return _block_counts(*items, task)
-    chunks = next((x.chunks[0] for x in items if isinstance(x, da.Array)), None)
-    blocks = []
-    for name, x in zip(INPUT_NAMES, items, strict=True):
-        if isinstance(x, dd.DataFrame | dd.Series):
-            blocks.append(list(x.to_delayed()))
-        elif isinstance(x, da.Array):
-            blocks.append(list(x.to_delayed().ravel()))
-        else:
-            if chunks is None or any(np.isnan(c) for c in chunks):
-                raise ValueError(
-                    f"{name} is in memory while another input is a dask DataFrame/Series; "
-                    "pass all three as Dask collections with the same partitions"
-                )
-            blocks.append(list(da.from_array(_to_numpy(x), chunks=(chunks,)).to_delayed()))
-    sizes = {len(b) for b in blocks}
-    if len(sizes) != 1:
-        detail = ", ".join(f"{n}={len(b)}" for n, b in zip(INPUT_NAMES, blocks, strict=True))
-        raise ValueError(
-            f"inputs have different numbers of row blocks ({detail}); rechunk them alike"
-        )
-    call = dask.delayed(_block_counts, pure=True, name="engine-perf-drift-block")
-    parts = [call(t, p, w, task) for t, p, w in zip(*blocks, strict=True)]
-    return tree_merge(parts, _merge, name="engine-perf-drift-merge")
+    """Merged block statistics: now for in-memory input, a ``Delayed`` for Dask (one pass)."""
+    arrays = dict(zip(INPUT_NAMES, (y_true, y_pred, time_or_batch), strict=True))
+    if any(is_lazy(x) for x in arrays.values()):
+        arrays = {k: v if is_lazy(v) else _to_numpy(v) for k, v in arrays.items()}
+    block = functools.partial(_block_counts, task)
+    return reduce_blocks(block, _merge, arrays, name="engine-perf-drift")
 
 
 def _as_list(windows) -> list:
@@ -212,7 +188,7 @@ def performance_drift(
     known = {
         name: x
         for name, x in zip(INPUT_NAMES, (y_true, y_pred, time_or_batch), strict=True)
-        if not isinstance(x, dd.DataFrame | dd.Series)
+        if not is_lazy(x) or not np.isnan(as_table(x, numeric=False).n_rows)
     }  # dask Series: length unknown
     check_consistent_length(**known)
     for name, x in known.items():

@@ -11,8 +11,8 @@ import dask
 import pandas as pd
 
 from engine.data._validation import InstanceOf, Interval, OneOf, validate_params
-from engine.drift._distributions import dataset_partials
-from engine.drift._inputs import check_not_empty_dataset, column_specs, read_dataset
+from engine.drift._distributions import input_partials
+from engine.drift._inputs import check_not_empty_input, column_specs, read_input
 from engine.drift._stattests import METHODS, column_result
 
 RESULT_COLUMNS = [
@@ -202,10 +202,10 @@ def drift_report(
     (0.5, True)
     """
     _check_params(method, threshold, drift_share)
-    ref = read_dataset(reference, "reference", column_names)
-    cur = read_dataset(current, "current", column_names)
-    check_not_empty_dataset(ref)
-    check_not_empty_dataset(cur)
+    ref = read_input(reference, "reference", column_names)
+    cur = read_input(current, "current", column_names)
+    check_not_empty_input(ref, "reference")
+    check_not_empty_input(cur, "current")
     specs = column_specs(ref, cur, columns, categorical)
     for option, what in ((method, "method"), (threshold, "threshold")):
         if isinstance(option, Mapping):
@@ -213,8 +213,8 @@ def drift_report(
             if unknown:
                 raise ValueError(f"{what} names columns {unknown} that are not being compared")
     readers = [s.reader for s in specs]
-    ref_parts = dataset_partials(ref, [s.ref_pos for s in specs], readers)
-    cur_parts = dataset_partials(cur, [s.cur_pos for s in specs], readers)
+    ref_parts = input_partials(ref, [s.ref_pos for s in specs], readers)
+    cur_parts = input_partials(cur, [s.cur_pos for s in specs], readers)
     args = [
         (
             rp,

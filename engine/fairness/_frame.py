@@ -10,8 +10,9 @@ import dask
 import numpy as np
 import pandas as pd
 
+from engine.data import is_lazy
 from engine.fairness import _groups as grp
-from engine.stats._grouped import check_lengths, keyed_counts
+from engine.stats.internal import check_lengths, keyed_counts
 
 _NON_SCALAR = (
     "Metric frame contains non-scalar cells. Please remove non-scalar columns from your "
@@ -109,8 +110,8 @@ class MetricFrame:
         for name, col in features:
             check_lengths(y_true=y_true, **{name: col})
         self._sf_names = names
-        lazy = any(grp.is_lazy(x) for x in (y_true, y_pred, *[c for _, c in features]))
-        lazy = lazy or any(grp.is_lazy(v) for p in params.values() for v in p.values())
+        lazy = any(is_lazy(x) for x in (y_true, y_pred, *[c for _, c in features]))
+        lazy = lazy or any(is_lazy(v) for p in params.values() for v in p.values())
         kinds = {name: grp.count_kind(f) for name, f in funcs.items()}
         countable = {
             n for n, k in kinds.items() if k is not None and set(params[n]) <= {"sample_weight"}

@@ -20,7 +20,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 
-from engine.stats._grouped import KeyedCounts
+from engine.stats.internal import KeyedCounts, encode_column
 
 _FAIRLEARN_COUNT_METRICS = {
     "selection_rate",
@@ -59,10 +59,6 @@ def count_kind(func: Callable) -> str | None:
     if module.startswith(("sklearn.metrics", "engine.metrics")) and name in _SKLEARN_COUNT_METRICS:
         return "counts"
     return None
-
-
-def is_lazy(x: Any) -> bool:
-    return isinstance(x, da.Array | dd.DataFrame | dd.Series)
 
 
 def _check_name(name: Any) -> str:
@@ -152,8 +148,6 @@ def evaluate_cell(func: Callable, kind: str, kc: KeyedCounts, cell: tuple, extra
 
 def row_groups(columns: list[np.ndarray], names: list[str]) -> tuple[list[np.ndarray], np.ndarray]:
     """Keys of each feature and every row's flat group code (in-memory slicing path)."""
-    from engine.stats._grouped import encode_column
-
     keys, flat = [], np.zeros(len(columns[0]), np.int64)
     for col, name in zip(columns, names, strict=True):
         uniques, codes = encode_column(np.asarray(col), f"sensitive feature {name!r}")

@@ -5,16 +5,18 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+import dask
 import dask.array as da
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
+from engine.data import is_lazy
+from engine.data.internal import align_rows
 from engine.fairness import _groups as grp
 from engine.fairness._base import count, false_positive_rate, selection_rate, true_positive_rate
 from engine.fairness._frame import MetricFrame
-from engine.stats._grouped import keyed_counts
-from engine.stats._reduce import compute_all
+from engine.stats.internal import compute_all, keyed_counts
 
 
 @dataclass
@@ -190,18 +192,17 @@ class Reweighing(BaseEstimator):
                 f"{self.feature_names_}"
             )
         columns = [c for _, c in features] + [y]
-        if any(grp.is_lazy(c) for c in columns):
-            arrays = [
-                c.to_dask_array(lengths=True) if hasattr(c, "to_dask_array") else c for c in columns
+        if not any(is_lazy(c) for c in columns):
+            return self._lookup(*[np.asarray(c) for c in columns])
+        named = {f"column {i}": c for i, c in enumerate(columns)}
+        aligned = align_rows(named, convertible=tuple(named))
+        lookup = dask.delayed(self._lookup, pure=True, name="engine-reweighing")
+        return da.concatenate(
+            [
+                da.from_delayed(lookup(*block.values()), shape=(n,), dtype=np.float64)
+                for block, n in zip(aligned.blocks(), aligned.lengths, strict=True)
             ]
-            arrays = [
-                a
-                if isinstance(a, da.Array)
-                else da.from_array(np.asarray(a), chunks=arrays[-1].chunks)
-                for a in arrays
-            ]
-            return da.map_blocks(self._lookup, *arrays, dtype=np.float64)
-        return self._lookup(*[np.asarray(c) for c in columns])
+        )
 
     def _lookup(self, *columns) -> np.ndarray:
         keys = [*self.groups_, self.classes_]

@@ -12,11 +12,12 @@ from collections.abc import Callable
 from typing import Any
 
 import dask
-import dask.array as da
 import numpy as np
 import pandas as pd
 from dask.delayed import Delayed
 from dask.highlevelgraph import HighLevelGraph
+
+from engine.data import as_table
 
 
 def _concatenate(parts: list) -> Any:
@@ -52,18 +53,14 @@ class TaskGraph:
         """A key holding ``value`` in full, concatenated on a worker (for ``y``, weights)."""
         if not dask.is_dask_collection(value):
             return self.literal(label, value)
-        if (
-            isinstance(value, da.Array)
-            and value.ndim > 1
-            and any(n > 1 for n in value.numblocks[1:])
-        ):
-            value = value.rechunk({axis: -1 for axis in range(1, value.ndim)})
-        return self.task(label, _concatenate, self.blocks(value))
+        return self.task(
+            label,
+            _concatenate,
+            self.blocks(as_table(value, numeric=False, any_ndim=True).source_blocks()),
+        )
 
-    def blocks(self, collection: Any) -> list:
-        """Keys of the row blocks of a dask array (one column chunk) or dask DataFrame."""
-        parts = collection.to_delayed()  # optimized; one Delayed per row block
-        parts = list(parts.ravel()) if isinstance(parts, np.ndarray) else list(parts)
+    def blocks(self, parts: list) -> list:
+        """The keys of ``Delayed`` row blocks (added to the graph's dependencies)."""
         self.dependencies.extend(parts)
         return [part.key for part in parts]
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
-import dask
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
-from engine.data._adapters import is_lazy
+from engine.data import is_lazy
 from engine.data._validation import Interval, Satisfies, validate_params
 from engine.inspection._permutation_dask import dask_permutation_scores
 from engine.inspection._permutation_local import in_memory_scores
@@ -130,7 +129,7 @@ def permutation_importance(
         _CONSTRAINTS,
     )
     seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max + 1))
-    if any(is_lazy(obj) for obj in (X, y, sample_weight) if _is_collection(obj)):
+    if any(is_lazy(obj) for obj in (X, y, sample_weight)):
         baseline, scores = dask_permutation_scores(
             estimator, X, y, sample_weight, scoring, n_repeats, seed, max_samples
         )
@@ -139,10 +138,6 @@ def permutation_importance(
             estimator, X, y, sample_weight, scoring, n_repeats, seed, max_samples
         )
     return importances_from_scores(baseline, scores)
-
-
-def _is_collection(obj: Any) -> bool:
-    return obj is not None and dask.is_dask_collection(obj)
 
 
 def importances_from_scores(baseline: Any, scores: list) -> Bunch | dict[str, Bunch]:

@@ -26,11 +26,10 @@ from __future__ import annotations
 from typing import Any
 
 import dask
-import dask.array as da
-import dask.dataframe as dd
 import numpy as np
 from sklearn.metrics import check_scoring
 
+from engine.data import as_table
 from engine.inspection._graph import TaskGraph, pair
 from engine.inspection._permutation_local import in_memory_scores
 from engine.inspection._replay import ReplayEstimator, default_scoring, discover_methods
@@ -57,13 +56,14 @@ def dask_permutation_scores(
         return in_memory_scores(
             estimator, X, y, sample_weight, scoring, n_repeats, seed, max_samples
         )
-    X, n_features = _as_row_blocked(X)
+    table = as_table(X, numeric=False)
+    n_features = table.n_columns
     scorer = check_scoring(estimator, scoring=default_scoring(estimator, scoring))
     token = graph_token(estimator, scorer, X, y, sample_weight, seed, n_repeats, max_samples)
     g = TaskGraph(token)
     est, scr = g.literal("estimator", estimator), g.literal("scorer", scorer)
     y_k, w_k = g.gathered("y", y), g.gathered("w", sample_weight)
-    blocks = g.blocks(X)
+    blocks = g.blocks(table.row_blocks(raw=True))
     offsets = g.task(
         "offsets", _offsets, [g.task(f"len-{b}", len, k) for b, k in enumerate(blocks)]
     )
@@ -91,20 +91,6 @@ def dask_permutation_scores(
             )
         scores.append(row)
     return g.compute(g.task("result", pair, baseline, scores))
-
-
-def _as_row_blocked(X) -> tuple[Any, int]:
-    if isinstance(X, dd.DataFrame):
-        return X, len(X.columns)
-    if isinstance(X, da.Array):
-        if X.ndim != 2:
-            raise ValueError(f"X must be 2-D, got a dask array with {X.ndim} dimension(s)")
-        if X.numblocks[1] != 1:
-            X = X.rechunk({1: -1})
-        return X, int(X.shape[1])
-    raise TypeError(
-        f"X must be a dask array or dask DataFrame for the Dask path, got {type(X).__name__}"
-    )
 
 
 def _offsets(lengths: list[int]) -> np.ndarray:

@@ -35,6 +35,24 @@ def empty_moments(n_columns):
 
 
 @njit(cache=True, nogil=True)
+def chan_update(na, mean_a, m2a, nb, mean_b, m2b):
+    """Chan et al.'s merge of two ``(count, mean, M2)`` summaries: ``(mean, M2)``.
+
+    The one place the engine writes the formula: counts (or weight sums)
+    ``na + nb`` must not be 0; means and M2 may be scalars or arrays of one
+    value per column (the same operations in the same order either way).
+
+    Examples
+    --------
+    >>> chan_update(2.0, 1.0, 2.0, 1.0, 4.0, 0.0)
+    (2.0, 8.0)
+    """
+    n = na + nb
+    delta = mean_b - mean_a
+    return mean_a + delta * (nb / n), m2a + m2b + delta * delta * (na * nb / n)
+
+
+@njit(cache=True, nogil=True)
 def merge_moments_into(acc, part):
     """Merge partial ``part`` into ``acc`` in place (Chan et al.), column by column."""
     for j in range(acc.shape[1]):
@@ -45,10 +63,9 @@ def merge_moments_into(acc, part):
                 acc[MEAN, j] = part[MEAN, j]
                 acc[M2, j] = part[M2, j]
             else:
-                n = na + nb
-                delta = part[MEAN, j] - acc[MEAN, j]
-                acc[MEAN, j] = acc[MEAN, j] + delta * (nb / n)
-                acc[M2, j] = acc[M2, j] + part[M2, j] + delta * delta * (na * nb / n)
+                acc[MEAN, j], acc[M2, j] = chan_update(
+                    na, acc[MEAN, j], acc[M2, j], nb, part[MEAN, j], part[M2, j]
+                )
             acc[COUNT, j] = na + nb
             if part[MIN, j] < acc[MIN, j]:
                 acc[MIN, j] = part[MIN, j]

@@ -15,18 +15,17 @@ from typing import Any
 import dask
 import numpy as np
 
-from engine.stats._distinct import (
-    LabeledValueCounts,
-    labeled_value_counts_block,
-    merge_labeled_value_counts,
-)
-from engine.stats._grouped import (
+from engine.kernels.moments import chan_update
+from engine.stats.internal import (
     KeyedCounts,
+    LabeledValueCounts,
     as_block_array,
     check_lengths,
     encode_column,
     keyed_counts_block,
+    labeled_value_counts_block,
     merge_keyed_counts,
+    merge_labeled_value_counts,
     reduce_blocks,
 )
 
@@ -180,11 +179,9 @@ def _regression_block(y_true, y_pred, w) -> RegressionSums:
 
 
 def _chan(wa, ma, m2a, wb, mb, m2b):
-    w = wa + wb
-    if w == 0:
+    if wa + wb == 0:
         return ma, m2a + m2b
-    delta = mb - ma
-    return ma + delta * (wb / w), m2a + m2b + delta * delta * (wa * wb / w)
+    return chan_update(wa, ma, m2a, wb, mb, m2b)
 
 
 def _merge_regression(a: RegressionSums, b: RegressionSums) -> RegressionSums:

@@ -22,7 +22,8 @@ import sklearn.model_selection as skms
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
 
-from engine.data._rows import align_rows, is_dask, map_rows, row_blocks, select_part
+from engine.data import is_lazy
+from engine.data._rows import align_rows, map_rows, row_blocks, select_part
 from engine.stats import _draws
 from engine.stats import _row_plans as _plans
 
@@ -50,7 +51,7 @@ class _DaskFolds:
         boolean dask arrays over the rows of ``X`` (chunked like them); select
         with :func:`split_collection`.
         """
-        if not (is_dask(X) or is_dask(y)):
+        if not (is_lazy(X) or is_lazy(y)):
             yield from super().split(X, y, groups)
             return
         labels = self.fold_labels(X, y, groups)
@@ -334,7 +335,7 @@ def split_collection(*arrays: Any, train: Any, test: Any) -> list:
 
 
 def _target_kind(y: Any) -> str:
-    if is_dask(y):
+    if is_lazy(y):
         values = y.unique() if hasattr(y, "unique") and not isinstance(y, da.Array) else None
         values = da.unique(y.ravel()) if values is None else values
         return type_of_target(np.asarray(dask.compute(values)[0]))

@@ -9,7 +9,8 @@ Every transformer follows the same plan:
    Dask objects for Dask input, NumPy values otherwise), computes all of them
    in ONE ``dask.compute`` (:func:`engine.stats._reduce.compute_all`) and
    hands the concrete values to :meth:`_finish_fit`, which sets plain NumPy
-   fitted attributes;
+   fitted attributes (the passes ``fit`` makes over Dask input are counted
+   in the graph of these statistics: :func:`fit_passes`);
 3. ``transform`` maps one kernel call over the row blocks with
    :meth:`engine.data.Table.apply_blockwise`: NumPy in -> NumPy out (kernel on
    Numba threads), pandas/xarray keep their labels, Dask stays lazy with the
@@ -28,16 +29,17 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import dask.array as da
 import numpy as np
 from dask.base import tokenize
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from engine.data._adapters import DASK_DATAFRAME, NUMPY, Table, as_table, input_kind
+from engine.data import Table, as_table, input_kind
 from engine.data._validation import check_not_empty, check_same_columns, validate_params
 from engine.kernels import elementwise as ew
 from engine.kernels import moments as mk
-from engine.stats._reduce import compute_all
+from engine.stats.internal import compute_all, count_block_reads
 
 
 def column_label(columns: list[str] | None, j: int) -> str:
@@ -71,11 +73,11 @@ def estimator_token(est: Any) -> tuple:
 
 
 def kind_of(X: Any) -> str:
-    """The input kind; array-likes the adapters do not know (``__array__``, sparse) count as NumPy."""
+    """The input kind; array-likes the tables do not know (``__array__``, sparse) count as NumPy."""
     try:
         return input_kind(X)
     except TypeError:
-        return NUMPY
+        return "numpy"
 
 
 def input_names(est: Any, input_features: Any = None) -> list[str]:
@@ -96,10 +98,10 @@ def input_names(est: Any, input_features: Any = None) -> list[str]:
     return names
 
 
-def _numpy_input(X: Any) -> np.ndarray:
+def _numpy_input(X: Any, numeric: bool) -> np.ndarray:
     """Coerce array-likes (lists, object arrays, ``__array__`` objects) like scikit-learn."""
     array = np.asarray(X) if not hasattr(X, "tocsr") else X
-    if isinstance(array, np.ndarray) and array.dtype.kind in "OUS" and array.ndim == 2:
+    if numeric and isinstance(array, np.ndarray) and array.dtype.kind in "OUS" and array.ndim == 2:
         for j in range(array.shape[1]):
             try:
                 np.asarray(array[:, j], dtype=np.float64)
@@ -116,6 +118,7 @@ class EngineTransformer(TransformerMixin, BaseEstimator):
 
     _parameter_constraints: dict = {}
     _drops_rows: bool = False
+    _numeric_input: bool = True  # False: columns of any dtype, blocks given raw (encoders)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -131,28 +134,33 @@ class EngineTransformer(TransformerMixin, BaseEstimator):
             type(self).__name__, self.get_params(deep=False), self._parameter_constraints
         )
 
-    def _check_input(self, X: Any, *, reset: bool, numeric: bool = True) -> Table:
-        """Validate ``X`` at the public boundary and adapt it to a :class:`Table`."""
+    def _check_input(self, X: Any, *, reset: bool) -> Table:
+        """Validate ``X`` at the public boundary and wrap it in its :class:`Table`.
+
+        NumPy-like input (lists, ``__array__`` objects, sparse matrices) goes
+        through scikit-learn's ``validate_data``; tables check their feature
+        names and count with it too, except dask frames, which scikit-learn
+        does not read (their columns are checked here).
+        """
+        numeric = self._numeric_input
         kind = kind_of(X)
-        if kind == NUMPY:
-            X = _numpy_input(X)
+        if kind == "numpy":
             X = validate_data(
                 self,
-                X,
+                _numpy_input(X, numeric),
                 reset=reset,
                 dtype=np.float64 if numeric else None,
                 ensure_all_finite=False,
                 accept_sparse=False,
             )
             table = as_table(X, numeric=numeric)
-        elif kind == DASK_DATAFRAME:
+        elif kind == "dask_dataframe":
             table = as_table(X, numeric=numeric)
             self._check_dask_frame_columns(table.columns, reset)
         else:
             validate_data(self, X, reset=reset, skip_check_array=True)
             table = as_table(X, numeric=numeric)
-        n_rows = table.values.shape[0]
-        check_not_empty(n_rows if n_rows is not None else np.nan, table.n_columns)
+        check_not_empty(table.n_rows, table.n_columns)
         return table
 
     def _check_dask_frame_columns(self, names: list[str], reset: bool) -> None:
@@ -171,10 +179,6 @@ class EngineTransformer(TransformerMixin, BaseEstimator):
         )
 
     # ------------------------------------------------------------------- fit
-    def _n_fit_passes(self) -> int:
-        """Passes ``fit`` makes over its input (all in one ``dask.compute``)."""
-        return 1
-
     def _statistics(self, table: Table) -> dict:
         """The statistics ``fit`` needs: name -> NumPy value or lazy Dask object."""
         return {}
@@ -210,12 +214,37 @@ class EngineTransformer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         table = self._check_input(X, reset=False)
         return table.apply_blockwise(
-            self._block_function(table), self._output_names(table), drops_rows=self._drops_rows
+            self._block_function(table),
+            self._output_names(table),
+            drops_rows=self._drops_rows,
+            raw=not self._numeric_input,
         )
 
     def fit_transform(self, X: Any, y: Any = None, **fit_params):
         """Fit, then transform ``X`` (the input is read once by fit and once by transform)."""
         return self.fit(X, y).transform(X)
+
+
+def fit_passes(step: Any, n_features: int = 2) -> int | None:
+    """Passes ``step.fit`` makes over Dask input, counted in the graph of its statistics.
+
+    The step's statistics are built (not computed) over a small lazy probe
+    of ``n_features`` columns and two row blocks, and
+    :func:`engine.stats.internal.count_block_reads` counts the tasks that
+    read each block: the number documented for every transformer. None for
+    steps that are not engine transformers (their passes are unknown).
+
+    Examples
+    --------
+    >>> from engine.preprocessing import RobustScaler, StandardScaler
+    >>> fit_passes(StandardScaler()), fit_passes(RobustScaler())
+    (1, 3)
+    """
+    statistics = getattr(step, "_statistics", None)
+    if statistics is None:
+        return None
+    probe = as_table(da.zeros((2, n_features), chunks=(1, n_features)))
+    return count_block_reads(statistics(probe).values(), probe)
 
 
 def check_finite_moments(raw: np.ndarray, columns: list[str] | None) -> None:

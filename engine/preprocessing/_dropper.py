@@ -7,11 +7,11 @@ import functools
 import numpy as np
 from sklearn.base import OneToOneFeatureMixin
 
-from engine.data._adapters import Table
+from engine.data import Table
 from engine.data._validation import Interval, OneOf
 from engine.kernels import elementwise as ew
 from engine.preprocessing._base import EngineTransformer, check_finite_moments
-from engine.stats._moments import Moments, column_moments
+from engine.stats.internal import Moments, column_moments
 
 
 def _select_columns(block: np.ndarray, keep: np.ndarray) -> np.ndarray:

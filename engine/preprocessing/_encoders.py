@@ -14,24 +14,28 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-import dask
-import dask.array as da
-import dask.dataframe as dd
 import numpy as np
 import pandas as pd
-from dask.delayed import Delayed
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from engine.data._adapters import DASK_ARRAY, DASK_DATAFRAME, NUMPY, PANDAS, XARRAY
-from engine.data._validation import InstanceOf, OneOf, Satisfies, check_not_empty, validate_params
-from engine.preprocessing._base import EngineTransformer, input_names, kind_of
-from engine.stats._reduce import tree_merge
+from engine.data import Table
+from engine.data._validation import InstanceOf, OneOf, Satisfies
+from engine.preprocessing._base import EngineTransformer, input_names
+from engine.stats.internal import map_blocks_delayed, tree_merge
 
 
 def _as_frame(block: Any) -> pd.DataFrame:
     if isinstance(block, pd.DataFrame):
         return block
     return pd.DataFrame(np.asarray(block))
+
+
+def _distinct_values(table: Table):
+    """Every column's distinct non-missing values and whether it has missing ones (one pass)."""
+    if not table.is_lazy:
+        return _block_distinct(table.row_blocks(raw=True)[0])
+    parts = map_blocks_delayed(table, _block_distinct, raw=True, name="engine-distinct-block")
+    return tree_merge(parts, _merge_distinct, name="engine-distinct-merge")
 
 
 def _block_distinct(block: Any) -> list[tuple[frozenset, bool]]:
@@ -131,131 +135,31 @@ def _valid_categories(value) -> bool:
 
 
 class _Encoder(EngineTransformer):
+    _numeric_input = False
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.categorical = True
         return tags
 
-    def _n_fit_passes(self) -> int:
-        return 1 if self.categories == "auto" else 0
-
-    def _frame_input(self, X: Any, *, reset: bool):
-        """Validate ``X``; return ``(kind, data, names)`` with dask arrays in one column chunk."""
-        kind = kind_of(X)
-        if kind == NUMPY:
-            X = validate_data(
-                self,
-                np.asarray(X) if not hasattr(X, "tocsr") else X,
-                reset=reset,
-                dtype=None,
-                ensure_all_finite=False,
-                accept_sparse=False,
-            )
-        elif kind == DASK_DATAFRAME:
-            X = X.to_frame() if isinstance(X, dd.Series) else X
-            self._check_dask_frame_columns([str(c) for c in X.columns], reset)
-        else:
-            validate_data(self, X, reset=reset, skip_check_array=True)
-            if kind == PANDAS and isinstance(X, pd.Series):
-                X = X.to_frame()
-        if kind == DASK_ARRAY:
-            X = X.rechunk({1: -1})
-        if kind in (PANDAS, DASK_DATAFRAME):
-            names = list(map(str, X.columns))
-        elif kind == XARRAY and X.dims[1] in X.coords:
-            names = [str(c) for c in X.coords[X.dims[1]].values]
-        else:
-            names = [f"x{j}" for j in range(X.shape[1])]
-        check_not_empty(np.nan if kind == DASK_DATAFRAME else X.shape[0], len(names))
-        return kind, X, names
-
-    def fit(self, X: Any, y: Any = None):
-        """Find every column's categories (one grouped pass over Dask input)."""
-        validate_params(
-            type(self).__name__, self.get_params(deep=False), self._parameter_constraints
-        )
-        kind, data, names = self._frame_input(X, reset=True)
+    def _statistics(self, table: Table) -> dict:
         if self.categories != "auto":
-            if len(self.categories) != len(names):
-                raise ValueError(
-                    f"Shape mismatch: categories has {len(self.categories)} "
-                    f"entries, X has {len(names)} columns"
-                )
-            self.categories_ = [np.asarray(c) for c in self.categories]
-            return self
-        blocks = _blocks(kind, data)
-        if isinstance(blocks[0], Delayed):
-            call = dask.delayed(_block_distinct, pure=True, name="engine-distinct-block")
-            merged = tree_merge(
-                [call(b) for b in blocks], _merge_distinct, name="engine-distinct-merge"
+            return {}
+        return {"distinct": _distinct_values(table)}
+
+    def _finish_fit(self, stats: dict, table: Table) -> None:
+        if self.categories == "auto":
+            self.categories_ = _categories(stats["distinct"], table.column_names())
+            return
+        if len(self.categories) != table.n_columns:
+            raise ValueError(
+                f"Shape mismatch: categories has {len(self.categories)} "
+                f"entries, X has {table.n_columns} columns"
             )
-            (distinct,) = dask.compute(merged)
-        else:
-            distinct = _block_distinct(blocks[0])
-        self.categories_ = _categories(distinct, names)
-        return self
+        self.categories_ = [np.asarray(c) for c in self.categories]
 
-    def transform(self, X: Any):
-        """Encode ``X`` into the same kind (Dask input stays lazy, same row chunks)."""
-        check_is_fitted(self)
-        kind, data, names = self._frame_input(X, reset=False)
-        func = self._block_function_for(names)
-        labelled = kind == XARRAY and getattr(self, "feature_names_in_", None) is None
-        out_names = [str(n) for n in self.get_feature_names_out(names if labelled else None)]
-        return _apply(kind, X, data, func, out_names)
-
-
-def _blocks(kind: str, data: Any) -> list:
-    if kind == DASK_DATAFRAME:
-        return list(data.to_delayed())
-    if kind == DASK_ARRAY:
-        return list(data.to_delayed().ravel())
-    if kind == XARRAY:
-        values = data.data
-        return (
-            list(values.rechunk({1: -1}).to_delayed().ravel())
-            if isinstance(values, da.Array)
-            else [np.asarray(values)]
-        )
-    return [data]
-
-
-def _apply(kind: str, source: Any, data: Any, func, names: list[str]):
-    n_out = len(names)
-    if kind == PANDAS:
-        return pd.DataFrame(func(data), index=data.index, columns=names)
-    if kind == DASK_DATAFRAME:
-        meta = pd.DataFrame({n: pd.Series([], dtype=np.float64) for n in names})
-        meta.index = data._meta.index
-
-        def on_partition(part):
-            return pd.DataFrame(func(part), index=part.index, columns=names)
-
-        return data.map_partitions(on_partition, meta=meta)
-    if kind == DASK_ARRAY:
-        return data.map_blocks(
-            func, dtype=np.float64, chunks=(data.chunks[0], (n_out,)), meta=np.empty((0, n_out))
-        )
-    if kind == XARRAY:
-        import xarray as xr
-
-        values = source.data
-        if isinstance(values, da.Array):
-            values = values.rechunk({1: -1})
-            out = values.map_blocks(
-                func,
-                dtype=np.float64,
-                chunks=(values.chunks[0], (n_out,)),
-                meta=np.empty((0, n_out)),
-            )
-        else:
-            out = func(np.asarray(values))
-        row_dim, col_dim = source.dims
-        coords = {col_dim: names}
-        if row_dim in source.coords:
-            coords[row_dim] = source.coords[row_dim]
-        return xr.DataArray(out, dims=(row_dim, col_dim), coords=coords, name=source.name)
-    return func(data)
+    def _block_function(self, table: Table):
+        return self._block_function_for(table.column_names())
 
 
 class OneHotEncoder(_Encoder):

@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 from sklearn.base import OneToOneFeatureMixin
 
-from engine.data._adapters import Table
+from engine.data import Table
 from engine.data._validation import InstanceOf, OneOf
 from engine.preprocessing._base import (
     EngineTransformer,
@@ -15,9 +15,12 @@ from engine.preprocessing._base import (
     check_finite_moments,
     column_label,
 )
-from engine.stats._distinct import value_counts
-from engine.stats._moments import Moments, column_moments
-from engine.stats._quantile import column_quantiles
+from engine.stats.internal import (
+    Moments,
+    column_moments,
+    moments_and_quantiles,
+    moments_and_value_counts,
+)
 
 
 def _mode(counts: tuple) -> float:
@@ -74,17 +77,14 @@ class SimpleImputer(OneToOneFeatureMixin, EngineTransformer):
         self.strategy = strategy
         self.fill_value = fill_value
 
-    def _n_fit_passes(self) -> int:
-        return 3 if self.strategy == "median" else 1
-
     def _statistics(self, table: Table) -> dict:
-        stats = {"moments": column_moments(table)}
         if self.strategy == "median":
-            stats["median"] = column_quantiles(table, 0.5)
-        elif self.strategy == "most_frequent":
-            for j in range(table.n_columns):
-                stats[f"counts{j}"] = value_counts(table.values[:, j])
-        return stats
+            moments, median = moments_and_quantiles(table, 0.5)
+            return {"moments": moments, "median": median}
+        if self.strategy == "most_frequent":
+            moments, counts = moments_and_value_counts(table)
+            return {"moments": moments, **{f"counts{j}": c for j, c in enumerate(counts)}}
+        return {"moments": column_moments(table)}
 
     def _finish_fit(self, stats: dict, table: Table) -> None:
         check_finite_moments(stats["moments"], table.columns)

@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 from sklearn.base import OneToOneFeatureMixin
 
-from engine.data._adapters import Table
+from engine.data import Table
 from engine.data._validation import Interval, OneOf
 from engine.kernels import elementwise as ew
 from engine.preprocessing._base import (
@@ -19,8 +19,7 @@ from engine.preprocessing._base import (
     column_label,
     raise_for_inf,
 )
-from engine.stats._moments import Moments, column_moments
-from engine.stats._quantile import column_quantiles
+from engine.stats.internal import Moments, column_moments, moments_and_quantiles
 
 _DEFAULT_FACTOR = {"iqr": 1.5, "zscore": 3.0}
 _MODES = {"nan": ew.NAN_OUTSIDE, "flag": ew.FLAG_OUTSIDE, "drop": ew.ROWS_INSIDE}
@@ -98,14 +97,11 @@ class OutlierHandler(OneToOneFeatureMixin, EngineTransformer):
     def _factor(self) -> float:
         return float(_DEFAULT_FACTOR[self.method] if self.factor is None else self.factor)
 
-    def _n_fit_passes(self) -> int:
-        return 3 if self.method == "iqr" else 1
-
     def _statistics(self, table: Table) -> dict:
-        stats = {"moments": column_moments(table)}
         if self.method == "iqr":
-            stats["quartiles"] = column_quantiles(table, [0.25, 0.75])
-        return stats
+            moments, quartiles = moments_and_quantiles(table, [0.25, 0.75])
+            return {"moments": moments, "quartiles": quartiles}
+        return {"moments": column_moments(table)}
 
     def _finish_fit(self, stats: dict, table: Table) -> None:
         check_finite_moments(stats["moments"], table.columns)

@@ -7,24 +7,11 @@ source (files, or an expensive upstream graph). This pipeline first
 *persists* the source once when it fits in memory, so every step's fit (and
 the final transform of ``fit_transform``) reads the persisted blocks instead.
 
-Passes each step's fit makes over its input (transform is always 1 pass):
-
-==============================================  ================================
-step                                            fit passes
-==============================================  ================================
-StandardScaler, MinMaxScaler, MaxAbsScaler      1 (moments kernel)
-SimpleImputer mean / most_frequent / constant   1
-MissingDropper                                  1
-OutlierHandler(method="zscore")                 1
-RobustScaler, OutlierHandler(method="iqr"),     3 (exact selection; the moments
-SimpleImputer(strategy="median")                kernel shares the first pass)
-PolynomialFeatures                              0 (no statistic)
-OneHotEncoder, OrdinalEncoder                   1 (distinct values)
-==============================================  ================================
-
-All passes of one step run in one ``dask.compute`` (the source blocks are
-read once per compute). Source reads of ``fit`` over ``k`` steps: ``k``
-without persisting, 1 with.
+Each step's fit makes the passes over its input that
+:func:`engine.preprocessing._base.fit_passes` counts in the graph of its
+statistics (``fit_passes_``; the README's table lists them); all passes of
+one step run in one ``dask.compute``, which loads the source blocks once.
+Source loads of ``fit`` over ``k`` steps: ``k`` without persisting, 1 with.
 """
 
 from __future__ import annotations
@@ -37,6 +24,7 @@ import dask
 from sklearn.pipeline import Pipeline as _SkPipeline
 
 from engine.data._validation import InstanceOf, OneOf, validate_params
+from engine.preprocessing._base import fit_passes
 
 DEFAULT_MEMORY_FRACTION = 0.25
 
@@ -59,12 +47,6 @@ def _nbytes(X: Any) -> float:
     if isinstance(nbytes, int | float):
         return float(nbytes)
     return float("nan")  # dask DataFrames: unknown without a pass
-
-
-def fit_passes(step: Any) -> int:
-    """Passes ``step.fit`` makes over its input (see the module table); 1 if unknown."""
-    count = getattr(step, "_n_fit_passes", None)
-    return int(count()) if callable(count) else 1
 
 
 class Pipeline(_SkPipeline):
@@ -93,7 +75,9 @@ class Pipeline(_SkPipeline):
     persisted_ : bool
         Whether the last ``fit`` persisted its Dask input.
     fit_passes_ : dict
-        Passes each step's fit made over its input.
+        Passes each step's fit makes over Dask input, counted in the graph
+        of its statistics (:func:`~engine.preprocessing._base.fit_passes`;
+        None for steps that are not engine transformers).
 
     Examples
     --------

@@ -8,7 +8,7 @@ from itertools import chain, combinations, combinations_with_replacement
 
 import numpy as np
 
-from engine.data._adapters import Table
+from engine.data import Table
 from engine.data._validation import InstanceOf, Satisfies
 from engine.preprocessing._base import EngineTransformer, input_names
 
@@ -98,9 +98,6 @@ class PolynomialFeatures(EngineTransformer):
         self.degree = degree
         self.interaction_only = interaction_only
         self.include_bias = include_bias
-
-    def _n_fit_passes(self) -> int:
-        return 0
 
     def _degrees(self) -> tuple[int, int]:
         if isinstance(self.degree, tuple):

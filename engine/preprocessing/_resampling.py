@@ -28,11 +28,11 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.multiclass import type_of_target
 
-from engine.data._rows import align_rows, map_rows, repeat_rows, row_blocks, select_part
 from engine.data._validation import InstanceOf, Interval, OneOf, Satisfies, validate_params
+from engine.data.internal import align_rows, map_rows, repeat_rows, row_blocks, select_part
 from engine.preprocessing._base import estimator_token
-from engine.stats import _draws
-from engine.stats import _row_plans as _plans
+from engine.stats.internal import draws as _draws
+from engine.stats.internal import row_plans as _plans
 
 __all__ = ["RandomOverSampler", "RandomUnderSampler"]
 

@@ -8,7 +8,7 @@ import numpy as np
 from scipy import stats as sps
 from sklearn.base import OneToOneFeatureMixin
 
-from engine.data._adapters import Table
+from engine.data import Table
 from engine.data._validation import InstanceOf, Satisfies
 from engine.preprocessing._base import (
     EngineTransformer,
@@ -16,8 +16,7 @@ from engine.preprocessing._base import (
     check_finite_moments,
     handle_zeros_in_scale,
 )
-from engine.stats._moments import column_moments
-from engine.stats._quantile import column_quantiles
+from engine.stats.internal import column_moments, moments_and_quantiles
 
 
 def _valid_quantile_range(value) -> bool:
@@ -92,14 +91,11 @@ class RobustScaler(OneToOneFeatureMixin, EngineTransformer):
         q_min, q_max = self.quantile_range
         return np.array([0.5, q_min / 100.0, q_max / 100.0])
 
-    def _n_fit_passes(self) -> int:
-        return 3 if (self.with_centering or self.with_scaling) else 1
-
     def _statistics(self, table: Table) -> dict:
-        stats = {"moments": column_moments(table)}
-        if self.with_centering or self.with_scaling:
-            stats["quantiles"] = column_quantiles(table, self._levels())
-        return stats
+        if not (self.with_centering or self.with_scaling):
+            return {"moments": column_moments(table)}
+        moments, quantiles = moments_and_quantiles(table, self._levels())
+        return {"moments": moments, "quantiles": quantiles}
 
     def _finish_fit(self, stats: dict, table: Table) -> None:
         check_finite_moments(stats["moments"], table.columns)

@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 from sklearn.base import OneToOneFeatureMixin
 
-from engine.data._adapters import Table
+from engine.data import Table
 from engine.data._validation import InstanceOf, Satisfies
 from engine.preprocessing._base import (
     EngineTransformer,
@@ -24,7 +24,7 @@ from engine.preprocessing._base import (
     handle_zeros_in_scale,
     samples_seen,
 )
-from engine.stats._moments import Moments, column_moments
+from engine.stats.internal import Moments, column_moments
 
 
 class _MomentScaler(OneToOneFeatureMixin, EngineTransformer):

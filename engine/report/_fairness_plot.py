@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from engine.data import is_lazy
+from engine.data.internal import align_rows
 from engine.fairness import bias_report
-from engine.report._align import align_rows
 from engine.report._figure import new_figure
 
 RATE_COLUMNS = ("selection_rate", "true_positive_rate", "false_positive_rate")
@@ -129,7 +131,7 @@ def _by_group_table(
         return table
     if sensitive_features is None:
         raise ValueError("sensitive_features is required with y_true and y_pred")
-    y_true, y_pred, sensitive_features, sample_weight = align_rows(
+    y_true, y_pred, sensitive_features, sample_weight = _aligned(
         data, y_pred, sensitive_features, sample_weight
     )
     report = bias_report(
@@ -142,6 +144,30 @@ def _by_group_table(
         ratio_threshold=ratio,
     )
     return report.by_group
+
+
+def _named_columns(features: Any) -> dict | None:
+    if isinstance(features, pd.DataFrame | dd.DataFrame):
+        return {str(c): features[c] for c in features.columns}
+    if isinstance(features, pd.Series | dd.Series) and features.name is not None:
+        return {str(features.name): features}
+    return None
+
+
+def _aligned(y_true: Any, y_pred: Any, sensitive_features: Any, sample_weight: Any):
+    """The inputs on the row blocks of the first dask frame among them (else of the first
+    Dask input), found with one pass when their lengths are unknown; unchanged in memory.
+    Sensitive features keep their names (a DataFrame's columns, a Series' name)."""
+    named = _named_columns(sensitive_features)
+    features = named if named is not None else {"": sensitive_features}
+    inputs = {"y_true": y_true, "y_pred": y_pred, "sample_weight": sample_weight}
+    inputs.update({f"sensitive feature {k!r}": v for k, v in features.items()})
+    if not any(is_lazy(v) for v in inputs.values()):
+        return y_true, y_pred, sensitive_features, sample_weight
+    arrays = align_rows(inputs, convertible=tuple(inputs)).arrays
+    columns = {k: arrays[f"sensitive feature {k!r}"] for k in features}
+    sensitive = columns if named is not None else columns[""]
+    return arrays["y_true"], arrays["y_pred"], sensitive, arrays.get("sample_weight")
 
 
 def _group_label(group) -> str:

@@ -11,16 +11,12 @@ Categorical (non-numeric) columns: exact value counts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-import dask
-import dask.array as da
 import numpy as np
 import pandas as pd
 
-from engine.data._adapters import as_table
-from engine.stats._quantile import column_quantiles
-from engine.stats._reduce import compute_all, map_blocks_delayed, tree_merge
+from engine.data import Table, as_table
+from engine.stats.internal import column_quantiles, compute_all, map_blocks_delayed, tree_merge
 
 
 @dataclass(frozen=True)
@@ -34,27 +30,8 @@ class ColumnHistogram:
     categories: list | None = None
 
 
-def _names(data: Any, column_names) -> list[str]:
-    if hasattr(data, "columns"):
-        return [str(c) for c in data.columns]
-    n = 1 if np.ndim(data) == 1 else int(data.shape[1])
-    return list(column_names) if column_names is not None else [f"x{i}" for i in range(n)]
-
-
-def _is_numeric(data: Any, name: str) -> bool:
-    if not hasattr(data, "dtypes"):
-        return True
-    dtype = data.dtypes[data.columns[[str(c) for c in data.columns].index(name)]]
-    return dtype.kind in "iuf"
-
-
-def _select(data: Any, names: list[str], wanted: list[str]):
-    positions = [names.index(c) for c in wanted]
-    if hasattr(data, "iloc"):
-        return data.iloc[:, positions]
-    if np.ndim(data) == 1:
-        return data
-    return data[:, positions]
+def _is_numeric(dtype) -> bool:
+    return getattr(dtype, "kind", "O") in "iuf"
 
 
 def _block_counts(block: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -67,32 +44,35 @@ def _block_counts(block: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return out
 
 
-def _reduce(table, kernel, merge, *args, name):
+def _reduce(table: Table, kernel, merge, *args, name: str, raw: bool = False):
     if not table.is_lazy:
-        return kernel(table.values, *args)
-    return tree_merge(
-        map_blocks_delayed(table, kernel, *args, name=name), merge, name=name + "-merge"
-    )
+        return kernel(table.row_blocks(raw=raw)[0], *args)
+    parts = map_blocks_delayed(table, kernel, *args, name=name, raw=raw)
+    return tree_merge(parts, merge, name=name + "-merge")
 
 
 TAIL = [0.005, 0.995]
 
 
-def _finite(table):
+def _finite_block(block: np.ndarray) -> np.ndarray:
+    return np.where(np.isfinite(block), block, np.nan)
+
+
+def _finite(table: Table) -> Table:
     """The table with +/-inf read as missing (the plotted range covers finite values)."""
-    xp = da if table.is_lazy else np
-    return as_table(xp.where(xp.isfinite(table.values), table.values, np.nan))
+    return as_table(table.apply_blockwise(_finite_block, table.column_names()))
 
 
-def numeric_histograms(reference, current, names: list[str], bins: int) -> list[ColumnHistogram]:
+def numeric_histograms(
+    ref: Table, cur: Table, names: list[str], bins: int
+) -> list[ColumnHistogram]:
     """Shared-edge histograms of the numerical columns ``names``.
 
     The plotted range runs from the lower to the upper :data:`TAIL` quantile
     of both inputs (exact quantiles), so a few outliers cannot squeeze the
     distribution into one bar; values beyond it are counted in the outer
-    bins. Cost: the quantile passes (2-3) plus one counting pass per input.
+    bins. Cost: the quantile passes (3) plus one counting pass per input.
     """
-    ref, cur = as_table(reference), as_table(current)
     ranges = compute_all(column_quantiles(_finite(ref), TAIL), column_quantiles(_finite(cur), TAIL))
     low = np.fmin(ranges[0][0], ranges[1][0])
     high = np.fmax(ranges[0][1], ranges[1][1])
@@ -113,10 +93,28 @@ def numeric_histograms(reference, current, names: list[str], bins: int) -> list[
     ]
 
 
-def categorical_histogram(reference, current, name: str) -> ColumnHistogram:
+def _category_counts(block) -> pd.Series:
+    column = block.iloc[:, 0] if hasattr(block, "iloc") else pd.Series(np.asarray(block)[:, 0])
+    return column.value_counts(dropna=True)
+
+
+def _add_counts(a: pd.Series, b: pd.Series) -> pd.Series:
+    return a.add(b, fill_value=0)
+
+
+def categorical_histogram(ref: Table, cur: Table, name: str) -> ColumnHistogram:
     """Exact category counts of one column in both datasets (one pass each)."""
-    ref_counts, cur_counts = dask.compute(
-        reference[name].value_counts(dropna=True), current[name].value_counts(dropna=True)
+    ref_counts, cur_counts = compute_all(
+        *(
+            _reduce(
+                table.select_columns([table.column_names().index(name)]),
+                _category_counts,
+                _add_counts,
+                name="drift-hist-categories",
+                raw=True,
+            )
+            for table in (ref, cur)
+        )
     )
     categories = sorted(set(ref_counts.index) | set(cur_counts.index), key=str)
     ref_counts = pd.Series(ref_counts).reindex(categories, fill_value=0)
@@ -133,8 +131,9 @@ def column_histograms(
     reference, current, columns, bins: int, column_names
 ) -> list[ColumnHistogram]:
     """Histograms of the requested columns, in the requested order."""
-    ref_names = _names(reference, column_names)
-    cur_names = _names(current, column_names)
+    ref = as_table(reference, numeric=False, column_names=column_names)
+    cur = as_table(current, numeric=False, column_names=column_names)
+    ref_names, cur_names = ref.column_names(), cur.column_names()
     if ref_names != cur_names:
         raise ValueError(
             f"reference and current have different columns: {ref_names} vs {cur_names}"
@@ -145,17 +144,20 @@ def column_histograms(
         raise ValueError(f"unknown column(s) {unknown}; available: {ref_names}")
     if not wanted:
         raise ValueError("no columns to plot")
-    numeric = [c for c in wanted if _is_numeric(reference, c) and _is_numeric(current, c)]
+    numeric = [
+        c
+        for c in wanted
+        if _is_numeric(ref.dtypes[ref_names.index(c)])
+        and _is_numeric(cur.dtypes[ref_names.index(c)])
+    ]
     found = {}
     if numeric:
+        positions = [ref_names.index(c) for c in numeric]
         hists = numeric_histograms(
-            _select(reference, ref_names, numeric),
-            _select(current, cur_names, numeric),
-            numeric,
-            bins,
+            ref.select_columns(positions), cur.select_columns(positions), numeric, bins
         )
         found.update({h.name: h for h in hists})
     for name in wanted:
         if name not in found:
-            found[name] = categorical_histogram(reference, current, name)
+            found[name] = categorical_histogram(ref, cur, name)
     return [found[name] for name in wanted]

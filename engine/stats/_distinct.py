@@ -4,59 +4,52 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import dask
-import dask.array as da
 import numpy as np
 
+from engine.data import Table
 from engine.kernels import distinct as dk
 from engine.kernels import grouped_counts as gk
 from engine.stats._grouped import encode_column
-from engine.stats._reduce import Lazy, tree_merge
+from engine.stats._reduce import map_blocks_delayed, tree_merge
 
 
-def _block(
-    values: np.ndarray, labels: np.ndarray | None, weights: np.ndarray | None, n_labels: int
-) -> tuple[np.ndarray, np.ndarray]:
-    values = np.ascontiguousarray(values, dtype=np.float64).ravel()
+def _column_counts(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    values = np.ascontiguousarray(column, dtype=np.float64)
     n = values.shape[0]
-    labels = (
-        np.zeros(n, np.int64) if labels is None else np.ascontiguousarray(labels, np.int64).ravel()
-    )
-    weights = np.ones(n) if weights is None else np.ascontiguousarray(weights, np.float64).ravel()
-    return dk.block_value_counts(values, labels, weights, n_labels)
+    return dk.block_value_counts(values, np.zeros(n, np.int64), np.ones(n), 1)
+
+
+def _block_counts(block: np.ndarray) -> tuple:
+    return tuple(_column_counts(block[:, j]) for j in range(block.shape[1]))
 
 
 def _merge(a: tuple, b: tuple) -> tuple:
     return dk.merge_value_counts(a[0], a[1], b[0], b[1])
 
 
-def value_counts(values, labels=None, weights=None, n_labels: int = 1) -> Lazy | tuple:
-    """Sorted distinct values of a 1-D array with per-label (weighted) counts.
+def column_value_counts(table: Table) -> list:
+    """Sorted distinct values of every column with their counts (NaN left out), one pass.
 
-    Exact; one pass over the data. NumPy input returns ``(values, counts)``
-    now; dask input (``labels``/``weights`` chunked like ``values``) returns a
-    Delayed of that tuple, merged in a fixed tree so every scheduler agrees.
+    Exact. NumPy input returns one ``(values, counts)`` per column now, with
+    ``counts`` of shape ``(n_values, 1)``; Dask input one ``Delayed`` per
+    column: one task per row block counts all its columns, and every
+    column's partials merge in a fixed tree, so every scheduler agrees.
 
     Examples
     --------
     >>> import numpy as np
-    >>> v, c = value_counts(np.array([3.0, 1.0, 3.0]))
-    >>> v.tolist(), c.ravel().tolist()
-    ([1.0, 3.0], [1.0, 2.0])
+    >>> from engine.data import as_table
+    >>> [(v.tolist(), c.ravel().tolist()) for v, c in column_value_counts(as_table(np.array([[3.0], [1.0], [3.0]])))]
+    [([1.0, 3.0], [1.0, 2.0])]
     """
-    if not isinstance(values, da.Array):
-        return _block(np.asarray(values), labels, weights, n_labels)
-    blocks = list(values.to_delayed().ravel())
-    label_blocks = list(labels.to_delayed().ravel()) if labels is not None else [None] * len(blocks)
-    weight_blocks = (
-        list(weights.to_delayed().ravel()) if weights is not None else [None] * len(blocks)
-    )
-    call = dask.delayed(_block, pure=True, name="engine-value-counts-block", nout=2)
-    parts = [
-        call(v, lab, w, n_labels)
-        for v, lab, w in zip(blocks, label_blocks, weight_blocks, strict=True)
+    if not table.is_lazy:
+        return list(_block_counts(table.values))
+    n = table.n_columns
+    per_block = map_blocks_delayed(table, _block_counts, name="engine-value-counts-block")
+    return [
+        tree_merge([part[j] for part in per_block], _merge, name="engine-value-counts-merge")
+        for j in range(n)
     ]
-    return tree_merge(parts, _merge, name="engine-value-counts-merge")
 
 
 @dataclass

@@ -1,8 +1,9 @@
 """Grouped (keyed) counts over aligned row blocks, and one-pass block reductions.
 
 :func:`reduce_blocks` runs a block function over the aligned row blocks of
-several 1-D/2-D inputs (NumPy, pandas, dask.array, dask DataFrame/Series)
-and merges the partials in a fixed binary tree: NumPy/pandas input is one
+several 1-D/2-D inputs (NumPy, pandas, dask.array, dask DataFrame/Series,
+aligned by :func:`engine.data.internal.align_rows`) and merges the partials
+in a fixed binary tree: NumPy/pandas input is one
 block computed now; Dask input gives one ``Delayed`` (one pass, identical on
 every scheduler). :class:`KeyedCounts` is the partial of grouped counts:
 the sorted distinct values of each key column and the number of rows (and
@@ -19,76 +20,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import dask
-import dask.array as da
-import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 
+from engine.data import as_table, is_lazy
+from engine.data.internal import align_rows
 from engine.kernels import grouped_counts as gk
 from engine.stats._reduce import tree_merge
 
 MAX_SMALL_DISTINCT = 64
-
-
-def _is_dask(x: Any) -> bool:
-    return isinstance(x, da.Array | dd.DataFrame | dd.Series)
-
-
-def _dask_blocks(x: Any) -> list:
-    if isinstance(x, da.Array):
-        if x.ndim == 2 and x.numblocks[1] != 1:
-            x = x.rechunk({1: -1})
-        return list(x.to_delayed().ravel())
-    return list(x.to_delayed())
-
-
-def _row_chunks(x: Any) -> tuple | None:
-    if isinstance(x, da.Array) and not any(np.isnan(c) for c in x.chunks[0]):
-        return x.chunks[0]
-    return None
-
-
-def _to_dask_like(x: Any, chunks: tuple) -> da.Array:
-    arr = as_block_array(x)
-    return da.from_array(arr, chunks=(chunks,) + tuple((s,) for s in arr.shape[1:]))
-
-
-def aligned_blocks(arrays: Mapping[str, Any]) -> tuple[bool, list[dict]]:
-    """Split the inputs into aligned row blocks.
-
-    Returns ``(lazy, blocks)``: ``blocks`` is a list of ``{name: block}``
-    dicts; for Dask input each block is a ``Delayed`` and inputs must have the
-    same number of row blocks (dask arrays with known chunks are rechunked to
-    the first one's chunks; NumPy inputs mixed with Dask are chunked alike).
-    """
-    present = {k: v for k, v in arrays.items() if v is not None}
-    lazy_names = [k for k, v in present.items() if _is_dask(v)]
-    if not lazy_names:
-        return False, [dict(present)]
-    ref = lazy_names[0]
-    chunks = _row_chunks(present[ref])
-    for name in lazy_names:
-        c = _row_chunks(present[name])
-        if chunks is None and c is not None:
-            chunks = c
-    blocks: dict[str, list] = {}
-    for name, value in present.items():
-        if not _is_dask(value):
-            if chunks is None:
-                raise ValueError(
-                    f"{name!r} is in memory while the other inputs are Dask collections with "
-                    "unknown chunk sizes; pass it as a Dask collection partitioned like them"
-                )
-            value = _to_dask_like(value, chunks)
-        elif isinstance(value, da.Array) and chunks is not None and value.chunks[0] != chunks:
-            value = value.rechunk({0: chunks})
-        blocks[name] = _dask_blocks(value)
-    counts = {name: len(b) for name, b in blocks.items()}
-    if len(set(counts.values())) > 1:
-        detail = ", ".join(f"{k}={v}" for k, v in counts.items())
-        raise ValueError(f"inputs have different numbers of row blocks (partitions): {detail}")
-    n = next(iter(counts.values()))
-    return True, [{name: blocks[name][i] for name in blocks} for i in range(n)]
 
 
 def _call_block(block_fn: Callable, block: dict) -> Any:
@@ -100,12 +40,18 @@ def reduce_blocks(
 ) -> Any:
     """``block_fn(**block)`` over aligned row blocks, merged by ``merge_fn`` in a fixed tree.
 
-    NumPy/pandas input: the result now (one block). Dask input: a ``Delayed``
-    (one pure task per row block plus a binary merge tree), computed later
-    with every other lazy result in one ``dask.compute``.
+    The inputs are aligned without a pass
+    (:func:`engine.data.internal.align_rows` with ``known_lengths=False``:
+    dask arrays rechunked to the first known row chunks, in-memory inputs
+    chunked like them, blocks paired by position). NumPy/pandas input: the
+    result now (one block). Dask input: a ``Delayed`` (one pure task per row
+    block plus a binary merge tree), computed later with every other lazy
+    result in one ``dask.compute``.
     """
-    lazy, blocks = aligned_blocks(arrays)
-    if not lazy:
+    present = {k: v for k, v in arrays.items() if v is not None}
+    aligned = align_rows(present, convertible=tuple(present), known_lengths=False)
+    blocks = aligned.blocks()
+    if not aligned.lazy:
         return block_fn(**blocks[0])
     call = dask.delayed(_call_block, pure=True, name=name + "-block")
     parts = [call(block_fn, block) for block in blocks]
@@ -313,10 +259,8 @@ class _KeyedBlock:
 
 
 def _length(x: Any) -> float:
-    if isinstance(x, dd.DataFrame | dd.Series):
-        return np.nan
-    if isinstance(x, da.Array):
-        return float(x.shape[0])
+    if is_lazy(x):
+        return as_table(x, numeric=False).n_rows
     if hasattr(x, "shape"):
         return float(x.shape[0]) if len(x.shape) else 1.0
     return float(len(x))

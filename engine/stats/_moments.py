@@ -6,15 +6,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.data._adapters import Table
+from engine.data import Table
 from engine.kernels import moments as mk
 from engine.stats._reduce import Lazy, map_blocks_delayed, tree_merge
 
 
-def _merge(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def merge_moments(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Two moments partials merged by Chan et al.'s formula (a new partial; exact counts)."""
     acc = a.copy()
     mk.merge_moments_into(acc, b)
     return acc
+
+
+def eager_moments(table: Table) -> np.ndarray:
+    """Moments partial of an in-memory table, on Numba threads over fixed row ranges."""
+    return mk.parallel_block_moments(np.ascontiguousarray(table.values))
 
 
 def column_moments(table: Table) -> Lazy:
@@ -25,9 +31,9 @@ def column_moments(table: Table) -> Lazy:
     bit-identical across schedulers for a given chunking.
     """
     if not table.is_lazy:
-        return mk.parallel_block_moments(np.ascontiguousarray(table.values))
+        return eager_moments(table)
     parts = map_blocks_delayed(table, mk.block_moments, name="engine-moments-block")
-    return tree_merge(parts, _merge, name="engine-moments-merge")
+    return tree_merge(parts, merge_moments, name="engine-moments-merge")
 
 
 @dataclass(frozen=True)

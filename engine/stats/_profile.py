@@ -7,45 +7,17 @@ import numpy as np
 import pandas as pd
 from dask.delayed import Delayed
 
-from engine.data._adapters import as_table
+from engine.data import as_table
 from engine.data._validation import check_not_empty
-from engine.kernels import moments as mk
 from engine.kernels import selection as sk
+from engine.stats._fused import moments_and_first_pass
 from engine.stats._moments import Moments
-from engine.stats._quantile import (
-    _dense1,
-    _merge1,
-    _task_hist1,
-    check_q,
-    column_quantiles,
-    first_pass,
-)
-from engine.stats._reduce import map_blocks_delayed, tree_merge
+from engine.stats._quantile import check_q, column_quantiles
 
 __all__ = ["profile", "PROFILE_COLUMNS"]
 
 PROFILE_COLUMNS = ["count", "missing", "mean", "std", "min", "max", "25%", "50%", "75%"]
 _QUARTILES = check_q([0.25, 0.5, 0.75])
-
-
-def _block_stats(block: np.ndarray):
-    """Moments and quantile pass-1 partials of one block (the block is loaded once)."""
-    values = np.asarray(block, dtype=np.float64)
-    return mk.block_moments(values), _task_hist1(values)
-
-
-def _merge_moments(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    acc = a.copy()
-    mk.merge_moments_into(acc, b)
-    return acc
-
-
-def _first(pair):
-    return pair[0]
-
-
-def _second(pair):
-    return pair[1]
 
 
 def _frame(raw_moments: np.ndarray, merged1, quartiles: np.ndarray, names: list) -> pd.DataFrame:
@@ -114,20 +86,12 @@ def profile(X, *, compute: bool = True) -> pd.DataFrame | Delayed:
     x1    2.0      1.0  6.000000  6.0
     """
     table = as_table(X)
-    check_not_empty(table.values.shape[0], table.n_columns)
+    check_not_empty(table.n_rows, table.n_columns)
     names = table.column_names()
-    if not table.is_lazy:
-        values = np.ascontiguousarray(table.values)
-        merged1 = first_pass(table)
-        quartiles = column_quantiles(table, _QUARTILES, pass1=merged1)
-        return _frame(mk.parallel_block_moments(values), merged1, quartiles, names)
-    pairs = map_blocks_delayed(table, _block_stats, name="engine-profile-block")
-    first = dask.delayed(_first, pure=True)
-    second = dask.delayed(_second, pure=True)
-    moments = tree_merge([first(p) for p in pairs], _merge_moments, name="engine-profile-moments")
-    merged1 = tree_merge([second(p) for p in pairs], _merge1, name="engine-profile-pass1")
-    merged1 = dask.delayed(_dense1, pure=True, name="engine-profile-pass1-dense")(merged1)
+    moments, merged1 = moments_and_first_pass(table)
     quartiles = column_quantiles(table, _QUARTILES, pass1=merged1)
+    if not table.is_lazy:
+        return _frame(moments, merged1, quartiles, names)
     result = dask.delayed(_frame, pure=True, name="engine-profile")(
         moments, merged1, quartiles, names
     )

@@ -43,12 +43,9 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import dask
-import dask.array as da
-import dask.dataframe as dd
 import numpy as np
-import pandas as pd
 
-from engine.data._adapters import DASK_DATAFRAME, PANDAS, XARRAY, Table, as_table
+from engine.data import Table, as_table
 from engine.data._validation import check_not_empty
 from engine.kernels import selection as sk
 from engine.stats._quantile_plan import (
@@ -203,35 +200,6 @@ def column_quantiles(table: Table, q, *, pass1=None) -> Lazy:
 # ------------------------------------------------------------ public function
 
 
-def _wrap(table: Table, result, spec: QuantileSpec):
-    shape = spec.q.shape + (table.n_columns,)
-    names = table.column_names()
-    if table.kind in (PANDAS, DASK_DATAFRAME):
-        levels = spec.q.tolist()
-
-        def to_pandas(values: np.ndarray):
-            if spec.scalar:
-                return pd.Series(values, index=names, name=levels)
-            return pd.DataFrame(values, index=pd.Index(levels, dtype=np.float64), columns=names)
-
-        if table.kind == PANDAS:
-            return to_pandas(result)
-        meta = to_pandas(np.empty(shape))
-        return dd.from_delayed([dask.delayed(to_pandas, pure=True)(result)], meta=meta.iloc[:0])
-    if table.is_lazy:
-        result = da.from_delayed(result, shape=shape, dtype=np.float64)
-    if table.kind == XARRAY:
-        import xarray as xr
-
-        col_dim = table.source.dims[1]
-        dims = (col_dim,) if spec.scalar else ("quantile", col_dim)
-        coords = {"quantile": spec.q.astype(np.float64)}
-        if table.columns is not None:
-            coords[col_dim] = names
-        return xr.DataArray(result, dims=dims, coords=coords)
-    return result
-
-
 def quantile(X, q):
     """Exact column quantiles, equal bit for bit to ``numpy.nanquantile(X, q, axis=0)``.
 
@@ -275,5 +243,5 @@ def quantile(X, q):
     """
     spec = check_q(q)
     table = as_table(X)
-    check_not_empty(table.values.shape[0], table.n_columns)
-    return _wrap(table, column_quantiles(table, spec), spec)
+    check_not_empty(table.n_rows, table.n_columns)
+    return table.wrap_summary(column_quantiles(table, spec), spec.q, "quantile")

@@ -15,15 +15,21 @@ import dask
 import numpy as np
 from dask.delayed import Delayed
 
-from engine.data._adapters import Table
+from engine.data import Table
 
 Lazy = Delayed | np.ndarray
 
 
-def map_blocks_delayed(table: Table, kernel: Callable, *args: Any, name: str) -> list:
-    """Apply ``kernel(block, *args)`` to every row block of a lazy table, as pure tasks."""
+def map_blocks_delayed(
+    table: Table, kernel: Callable, *args: Any, name: str, raw: bool = False
+) -> list:
+    """Apply ``kernel(block, *args)`` to every row block of a lazy table, as pure tasks.
+
+    Blocks are float64 arrays, or with ``raw=True`` the table's raw blocks
+    (:meth:`engine.data.Table.row_blocks`).
+    """
     call = dask.delayed(kernel, pure=True, name=name)
-    return [call(block, *args) for block in table.row_blocks()]
+    return [call(block, *args) for block in table.row_blocks(raw=raw)]
 
 
 def tree_merge(parts: Sequence, merge: Callable[[Any, Any], Any], *, name: str):

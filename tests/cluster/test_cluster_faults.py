@@ -30,8 +30,7 @@ from cluster_helpers import (
 from cluster_parity import assert_bitwise_equal, fitted_attributes
 
 from engine.data import as_table
-from engine.stats._moments import column_moments
-from engine.stats._reduce import compute_all
+from engine.stats.internal import column_moments, compute_all
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 

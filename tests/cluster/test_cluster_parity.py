@@ -18,7 +18,7 @@ from cluster_helpers import ROW_CHUNKINGS
 from cluster_parity import check_parity, chunked, require
 
 from engine.data import as_table
-from engine.stats._moments import column_moments
+from engine.stats.internal import column_moments
 
 pytestmark = pytest.mark.cluster
 

@@ -9,7 +9,7 @@ from cluster_helpers import make_certificates, seeded_dask_array, seeded_numpy
 
 from engine.cluster import connect
 from engine.data import as_table
-from engine.stats._moments import column_moments
+from engine.stats.internal import column_moments
 
 pytestmark = pytest.mark.cluster
 

@@ -184,4 +184,20 @@ def test_bad_input():
     with pytest.raises(ValueError, match="'tolerance' parameter"):
         performance_drift(y, y, w, tolerance=-0.1)
     with pytest.raises(ValueError, match="different numbers of row blocks"):
-        performance_drift(da.from_array(y, chunks=2), da.from_array(y, chunks=4), w)
+        performance_drift(
+            dd.from_pandas(pd.Series(y), npartitions=2),
+            dd.from_pandas(pd.Series(y), npartitions=1),
+            dd.from_pandas(pd.Series(w), npartitions=2),
+        )
+    with pytest.raises(ValueError, match="in memory while the other inputs"):
+        performance_drift(dd.from_pandas(pd.Series(y), npartitions=2), y, w)
+
+
+def test_differently_chunked_dask_arrays_are_aligned():
+    """Dask arrays of known chunks are rechunked alike (no pass), as every reduction does."""
+    y = np.array([0, 1, 1, 0, 1, 0, 0, 1])
+    p = np.array([0, 1, 0, 0, 1, 1, 0, 1])
+    w = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    expected = performance_drift(y, p, w)
+    lazy = performance_drift(da.from_array(y, chunks=2), da.from_array(p, chunks=4), w)
+    pd.testing.assert_frame_equal(lazy, expected)

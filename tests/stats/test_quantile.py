@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from engine.data._adapters import as_table
+from engine.data import as_table
 from engine.stats import column_quantiles, quantile
 from tests.conftest import ROW_CHUNKINGS
 
