@@ -12,7 +12,8 @@ materialised. It runs, in one process run and on the same data, on
 for two datasets:
 
 - ``in-memory``: an ``n x 8`` float64 dask array generated *on the workers*
-  (``persist``), never embedded in the graph (PERFORMANCE.md); the output is
+  (``persist``), never embedded in the graph (``da.from_array`` of a NumPy array
+  would ship the whole array inside the graph to the scheduler); the output is
   reduced to its column sums on the workers;
 - ``zarr``: an on-disk Zarr store (8 GB by default; written once, then reused
   from ``--data-dir``); the output goes to a new Zarr store, deleted after

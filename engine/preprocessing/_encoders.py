@@ -172,7 +172,7 @@ class OneHotEncoder(_Encoder):
     values; ``"ignore"`` encodes unknown values as all zeros.
 
     Method: exact distinct values per block, merged in a fixed tree. Cost:
-    fit 1 pass (0 with explicit ``categories``); transform 1 pass.
+    fit 1 pass, 0 passes with explicit ``categories``; transform 1 pass.
 
     Parameters
     ----------
@@ -224,7 +224,8 @@ class OrdinalEncoder(_Encoder):
     Same categories and results as :class:`sklearn.preprocessing.OrdinalEncoder`:
     missing values stay NaN; ``handle_unknown="use_encoded_value"`` encodes
     unknown values as ``unknown_value``, ``"error"`` raises naming the column.
-    Cost: fit 1 grouped pass (0 with explicit ``categories``); transform 1 pass.
+    Cost: fit 1 pass (grouped), 0 passes with explicit ``categories``;
+    transform 1 pass.
 
     Parameters
     ----------

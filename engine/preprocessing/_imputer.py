@@ -39,15 +39,19 @@ class SimpleImputer(OneToOneFeatureMixin, EngineTransformer):
     ``ValueError`` naming it (scikit-learn silently drops such columns, which
     shifts every later column). inf is rejected, naming the column.
 
-    Method and cost (fit; transform is always 1 pass):
+    Method (every strategy also runs the moments kernel, for counts and inf):
 
-    * ``mean``: one-pass moments kernel (1 pass), Chan merge (rounding only).
+    * ``mean``: the one-pass moments kernel, Chan merge (rounding only).
     * ``median``: exact radix selection (:func:`engine.stats.column_quantiles`,
-      bit-equal to ``numpy.nanmedian`` up to the last-ulp lerp) plus the moments
-      kernel for counts and inf, in one compute (3 passes; the first shared).
+      bit-equal to ``numpy.nanmedian`` up to the last-ulp lerp); the moments
+      share its first read of every block.
     * ``most_frequent``: exact per-block sorted value counts merged in a fixed
-      tree (1 pass); ties go to the smallest value, as in scikit-learn.
-    * ``constant``: ``fill_value`` (default 0); 1 pass to reject inf.
+      tree, in the moments' read of every block; ties go to the smallest
+      value, as in scikit-learn.
+    * ``constant``: ``fill_value`` (default 0).
+
+    Cost: fit 3 passes with ``strategy="median"``, 1 pass otherwise;
+    transform 1 pass.
 
     Parameters
     ----------

@@ -65,7 +65,7 @@ class PolynomialFeatures(EngineTransformer):
     Same parameters (``order`` aside), attributes, feature names and results
     (the same multiplications in the same order, so the same bits) as
     :class:`sklearn.preprocessing.PolynomialFeatures`. NaN propagates into the
-    products that use it. Cost: fit reads no data (0 passes); transform 1 pass.
+    products that use it. Cost: fit 0 passes (it reads no data); transform 1 pass.
 
     Parameters
     ----------

@@ -38,9 +38,10 @@ class RobustScaler(OneToOneFeatureMixin, EngineTransformer):
 
     Method: exact radix selection (:func:`engine.stats.column_quantiles`) for
     the median and the range's two quantiles at once, plus the moments kernel
-    to reject inf, all in one ``dask.compute``. Cost: fit 4 passes (moments
-    and the selection's first pass share the reading of each block in one
-    graph; the selection needs two more narrowing passes); transform 1 pass.
+    to reject inf, all in one ``dask.compute``. Cost: fit 3 passes (the
+    moments kernel and the selection's first histogram share one read of
+    every block; two narrowing passes follow), 1 pass with neither centering
+    nor scaling (moments only); transform 1 pass.
 
     Parameters
     ----------

@@ -20,8 +20,19 @@ from dask.base import collections_to_expr
 from engine.data import Table
 
 
-def _keys(blocks: list) -> list:
-    return [block.key for block in blocks]
+def block_keys(table: Table) -> dict:
+    """Graph key -> row block number, for the table's own blocks and their views."""
+    groups = zip(*([block.key for block in blocks] for blocks in _all_blocks(table)), strict=True)
+    return {key: b for b, keys in enumerate(groups) for key in keys}
+
+
+def _all_blocks(table: Table) -> list[list]:
+    return [table.source_blocks(), table.row_blocks(), table.row_blocks(raw=True)]
+
+
+def blocks_read(dependencies: Iterable, block_of: dict) -> set[int]:
+    """The blocks a task with these dependencies reads."""
+    return {block_of[d] for d in dependencies if d in block_of}
 
 
 def count_block_reads(objects: Iterable[Any], table: Table) -> int:
@@ -40,17 +51,9 @@ def count_block_reads(objects: Iterable[Any], table: Table) -> int:
     if not lazy or not table.is_lazy:
         return 0
     graph = collections_to_expr(lazy, optimize_graph=False).__dask_graph__()
-    groups = zip(
-        _keys(table.source_blocks()),
-        _keys(table.row_blocks()),
-        _keys(table.row_blocks(raw=True)),
-        strict=True,
-    )
-    block_of = {key: b for b, keys in enumerate(groups) for key in keys}
+    block_of = block_keys(table)
     reads: Counter = Counter()
     for key, node in graph.items():
-        if key in block_of:
-            continue
-        for b in {block_of[d] for d in node.dependencies if d in block_of}:
-            reads[b] += 1
+        if key not in block_of:
+            reads.update(blocks_read(node.dependencies, block_of))
     return max(reads.values(), default=0)

@@ -5,10 +5,11 @@ import dask.array as da
 import numpy as np
 import pytest
 import sklearn.preprocessing as skp
+from sklearn.base import clone
 from sklearn.pipeline import make_pipeline as sk_make_pipeline
 
 import engine.preprocessing as ep
-from engine.preprocessing._pipeline import fit_passes
+from tests._passes import BlockReads, measured_passes
 
 
 class Reads:
@@ -58,7 +59,7 @@ def test_auto_persists_what_fits_in_memory():
     assert not ep.make_pipeline(*chain()).fit(X).persisted_  # NumPy: nothing to persist
 
 
-def test_results_equal_sklearn_pipeline_and_step_passes_documented():
+def test_results_equal_sklearn_pipeline():
     X = data()
     ours = ep.make_pipeline(
         ep.SimpleImputer(strategy="median"), ep.StandardScaler(), ep.RobustScaler()
@@ -73,8 +74,33 @@ def test_results_equal_sklearn_pipeline_and_step_passes_documented():
     lazy = ours.fit_transform(da.from_array(X, chunks=(30, -1)))
     assert isinstance(lazy, da.Array)
     np.testing.assert_allclose(lazy.compute(), expected, rtol=1e-12)
-    assert ours.fit_passes_ == {"simpleimputer": 3, "standardscaler": 1, "robustscaler": 3}
-    assert fit_passes(ep.OutlierHandler(method="zscore")) == 1
+
+
+@pytest.mark.parametrize("persist", [True, False])
+def test_fit_passes_are_the_measured_passes_of_each_step(persist):
+    """``fit_passes_`` equals the reads of each step's input made by the tasks actually run."""
+    source = da.from_array(data(), chunks=(20, -1))
+    steps = [*chain(), ep.PolynomialFeatures(), ep.OneHotEncoder()]
+    with BlockReads(source) as reads:
+        pipe = ep.make_pipeline(*steps, persist=persist).fit(source)
+    measured = {}
+    for i, (name, step) in enumerate(pipe.steps):
+        step_input = pipe[:i].transform(source) if i else source
+        measured[name] = measured_passes(lambda s=step, x=step_input: clone(s).fit(x), step_input)
+    assert pipe.fit_passes_ == measured
+    assert measured["simpleimputer"] == 1 and measured["outlierhandler"] == 3
+    assert measured["polynomialfeatures"] == 0
+    # Over the source itself: the first step's passes, then one read per later compute
+    # (the first transform of every later step's graph); persisting only saves loads.
+    later = sum(1 for n in measured if n != "simpleimputer" and measured[n] > 0)
+    assert reads.passes == measured["simpleimputer"] + later
+
+
+def test_fit_passes_of_a_foreign_step_are_unknown():
+    from sklearn.preprocessing import StandardScaler as SkStandardScaler
+
+    pipe = ep.make_pipeline(ep.StandardScaler(), SkStandardScaler()).fit(data())
+    assert pipe.fit_passes_ == {"standardscaler-1": 1, "standardscaler-2": None}
 
 
 def test_make_pipeline_names_and_params():
