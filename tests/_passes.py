@@ -25,6 +25,17 @@ from engine.data import as_table
 from engine.stats.internal import block_keys, blocks_read
 
 
+class CountComputes(Callback):
+    """Counts ``dask.compute`` calls (each starts one scheduler run)."""
+
+    def __init__(self):
+        super().__init__()
+        self.n = 0
+
+    def _start(self, dsk):
+        self.n += 1
+
+
 class BlockReads(Callback):
     """Reads and loads of every row block of ``source`` by the tasks actually run.
 

@@ -256,10 +256,31 @@ def _kept_rows(block, func: BlockFunc):
     return func(block)[0]
 
 
-# -------------------------------------------------------------- NumPy
+# ------------------------------------------------------------ arrays
 
 
-class NumpyTable(Table):
+class _ArrayTable(Table):
+    """What NumPy and dask arrays share: ``array`` is 2-D (1-D input is one column)."""
+
+    array: np.ndarray | da.Array
+
+    @property
+    def dtypes(self) -> list:
+        return [self.array.dtype] * self.array.shape[1]
+
+    @property
+    def n_rows(self) -> float:
+        return float(self.array.shape[0])
+
+    @property
+    def ndim(self) -> int:
+        return self.array.ndim
+
+    def check_numeric(self) -> None:
+        _check_numeric_array(self.array)
+
+
+class NumpyTable(_ArrayTable):
     """A NumPy array (or list/tuple); 1-D input is one column.
 
     Arrays of more dimensions are accepted with ``as_table(..., any_ndim=True)``
@@ -274,21 +295,6 @@ class NumpyTable(Table):
             raise ValueError("expected a 2-D array, got 0 dimensions")
         super().__init__(source, None)
         self.array = self.raw[:, None] if self.raw.ndim == 1 else self.raw
-
-    @property
-    def dtypes(self) -> list:
-        return [self.array.dtype] * self.array.shape[1]
-
-    @property
-    def n_rows(self) -> float:
-        return float(self.array.shape[0])
-
-    def check_numeric(self) -> None:
-        _check_numeric_array(self.array)
-
-    @property
-    def ndim(self) -> int:
-        return self.array.ndim
 
     @cached_property
     def values(self) -> np.ndarray:
@@ -315,23 +321,28 @@ class NumpyTable(Table):
         return result
 
 
-# -------------------------------------------------------------- pandas
+# ------------------------------------------------------------ frames
 
 
-class PandasTable(Table):
-    """A pandas DataFrame or Series (a Series is one column); results keep the index."""
+class _FrameTable(Table):
+    """What pandas and dask frames share: a Series is a one-column ``frame``; names are kept."""
 
-    kind = "pandas"
     labelled = True
 
-    def __init__(self, source: pd.DataFrame | pd.Series):
-        frame = source.to_frame() if isinstance(source, pd.Series) else source
+    def __init__(self, source: Any):
+        frame = source.to_frame() if isinstance(source, pd.Series | dd.Series) else source
         super().__init__(source, [str(c) for c in frame.columns])
         self.frame = frame
 
     @property
     def dtypes(self) -> list:
         return list(self.frame.dtypes)
+
+
+class PandasTable(_FrameTable):
+    """A pandas DataFrame or Series; results keep the index."""
+
+    kind = "pandas"
 
     @property
     def n_rows(self) -> float:
@@ -362,7 +373,7 @@ class PandasTable(Table):
 # ---------------------------------------------------------- dask.array
 
 
-class DaskArrayTable(Table):
+class DaskArrayTable(_ArrayTable):
     """A dask array (1-D is one column); results keep its row chunks."""
 
     kind = "dask_array"
@@ -374,23 +385,8 @@ class DaskArrayTable(Table):
         self.array = _one_block_beyond_rows(source[:, None] if source.ndim == 1 else source)
 
     @property
-    def dtypes(self) -> list:
-        return [self.array.dtype] * self.array.shape[1]
-
-    @property
-    def n_rows(self) -> float:
-        return float(self.array.shape[0])
-
-    @property
     def is_lazy(self) -> bool:
         return True
-
-    def check_numeric(self) -> None:
-        _check_numeric_array(self.array)
-
-    @property
-    def ndim(self) -> int:
-        return self.array.ndim
 
     @cached_property
     def values(self) -> da.Array:
@@ -457,7 +453,7 @@ def _block_length(block: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------ dask.dataframe
 
 
-class DaskFrameTable(Table):
+class DaskFrameTable(_FrameTable):
     """A dask DataFrame or Series; results keep its partitions and divisions.
 
     Partitions are read directly (never through ``to_dask_array``), which
@@ -465,16 +461,6 @@ class DaskFrameTable(Table):
     """
 
     kind = "dask_dataframe"
-    labelled = True
-
-    def __init__(self, source: dd.DataFrame | dd.Series):
-        frame = source.to_frame() if isinstance(source, dd.Series) else source
-        super().__init__(source, [str(c) for c in frame.columns])
-        self.frame = frame
-
-    @property
-    def dtypes(self) -> list:
-        return list(self.frame.dtypes)
 
     @property
     def n_rows(self) -> float:

@@ -29,7 +29,7 @@ def summary_rows(parts: Partials) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return kc.keys[0][ti], kc.keys[1][pi], kc.weights[ti, pi]
 
 
-def call_on_counts(func, parts: Partials, weighted: bool, **kwargs: Any) -> Any:
+def call_on_counts(func, parts: Partials, **kwargs: Any) -> Any:
     """Evaluate a scikit-learn confusion-count metric on the weighted pair summary."""
     y_t, y_p, w = summary_rows(parts)
     return func(y_t, y_p, sample_weight=w, **kwargs)
@@ -40,21 +40,21 @@ def _counts(y_true, y_pred, sample_weight) -> Partials:
 
 
 def finalize_accuracy(parts: Partials, weighted: bool, *, normalize: bool = True) -> float:
-    value = call_on_counts(skm.accuracy_score, parts, weighted, normalize=normalize)
+    value = call_on_counts(skm.accuracy_score, parts, normalize=normalize)
     return float(value)
 
 
 def finalize_confusion_matrix(
     parts: Partials, weighted: bool, *, labels=None, normalize=None
 ) -> np.ndarray:
-    cm = call_on_counts(skm.confusion_matrix, parts, weighted, labels=labels, normalize=normalize)
+    cm = call_on_counts(skm.confusion_matrix, parts, labels=labels, normalize=normalize)
     if not weighted and normalize is None:
         cm = np.rint(cm).astype(np.int64)
     return cm
 
 
 def finalize_prfs(parts: Partials, weighted: bool, **kwargs: Any):
-    return call_on_counts(skm.precision_recall_fscore_support, parts, weighted, **kwargs)
+    return call_on_counts(skm.precision_recall_fscore_support, parts, **kwargs)
 
 
 def accuracy_score(y_true, y_pred, *, normalize: bool = True, sample_weight=None) -> float:
@@ -126,7 +126,7 @@ def precision_recall_fscore_support(
 
 def _score(func, y_true, y_pred, sample_weight, **kwargs):
     parts = _counts(y_true, y_pred, sample_weight)
-    return call_on_counts(func, parts, sample_weight is not None, **kwargs)
+    return call_on_counts(func, parts, **kwargs)
 
 
 def precision_score(
@@ -279,7 +279,7 @@ def classification_report(
 
 
 def finalize_report(parts: Partials, weighted: bool, **kwargs: Any):
-    report = call_on_counts(skm.classification_report, parts, True, **kwargs)
+    report = call_on_counts(skm.classification_report, parts, **kwargs)
     if weighted or kwargs.get("output_dict"):
         return report
     return _integer_supports(report)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dask
 import numpy as np
 import pytest
 import sklearn.metrics as skm
@@ -10,6 +9,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
 
 import engine.metrics as em
+from tests._passes import BlockReads
 from tests.conftest import ROW_CHUNKINGS
 from tests.metrics._helpers import as_dask, assert_close
 
@@ -45,23 +45,17 @@ def test_evaluate_equals_separate_sklearn_calls(weighted):
         assert_close(got, expected)
 
 
-def test_evaluate_calls_dask_compute_once(monkeypatch):
+def test_evaluate_calls_dask_compute_once():
     t, p, s, _ = _data()
-    calls = []
-    real = dask.compute
-
-    def counting(*args, **kwargs):
-        calls.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(dask, "compute", counting)
-    em.evaluate(
-        as_dask(t, 3),
-        as_dask(p, 3),
-        as_dask(s, 3),
-        metrics=["accuracy", "f1", "roc_auc", "confusion_matrix"],
-    )
-    assert len(calls) == 1
+    y_true = as_dask(t, 3)
+    with BlockReads(y_true) as reads:
+        em.evaluate(
+            y_true,
+            as_dask(p, 3),
+            as_dask(s, 3),
+            metrics=["accuracy", "f1", "roc_auc", "confusion_matrix"],
+        )
+    assert (reads.computes, reads.passes) == (1, 1)
 
 
 def test_evaluate_kwargs_mapping_and_regression():

@@ -9,20 +9,8 @@ from functools import partial
 import numpy as np
 import sklearn.impute as ski
 import sklearn.preprocessing as skp
-from dask.callbacks import Callback
 
 import engine.preprocessing as ep
-
-
-class CountComputes(Callback):
-    """Counts ``dask.compute`` calls (each starts one scheduler run)."""
-
-    def __init__(self):
-        super().__init__()
-        self.n = 0
-
-    def _start(self, dsk):
-        self.n += 1
 
 
 @dataclass

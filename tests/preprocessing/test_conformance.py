@@ -23,8 +23,9 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from tests._passes import CountComputes
 from tests.conftest import ROW_CHUNKINGS
-from tests.preprocessing._cases import CASES, DEFAULT_ESTIMATORS, Case, CountComputes, make_data
+from tests.preprocessing._cases import CASES, DEFAULT_ESTIMATORS, Case, make_data
 
 RTOL = 1e-12
 

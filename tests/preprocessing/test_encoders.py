@@ -8,8 +8,8 @@ import pytest
 import sklearn.preprocessing as skp
 
 import engine.preprocessing as ep
+from tests._passes import CountComputes
 from tests.conftest import ROW_CHUNKINGS
-from tests.preprocessing._cases import CountComputes
 
 
 def frame(n=40, seed=0):

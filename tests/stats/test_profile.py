@@ -10,10 +10,10 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
-from dask.callbacks import Callback
 from dask.delayed import Delayed
 
 from engine.stats import profile
+from tests._passes import CountComputes
 from tests.conftest import ROW_CHUNKINGS
 
 
@@ -60,19 +60,11 @@ def test_numpy_and_pandas_match_describe():
 def test_dask_inputs_one_compute(n_blocks):
     frame = _frame(900)
 
-    class CountComputes(Callback):
-        def __init__(self):
-            super().__init__()
-            self.starts = 0
-
-        def _start(self, dsk):
-            self.starts += 1
-
     lazy = profile(dd.from_pandas(frame, npartitions=n_blocks), compute=False)
     assert isinstance(lazy, Delayed)
     with CountComputes() as counter:
         result = lazy.compute()
-    assert counter.starts == 1
+    assert counter.n == 1
     _check_against_pandas(result, frame)
     chunk = -(-len(frame) // n_blocks)
     by_array = profile(da.from_array(frame.to_numpy(), chunks=(chunk, 4)))
