@@ -69,6 +69,8 @@ class Table(ABC):
     kind: ClassVar[str]
     labelled: ClassVar[bool] = False
     """Whether the input names its own columns (frames), which ``as_table(column_names=)`` keeps."""
+    rows_rechunkable: ClassVar[bool] = True
+    """Whether :meth:`rechunk_rows` can give the input any row blocks (not dask frames)."""
 
     def __init__(self, source: Any, columns: list[str] | None):
         self.source = source
@@ -145,9 +147,6 @@ class Table(ABC):
         """:meth:`row_chunks`, or a Dask object computing them."""
         return list(self.row_chunks())
 
-    rows_rechunkable: ClassVar[bool] = True
-    """Whether :meth:`rechunk_rows` can give the input any row blocks (not dask frames)."""
-
     def rechunk_rows(self, lengths: Sequence[int], current: Sequence[int] | None = None) -> Any:
         """The input (same kind) on row blocks of ``lengths`` rows (lazy; unchanged in memory).
 
@@ -158,7 +157,7 @@ class Table(ABC):
 
     @abstractmethod
     def select_columns(self, positions: Sequence[int]) -> Table:
-        """A table of the columns at ``positions``, of the same kind (nothing is copied)."""
+        """A table of the columns at ``positions``, of the same kind (lazy for Dask)."""
 
     # ----------------------------------------------------- results, same kind
     @abstractmethod
@@ -409,7 +408,11 @@ class DaskArrayTable(_ArrayTable):
         if self.row_chunks() is not None:
             return list(self.row_chunks())
         return self.array.map_blocks(
-            _block_length, chunks=(1,), drop_axis=1, dtype=np.int64, meta=np.empty(0, np.int64)
+            _block_length,
+            chunks=(1,),
+            drop_axis=list(range(1, self.array.ndim)),
+            dtype=np.int64,
+            meta=np.empty(0, np.int64),
         )
 
     def rechunk_rows(self, lengths, current=None) -> da.Array:

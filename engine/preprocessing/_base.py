@@ -7,7 +7,7 @@ Every transformer follows the same plan:
    numeric columns, emptiness, feature names/count as scikit-learn does),
 2. asks the subclass for the statistics it needs (:meth:`_statistics`, lazy
    Dask objects for Dask input, NumPy values otherwise), computes all of them
-   in ONE ``dask.compute`` (:func:`engine.stats._reduce.compute_all`) and
+   in ONE ``dask.compute`` (:func:`engine.stats.internal.compute_all`) and
    hands the concrete values to :meth:`_finish_fit`, which sets plain NumPy
    fitted attributes (the passes ``fit`` makes over Dask input are counted
    in the graph of these statistics: :func:`fit_passes`);

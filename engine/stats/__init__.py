@@ -2,7 +2,9 @@
 
 Everything here works on NumPy, pandas, dask.array, dask.dataframe and
 xarray input; Dask input gives lazy results whose merges happen in a fixed
-order, so every scheduler returns the same bits.
+order, so every scheduler returns the same bits. What other engine packages
+build on (reductions, moments, grouped counts, row draws, pass counting) is in
+:mod:`engine.stats.internal`.
 """
 
 from engine.stats._profile import profile

@@ -18,7 +18,6 @@ import dask
 import dask.array as da
 import numpy as np
 import pandas as pd
-import pytest
 from cluster_helpers import ROW_CHUNKINGS
 
 from engine.cluster import prepare_scheduler
@@ -169,11 +168,3 @@ def check_parity(client, compute: Callable[[int], Any], *, rtol: float = 1e-12) 
             by_chunking[first], by_chunking[n_blocks], rtol, what=f"[{first} vs {n_blocks} blocks] "
         )
     return by_chunking
-
-
-def require(module: str, name: str) -> Any:
-    """``module.name``, or skip the test when that module or name has not landed yet."""
-    mod = pytest.importorskip(module)
-    if not hasattr(mod, name):
-        pytest.skip(f"{module}.{name} not available yet")
-    return getattr(mod, name)

@@ -29,8 +29,8 @@ from cluster_helpers import (
 )
 from cluster_parity import assert_bitwise_equal, fitted_attributes
 
-from engine.data import as_table
-from engine.stats.internal import column_moments, compute_all
+from engine.model_selection import GridSearchCV
+from engine.preprocessing import StandardScaler
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
@@ -38,20 +38,9 @@ BLOCKS, ROWS, COLUMNS = 40, 400, 4
 DELAY = 0.08  # seconds per source block: 40 blocks on 3 workers last about 1 s
 
 
-def _scaler():
-    try:
-        from engine.preprocessing import StandardScaler
-    except ImportError:
-        return None
-    return StandardScaler()
-
-
 def _fit(X):
-    """Fit a StandardScaler (its fitted attributes), or the column moments until it lands."""
-    scaler = _scaler()
-    if scaler is None:
-        return compute_all(column_moments(as_table(X)))[0]
-    return fitted_attributes(scaler.fit(X))
+    """The fitted attributes of a StandardScaler."""
+    return fitted_attributes(StandardScaler().fit(X))
 
 
 def _in_thread(func):
@@ -104,9 +93,7 @@ def test_worker_killed_during_fit(fault_cluster):
 def test_worker_killed_during_transform(fault_cluster):
     _, client = fault_cluster
     victim = _victim(client)
-    scaler = _scaler()
-    if scaler is None:
-        pytest.skip("engine.preprocessing.StandardScaler not available yet")
+    scaler = StandardScaler()
     fast = seeded_dask_array(BLOCKS, ROWS, COLUMNS, seed=2)
     with dask.config.set(scheduler="sync"):
         scaler.fit(fast)
@@ -132,12 +119,8 @@ def _search_data():
 def _search(delay, checkpoint=None):
     from sklearn.pipeline import make_pipeline
 
-    from engine.model_selection import GridSearchCV
-
-    scaler = _scaler()
-    steps = [SlowRidge(delay=delay)] if scaler is None else [scaler, SlowRidge(delay=delay)]
     return GridSearchCV(
-        make_pipeline(*steps),
+        make_pipeline(StandardScaler(), SlowRidge(delay=delay)),
         {"slowridge__alpha": [0.01, 0.1, 1.0, 10.0]},
         cv=3,
         checkpoint=checkpoint,
@@ -154,7 +137,6 @@ def _search_result(search):
 
 
 def test_worker_killed_during_search(fault_cluster):
-    pytest.importorskip("engine.model_selection")
     import dask.array as da
 
     _, client = fault_cluster
@@ -209,7 +191,6 @@ def _n_records(path) -> int:
 
 
 def test_client_killed_during_checkpointed_search_resumes(fault_cluster, tmp_path):
-    pytest.importorskip("engine.model_selection")
     cluster, client = fault_cluster
     client.wait_for_workers(3, timeout=60)
     script = tmp_path / "search_client.py"

@@ -4,8 +4,8 @@ Every computation runs on the synchronous scheduler, the threaded scheduler
 and the session's real ``dask scheduler`` + 2 ``dask worker`` processes, for
 each chunking in ``ROW_CHUNKINGS``: the three results must have the same bits
 for the same chunking, and agree within 1e-12 (relative to each array's
-magnitude) across chunkings. Modules that have not landed yet are skipped
-(``require``), never failed.
+magnitude) across chunkings. The engine is imported normally: a broken import
+fails these tests, it never skips them.
 """
 
 from __future__ import annotations
@@ -15,9 +15,17 @@ import dataclasses
 import numpy as np
 import pytest
 from cluster_helpers import ROW_CHUNKINGS
-from cluster_parity import check_parity, chunked, require
+from cluster_parity import check_parity, chunked
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import make_pipeline
 
+import engine.fairness as ef
+import engine.metrics as em
+import engine.preprocessing as ep
 from engine.data import as_table
+from engine.drift import drift_report
+from engine.model_selection import GridSearchCV
+from engine.stats import profile, quantile
 from engine.stats.internal import column_moments
 
 pytestmark = pytest.mark.cluster
@@ -60,7 +68,6 @@ def test_column_moments(cluster_client):
 
 
 def test_quantile(cluster_client):
-    quantile = require("engine.stats", "quantile")
     X = _features()
     q = [0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0]
     by_chunking = check_parity(cluster_client, lambda n: quantile(chunked(X, n), q), rtol=0.0)
@@ -68,7 +75,6 @@ def test_quantile(cluster_client):
 
 
 def test_profile(cluster_client):
-    profile = require("engine.stats", "profile")
     X = _features()
     check_parity(cluster_client, lambda n: profile(chunked(X, n)))
 
@@ -109,7 +115,7 @@ def _transformer_data(kind: str) -> np.ndarray:
     ids=[f"{n}-{'-'.join(map(str, p.values())) or 'default'}" for n, p, _ in TRANSFORMERS],
 )
 def test_transformer_fit_and_transform(cluster_client, name, params, data):
-    cls = require("engine.preprocessing", name)
+    cls = getattr(ep, name)
     X = _transformer_data(data)
 
     def fit_transform(n_blocks):
@@ -122,7 +128,7 @@ def test_transformer_fit_and_transform(cluster_client, name, params, data):
 
 @pytest.mark.parametrize("name", SAMPLERS)
 def test_sampler(cluster_client, name):
-    cls = require("engine.preprocessing", name)
+    cls = getattr(ep, name)
     X = _features()
     y = _labels()[0]
     y[: N_ROWS // 3] = 1  # imbalanced
@@ -159,7 +165,7 @@ REGRESSION = ["mean_squared_error", "root_mean_squared_error", "mean_absolute_er
 
 @pytest.mark.parametrize("name", sorted(CLASSIFICATION))
 def test_classification_metric(cluster_client, name):
-    metric = require("engine.metrics", name)
+    metric = getattr(em, name)
     y_true, y_pred, score, _ = _labels()
     second = y_pred if CLASSIFICATION[name] == "pred" else score
     check_parity(cluster_client, lambda n: metric(chunked(y_true, n), chunked(second, n)))
@@ -167,7 +173,7 @@ def test_classification_metric(cluster_client, name):
 
 @pytest.mark.parametrize("name", REGRESSION)
 def test_regression_metric(cluster_client, name):
-    metric = require("engine.metrics", name)
+    metric = getattr(em, name)
     X = _features(n_columns=2)
     y, y_hat = np.nan_to_num(X[:, 0], nan=1.0), np.nan_to_num(X[:, 1], nan=-1.0) + 3.0
     check_parity(cluster_client, lambda n: metric(chunked(y, n), chunked(y_hat, n)))
@@ -185,7 +191,7 @@ FAIRNESS = [
 
 @pytest.mark.parametrize("name", FAIRNESS)
 def test_fairness_metric(cluster_client, name):
-    metric = require("engine.fairness", name)
+    metric = getattr(ef, name)
     y_true, y_pred, _, group = _labels()
     check_parity(
         cluster_client,
@@ -196,14 +202,11 @@ def test_fairness_metric(cluster_client, name):
 
 
 def test_metric_frame(cluster_client):
-    MetricFrame = require("engine.fairness", "MetricFrame")
-    accuracy_score = require("engine.metrics", "accuracy_score")
-    recall_score = require("engine.metrics", "recall_score")
     y_true, y_pred, _, group = _labels()
 
     def frame(n):
-        mf = MetricFrame(
-            metrics={"accuracy": accuracy_score, "recall": recall_score},
+        mf = ef.MetricFrame(
+            metrics={"accuracy": em.accuracy_score, "recall": em.recall_score},
             y_true=chunked(y_true, n),
             y_pred=chunked(y_pred, n),
             sensitive_features=chunked(group, n),
@@ -225,7 +228,6 @@ def _drift_result(report):
 
 
 def test_drift_report(cluster_client):
-    drift_report = require("engine.drift", "drift_report")
     reference = _features(seed=3)
     current = _features(seed=4)
     current[:, 1] += 0.8  # one drifted column
@@ -240,18 +242,13 @@ def test_drift_report(cluster_client):
 
 
 def test_grid_search(cluster_client):
-    GridSearchCV = require("engine.model_selection", "GridSearchCV")
-    from sklearn.linear_model import Ridge
-    from sklearn.pipeline import make_pipeline
-
-    StandardScaler = require("engine.preprocessing", "StandardScaler")
     X = np.nan_to_num(_features(), nan=0.0)
     rng = np.random.default_rng(9)
     y = X @ np.array([0.5, -2.0, 1.0, 0.01]) + rng.normal(scale=0.3, size=N_ROWS)
     grid = {"ridge__alpha": [0.1, 1.0, 10.0]}
 
     def search(n_blocks):
-        gs = GridSearchCV(make_pipeline(StandardScaler(), Ridge()), grid, cv=3)
+        gs = GridSearchCV(make_pipeline(ep.StandardScaler(), Ridge()), grid, cv=3)
         gs.fit(chunked(X, n_blocks), chunked(y, n_blocks))
         return {
             "cv_results": gs.cv_results_,
