@@ -199,3 +199,11 @@ def test_more_dimensions_only_for_row_selection():
 def test_is_lazy_never_raises():
     assert is_lazy(da.zeros(2)) and is_lazy(xr.DataArray(da.zeros((2, 2))))
     assert not is_lazy(np.zeros(2)) and not is_lazy({"a": 1}) and not is_lazy(None)
+
+
+def test_frame_values_read_partitions():
+    """A dask frame's float64 view is built from its partitions (never to_dask_array)."""
+    x = np.arange(20.0).reshape(10, 2)
+    parts = [dask.delayed(pd.DataFrame)(x[i : i + 5], columns=["a", "b"]) for i in (0, 5)]
+    frame = dd.from_delayed(parts, meta=pd.DataFrame({"a": [1.0], "b": [1.0]}).iloc[:0])
+    np.testing.assert_array_equal(as_table(frame).values.compute(), x)
