@@ -144,15 +144,17 @@ def keyed_counts(codes, sizes, weights):
         ``(n_keys, n_rows)`` codes, ``codes[j, i]`` in ``[0, sizes[j])``.
     sizes : int64[:]
         Number of distinct values of each key.
-    weights : float64[:]
+    weights : float64[:] or int64[:]
         Weight per row, or an empty array for unweighted counts.
 
     Returns
     -------
     rows : int64[:]
         Row count per flat key ``((c0 * s1 + c1) * s2 + c2) ...`` (C order).
-    wsum : float64[:]
-        Weight sum per flat key, summed in row order (empty when unweighted).
+    wsum : float64[:] or int64[:]
+        Weight sum per flat key, summed in row order, in the weights' dtype
+        (integer weights add exactly, wrapping on overflow as NumPy does;
+        empty when unweighted).
 
     Examples
     --------
@@ -169,7 +171,7 @@ def keyed_counts(codes, sizes, weights):
         total *= sizes[j]
     weighted = weights.shape[0] > 0
     rows = np.zeros(total, np.int64)
-    wsum = np.zeros(total if weighted else 0)
+    wsum = np.zeros(total if weighted else 0, weights.dtype)
     for i in range(n):
         flat = 0
         for j in range(d):
