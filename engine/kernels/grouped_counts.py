@@ -209,3 +209,31 @@ def partition_by_code(values, codes, n_codes):
         grouped[pos[c]] = values[i]
         pos[c] += 1
     return grouped, offsets
+
+
+@njit(cache=True, nogil=True)
+def float_label_flags(values):
+    """``(n_nan, n_inf, non_integral)`` of float labels in one branch-free pass.
+
+    ``non_integral`` is scikit-learn's test for a continuous target: a value
+    that does not survive a round trip through int64 (a fraction, or a
+    magnitude beyond int64's range); NaN and infinity count as non-integral
+    too (scikit-learn then rejects them).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float_label_flags(np.array([0.0, 1.0, np.nan, 2.5]))
+    (1, 0, True)
+    """
+    n_nan = 0
+    n_inf = 0
+    n_bad = 0
+    for i in range(values.shape[0]):
+        v = values[i]
+        n_nan += v != v
+        n_inf += np.abs(v) == np.inf
+        n_bad += (
+            (v != np.trunc(v)) | (v >= 9.223372036854775807e18) | (v < -9.223372036854775808e18)
+        )
+    return n_nan, n_inf, n_bad > 0

@@ -28,6 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_array
 
+from engine.kernels import grouped_counts as gk
 from engine.stats._grouped import encode_column, reduce_blocks
 
 MULTILABEL = "multilabel-indicator"
@@ -63,14 +64,15 @@ def as_target_array(y: Any) -> np.ndarray:
             return check_array(y, dtype=object, **_CHECK)
 
 
-def _raise_non_finite(y: np.ndarray, input_name: str) -> None:
-    """scikit-learn's error for NaN/infinity in a float target (always an error there)."""
-    if np.isfinite(y).all():
-        return
-    padded = f"{input_name} " if input_name else ""
-    if np.isnan(y).any():
-        raise ValueError(f"Input {padded}contains NaN.")
-    raise ValueError(f"Input {padded}contains infinity or a value too large for {y.dtype!r}.")
+def _float_flags(y: np.ndarray, input_name: str) -> bool:
+    """Raise scikit-learn's error for NaN/infinity in a float target; True if non-integral."""
+    flat = np.ascontiguousarray(y).reshape(-1)
+    n_nan, n_inf, non_integral = gk.float_label_flags(flat)
+    if n_nan or n_inf:
+        padded = f"{input_name} " if input_name else ""
+        found = "NaN" if n_nan else f"infinity or a value too large for {y.dtype!r}"
+        raise ValueError(f"Input {padded}contains {found}.")
+    return bool(non_integral)
 
 
 @dataclass
@@ -115,12 +117,6 @@ def _distinct(y: np.ndarray) -> tuple[np.ndarray | None, str]:
         return np.unique(flat), ""
     except TypeError as exc:
         return None, str(exc)
-
-
-def _has_non_integral(y: np.ndarray) -> bool:
-    """scikit-learn's test: a value that does not survive a round trip through int64."""
-    with np.errstate(invalid="ignore"):
-        return bool(np.any(y != y.astype(np.int64).astype(y.dtype)))
 
 
 def _raw_distinct(y: Any, arr: np.ndarray) -> tuple[np.ndarray | None, str]:
@@ -179,8 +175,7 @@ def describe_target(
         summary.uniques = np.empty(0, arr.dtype)
         return summary, None
     if arr.dtype.kind == "f":
-        _raise_non_finite(arr, input_name)
-        summary.non_integral = _has_non_integral(arr)
+        summary.non_integral = _float_flags(arr, input_name)
         if summary.non_integral:
             return summary, None
     if raw is not None:
