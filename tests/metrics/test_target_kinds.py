@@ -183,3 +183,16 @@ def test_string_and_number_labels_raise_as_sklearn():
         skm.accuracy_score(mixed, mixed)
     with pytest.raises(TypeError):
         em.accuracy_score(mixed, mixed)
+
+
+REGRESSION = ["mean_squared_error", "root_mean_squared_error", "mean_absolute_error"]
+REGRESSION += ["r2_score", "explained_variance_score"]
+
+
+@pytest.mark.parametrize("name", REGRESSION)
+@pytest.mark.parametrize("kind", sorted(TARGETS))
+def test_regression_metric_value_or_error_as_sklearn(name, kind):
+    t, p = TARGETS[kind], PREDICTIONS[kind]
+    expected = _outcome(getattr(skm, name), t, p)
+    _assert_same(_outcome(getattr(em, name), t, p), expected)
+    _assert_same(_outcome(getattr(em, name), as_dask(t, 3), as_dask(p, 3)), expected)
