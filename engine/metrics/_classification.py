@@ -56,15 +56,15 @@ def is_multilabel(parts: Partials) -> bool:
     return check_targets(parts) == MULTILABEL
 
 
-def confusion_needs(average=None, labels=None) -> Needs:
-    """What a confusion metric needs; multilabel ``average="samples"`` with ``labels`` more."""
-    if average == "samples" and labels is not None:
-        try:
-            subset = tuple(int(j) for j in np.asarray(labels).ravel())
-        except (TypeError, ValueError):
-            return CONFUSION
-        return Needs(confusion=True, row_subsets=frozenset({subset}))
-    return CONFUSION
+def confusion_needs(labels=None) -> Needs:
+    """What a confusion metric needs: with integer ``labels``, also the per-row
+    statistics of those columns (multilabel ``average="samples"``; unused otherwise)."""
+    if labels is None:
+        return CONFUSION
+    given = np.asarray(labels).ravel()
+    if given.dtype.kind not in "iu":
+        return CONFUSION
+    return Needs(confusion=True, row_subsets=frozenset({tuple(int(j) for j in given)}))
 
 
 def as_counts(values: np.ndarray) -> np.ndarray:
@@ -184,7 +184,7 @@ def precision_recall_fscore_support(
     >>> float(p), float(r)
     (1.0, 0.5)
     """
-    parts = _counts(y_true, y_pred, sample_weight, confusion_needs(average, labels))
+    parts = _counts(y_true, y_pred, sample_weight, confusion_needs(labels))
     p, r, f, s = finalize_prfs(
         parts,
         sample_weight is not None,
@@ -210,9 +210,7 @@ def finalize_prf_score(parts: Partials, weighted: bool, what: str, **kwargs: Any
 
 
 def _prf_score(what: str, y_true, y_pred, sample_weight, **kwargs):
-    parts = _counts(
-        y_true, y_pred, sample_weight, confusion_needs(kwargs.get("average"), kwargs.get("labels"))
-    )
+    parts = _counts(y_true, y_pred, sample_weight, confusion_needs(kwargs.get("labels")))
     return finalize_prf_score(parts, sample_weight is not None, what, **kwargs)
 
 
@@ -369,7 +367,7 @@ def multilabel_confusion_matrix(
 
 
 def _samplewise_confusion(y_true, y_pred, sample_weight, labels) -> np.ndarray:
-    subset = confusion_needs("samples", labels).row_subsets
+    subset = confusion_needs(labels).row_subsets
     needs = Needs(confusion=True, samplewise=True, samplewise_labels=next(iter(subset), None))
     parts = _counts(y_true, y_pred, sample_weight, needs)
     if not is_multilabel(parts):
@@ -400,8 +398,7 @@ def classification_report(
     >>> report["1"]["recall"]
     0.5
     """
-    needs = confusion_needs("samples", labels) if labels is not None else CONFUSION
-    parts = _counts(y_true, y_pred, sample_weight, needs)
+    parts = _counts(y_true, y_pred, sample_weight, confusion_needs(labels))
     return finalize_report(
         parts,
         sample_weight is not None,

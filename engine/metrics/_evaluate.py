@@ -24,7 +24,7 @@ class _Entry:
     def needs_for(self, kwargs: dict) -> Needs:
         """The partials this metric needs with these keyword arguments."""
         if self.needs.confusion:
-            return self.needs | cls.confusion_needs(kwargs.get("average"), kwargs.get("labels"))
+            return self.needs | cls.confusion_needs(kwargs.get("labels"))
         return self.needs
 
 

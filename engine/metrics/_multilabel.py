@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import sklearn.metrics as skm
 
-from engine.stats._grouped import KeyedCounts, keyed_counts_block, merge_keyed_counts
+from engine.stats.partials import KeyedCounts, keyed_counts_block, merge_keyed_counts
 
 _ROW_KEYS = ("tp", "n_pred", "n_true", "n_diff", "zero_weight")
 

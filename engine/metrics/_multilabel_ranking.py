@@ -21,7 +21,8 @@ import numpy as np
 from scipy.stats import rankdata
 from sklearn.exceptions import UndefinedMetricWarning
 
-from engine.stats._distinct import (
+from engine.metrics._binary_roc import binary_auc, pos_label_index
+from engine.stats.partials import (
     LabeledValueCounts,
     labeled_value_counts_block,
     merge_labeled_value_counts,
@@ -110,7 +111,7 @@ def merge_multilabel_scores(a: MultilabelScores, b: MultilabelScores) -> Multila
     )
 
 
-def _column_auc(lvc: LabeledValueCounts, binary_auc, pos_label_index, max_fpr) -> float:
+def _column_auc(lvc: LabeledValueCounts, max_fpr) -> float:
     if len(lvc.labels) != 2:
         warnings.warn(ONE_CLASS, UndefinedMetricWarning, stacklevel=5)
         return np.nan
@@ -120,34 +121,24 @@ def _column_auc(lvc: LabeledValueCounts, binary_auc, pos_label_index, max_fpr) -
     return binary_auc(values, pos, counts.sum(axis=1) - pos, max_fpr)
 
 
-def multilabel_roc_auc(
-    ms: MultilabelScores,
-    matrix_labels: np.ndarray,
-    *,
-    average,
-    max_fpr,
-    binary_auc,
-    pos_label_index,
-):
+def multilabel_roc_auc(ms: MultilabelScores, matrix_labels: np.ndarray, *, average, max_fpr):
     """scikit-learn's ``roc_auc_score`` on a multilabel target from merged partials."""
     options = (None, "micro", "macro", "weighted", "samples")
     if average not in options:
         raise ValueError(f"average has to be one of {options}")
     if average == "samples":
-        return _samples_auc(ms, matrix_labels, max_fpr, pos_label_index)
+        return _samples_auc(ms, matrix_labels, max_fpr)
     if average == "micro":
         merged = ms.columns[0]
         for other in ms.columns[1:]:
             merged = merge_labeled_value_counts(merged, other)
-        return float(_column_auc(merged, binary_auc, pos_label_index, max_fpr))
-    scores = np.array(
-        [_column_auc(c, binary_auc, pos_label_index, max_fpr) for c in ms.columns], dtype=float
-    )
+        return float(_column_auc(merged, max_fpr))
+    scores = np.array([_column_auc(c, max_fpr) for c in ms.columns], dtype=float)
     if average is None:
         return scores
     weights = None
     if average == "weighted":
-        weights = np.array([float(c.labels @ _label_totals(c)) for c in ms.columns])
+        weights = np.array([float(c.labels.astype(float) @ _label_totals(c)) for c in ms.columns])
         if np.isclose(weights.sum(), 0.0):
             return 0
         scores[weights == 0] = 0
@@ -158,7 +149,7 @@ def _label_totals(lvc: LabeledValueCounts) -> np.ndarray:
     return lvc.columns[0][1].sum(axis=0)
 
 
-def _samples_auc(ms: MultilabelScores, matrix_labels, max_fpr, pos_label_index) -> float:
+def _samples_auc(ms: MultilabelScores, matrix_labels, max_fpr) -> float:
     if max_fpr is not None and max_fpr != 1:
         raise ValueError(
             "max_fpr is not supported with average='samples' on multilabel targets in the "

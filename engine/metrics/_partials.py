@@ -34,17 +34,15 @@ from engine.metrics._targets import (
     describe_target,
     merge_target_summaries,
 )
-from engine.stats._distinct import (
-    LabeledValueCounts,
-    labeled_value_counts_block,
-    merge_labeled_value_counts,
-)
-from engine.stats._grouped import (
+from engine.stats.partials import (
     KeyedCounts,
+    LabeledValueCounts,
     as_block_array,
     check_lengths,
     keyed_counts_block,
+    labeled_value_counts_block,
     merge_keyed_counts,
+    merge_labeled_value_counts,
     reduce_blocks,
 )
 

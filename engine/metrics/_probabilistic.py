@@ -20,7 +20,7 @@ import numpy as np
 
 from engine.metrics._partials import Needs, Partials, compute_partials
 from engine.metrics._targets import MULTILABEL, labels_of, target_type
-from engine.stats._grouped import check_lengths
+from engine.stats.partials import check_lengths
 
 LOGLOSS = Needs(logloss=True)
 

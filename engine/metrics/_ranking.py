@@ -24,7 +24,7 @@ from engine.metrics._binary_roc import binary_auc, curve_from_points, curve_poin
 from engine.metrics._multilabel_ranking import ONE_CLASS, multilabel_roc_auc
 from engine.metrics._partials import Needs, Partials, compute_partials
 from engine.metrics._targets import MULTILABEL, target_type
-from engine.stats._grouped import check_lengths
+from engine.stats.partials import check_lengths
 
 SCORES = Needs(scores=True)
 
@@ -96,12 +96,7 @@ def finalize_roc_auc(
     if kind != MULTILABEL:
         raise ValueError(f"{kind} format is not supported")
     return multilabel_roc_auc(
-        parts.multilabel_scores,
-        parts.true_summary.uniques,
-        average=average,
-        max_fpr=max_fpr,
-        binary_auc=binary_auc,
-        pos_label_index=pos_label_index,
+        parts.multilabel_scores, parts.true_summary.uniques, average=average, max_fpr=max_fpr
     )
 
 

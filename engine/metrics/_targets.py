@@ -29,7 +29,7 @@ import scipy.sparse as sp
 from sklearn.utils import check_array
 
 from engine.kernels import grouped_counts as gk
-from engine.stats._grouped import encode_column, reduce_blocks
+from engine.stats.partials import encode_column, reduce_blocks
 
 MULTILABEL = "multilabel-indicator"
 _LABEL_TYPES = ("binary", "multiclass", MULTILABEL)
