@@ -46,7 +46,10 @@ from engine.stats.partials import (
     reduce_blocks,
 )
 
-EPS = np.finfo(np.float64).eps
+
+def _eps(dtype: np.dtype) -> float:
+    """scikit-learn's clipping eps: that of the probabilities' float dtype (float64 otherwise)."""
+    return float(np.finfo(dtype if dtype.kind == "f" else np.float64).eps)
 
 
 @dataclass(frozen=True)
@@ -187,7 +190,8 @@ def _target(y: Any, name: str) -> _Target:
 
 
 def _logloss_block(target: _Target, y_proba, w) -> LogLossSums:
-    p = _as_2d_float(y_proba, "y_proba")
+    raw = as_block_array(y_proba)
+    p = _as_2d_float(raw, "y_proba")
     if not np.isfinite(p).all():
         raise ValueError("Input y_proba contains NaN or infinity.")
     n = p.shape[0]
@@ -196,8 +200,9 @@ def _logloss_block(target: _Target, y_proba, w) -> LogLossSums:
     if p.shape[1] == 1:
         p = np.concatenate([1 - p, p], axis=1)
     s = p.sum(axis=1)
-    bad = int(np.count_nonzero(~np.isclose(s, 1.0, rtol=np.sqrt(EPS))))
-    logs = -np.log(np.clip(p, EPS, 1 - EPS))
+    eps = _eps(raw.dtype)
+    bad = int(np.count_nonzero(~np.isclose(s, 1.0, rtol=np.sqrt(eps))))
+    logs = -np.log(np.clip(p, eps, 1 - eps))
     weight = float(w.sum()) if w is not None else float(n)
     if target.multi:
         y = target.array.astype(np.float64)

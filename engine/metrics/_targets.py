@@ -66,7 +66,8 @@ def as_target_array(y: Any) -> np.ndarray:
 
 def _float_flags(y: np.ndarray, input_name: str) -> bool:
     """Raise scikit-learn's error for NaN/infinity in a float target; True if non-integral."""
-    flat = np.ascontiguousarray(y).reshape(-1)
+    supported = y.dtype in (np.float32, np.float64)  # the kernel's types; float16 widens exactly
+    flat = np.ascontiguousarray(y if supported else y.astype(np.float64)).reshape(-1)
     n_nan, n_inf, non_integral = gk.float_label_flags(flat)
     if n_nan or n_inf:
         padded = f"{input_name} " if input_name else ""

@@ -196,3 +196,15 @@ def test_regression_metric_value_or_error_as_sklearn(name, kind):
     expected = _outcome(getattr(skm, name), t, p)
     _assert_same(_outcome(getattr(em, name), t, p), expected)
     _assert_same(_outcome(getattr(em, name), as_dask(t, 3), as_dask(p, 3)), expected)
+
+
+@pytest.mark.parametrize(
+    "dtype,rtol", [(np.float64, 1e-12), (np.float32, 1e-6), (np.float16, 1e-3)]
+)
+def test_log_loss_clips_with_the_eps_of_the_probability_dtype(dtype, rtol):
+    """scikit-learn clips at its dtype's eps (and computes in that precision; we use float64)."""
+    y_true = np.array([0, 1, 1, 0], dtype=dtype)
+    y_proba = np.array([1, 0, 0.7, 0.2], dtype=dtype)
+    expected = skm.log_loss(y_true, y_proba)
+    for y_t, y_p in ((y_true, y_proba), (as_dask(y_true, 2), as_dask(y_proba, 2))):
+        np.testing.assert_allclose(em.log_loss(y_t, y_p), expected, rtol=rtol)
