@@ -31,7 +31,12 @@ import sklearn.metrics as skm
 
 from engine.stats.partials import KeyedCounts, keyed_counts_block, merge_keyed_counts
 
-_ROW_KEYS = ("tp", "n_pred", "n_true", "n_diff", "zero_weight")
+_ROW_KEY = "row statistics"  # (tp, n_pred, n_true, n_diff, zero_weight) as one int64 code
+
+
+def _row_dims(width: int) -> tuple[int, ...]:
+    """Ranges of the per-row statistics over ``width`` columns (for one combined code)."""
+    return (width + 1,) * 4 + (2,)
 
 
 @dataclass
@@ -50,8 +55,10 @@ class MultilabelCounts:
         Number of rows.
     per_row : dict
         Label subset (a tuple of column indices, or None for all columns) to
-        the :class:`engine.stats.KeyedCounts` of rows by
-        ``(tp, n_pred, n_true, n_diff, zero_weight)``.
+        the :class:`engine.stats.KeyedCounts` of rows by the observed values
+        of ``(tp, n_pred, n_true, n_diff, zero_weight)``, combined into one
+        code (memory grows with the distinct combinations seen, not with
+        their product).
     """
 
     n_labels: int
@@ -83,16 +90,15 @@ def multilabel_counts_block(
             continue
         cols = slice(None) if subset is None else list(subset)
         ts, ps = t[:, cols], p[:, cols]
-        keys = [
+        stats = (
             (ts & ps).sum(axis=1),
             ps.sum(axis=1),
             ts.sum(axis=1),
             (y_true[:, cols] != y_pred[:, cols]).sum(axis=1),
             zero,
-        ]
-        per_row[subset] = keyed_counts_block(
-            [k.astype(np.int64) for k in keys], weights, list(_ROW_KEYS)
         )
+        code = np.ravel_multi_index(stats, _row_dims(ts.shape[1])).astype(np.int64)
+        per_row[subset] = keyed_counts_block([code], weights, [_ROW_KEY])
     return MultilabelCounts(t.shape[1], rows, wsum, len(t), per_row)
 
 
@@ -123,9 +129,10 @@ def label_rows(mc: MultilabelCounts, weighted: bool):
 
 def _row_bins(mc: MultilabelCounts, subset, weighted: bool):
     kc: KeyedCounts = mc.per_row[subset]
-    idx = np.nonzero(kc.rows)
-    values = [kc.keys[k][idx[k]] for k in range(len(_ROW_KEYS))]
-    return values, kc.weights[idx] if weighted else kc.rows[idx].astype(np.float64)
+    width = mc.n_labels if subset is None else len(subset)
+    seen = np.flatnonzero(kc.rows)
+    values = np.unravel_index(kc.keys[0][seen], _row_dims(width))
+    return values, kc.weights[seen] if weighted else kc.rows[seen].astype(np.float64)
 
 
 def sample_rows(mc: MultilabelCounts, subset, width: int, weighted: bool):

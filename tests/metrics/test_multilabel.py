@@ -16,6 +16,8 @@ from hypothesis.extra.numpy import arrays
 from sklearn.exceptions import UndefinedMetricWarning
 
 import engine.metrics as em
+from engine.metrics._classification import CONFUSION
+from engine.metrics._partials import compute_partials
 from tests.conftest import ROW_CHUNKINGS
 from tests.metrics._helpers import as_dask, assert_close
 
@@ -267,3 +269,14 @@ def test_prfs_and_accuracy_equal_sklearn_on_random_indicators(
         em.accuracy_score(t, p, sample_weight=sw), skm.accuracy_score(t, p, sample_weight=sw)
     )
     assert_close(em.hamming_loss(t, p, sample_weight=sw), skm.hamming_loss(t, p, sample_weight=sw))
+
+
+def test_many_labels_keep_the_per_row_statistics_small():
+    rng = np.random.default_rng(9)
+    t = (rng.random((500, 300)) < 0.05).astype(np.int64)
+    p = np.where(rng.random((500, 300)) < 0.03, 1 - t, t)
+    parts = compute_partials(CONFUSION, as_dask(t, 3), as_dask(p, 3))
+    assert parts.multilabel.per_row[None].rows.size <= 500  # observed combinations only
+    for average in ("samples", "micro"):
+        assert_close(em.f1_score(t, p, average=average), skm.f1_score(t, p, average=average))
+    assert_close(em.accuracy_score(as_dask(t, 3), as_dask(p, 3)), skm.accuracy_score(t, p))
