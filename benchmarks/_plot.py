@@ -68,11 +68,13 @@ def _number(value: object) -> float | None:
 
 
 def short(value: float) -> str:
-    """A number rounded for reading: 3 significant digits, no exponent below 1e6."""
+    """A number rounded for reading: 3 significant digits; an exponent only below 0.001."""
     if value == 0:
         return "0"
     if abs(value) >= 1000:
         return f"{value:,.0f}"
+    if abs(value) < 1e-3:
+        return f"{value:.2e}"
     digits = max(0, 2 - math.floor(math.log10(abs(value))))
     return f"{value:.{digits}f}"
 
