@@ -34,7 +34,6 @@ __all__ = [
     "options",
     "peak_extra_bytes",
     "place",
-    "settings",
     "skip",
     "write_results",
 ]
@@ -75,11 +74,6 @@ class Settings:
 
 
 _SETTINGS = Settings()
-
-
-def settings() -> Settings:
-    """The settings :func:`options` parsed (defaults when it was not called)."""
-    return _SETTINGS
 
 
 def options(
@@ -273,6 +267,7 @@ def write_results(
         "scheduler": _SETTINGS.scheduler_used or {"kind": "local"},
         "command": _command(),
         "machine": machine(),
+        "load_average": round(os.getloadavg()[0], 1),  # > cores: others were busy too
         "parameters": dict(meta),
         "columns": list(columns),
         "plot": None if plot is None else {**asdict(plot), "group": list(plot.group)},

@@ -50,7 +50,10 @@ def provenance(payload: dict) -> str:
     """``quick run, 2026-12-01 10:00 UTC, on ...`` for a result."""
     mode = "quick run" if payload.get("mode") == "quick" else "full run"
     where = scheduler_text(payload.get("scheduler", {}))
-    return f"{mode}, {payload.get('date', 'date not recorded')}, Dask work on {where}"
+    text = f"{mode}, {payload.get('date', 'date not recorded')}, Dask work on {where}"
+    if payload.get("load_average") is not None:
+        text += f", load average {payload['load_average']}"
+    return text
 
 
 def _cell(value) -> str:

@@ -91,7 +91,7 @@ def run_one(path: Path, args: argparse.Namespace) -> tuple[str, float, str]:
         command.append("--quick")
     if args.scheduler:
         command += ["--scheduler", args.scheduler]
-    start, cpu = time.perf_counter(), _children_cpu()
+    start, started_at, cpu = time.perf_counter(), time.time(), _children_cpu()
     proc = subprocess.run(command, capture_output=True, text=True, cwd=BENCH_DIR)
     seconds = time.perf_counter() - start
     cpu = f"CPU {_children_cpu() - cpu:.1f} s"
@@ -102,12 +102,13 @@ def run_one(path: Path, args: argparse.Namespace) -> tuple[str, float, str]:
     if proc.returncode != 0:
         tail = "\n".join("    " + line for line in output[-25:])
         return "failed", seconds, f"{cpu}; exit status {proc.returncode}; last lines:\n{tail}"
-    missing = [s for s in SUFFIXES[:2] if not (args.results_dir / f"{path.stem}{s}").exists()]
+    written = [args.results_dir / f"{path.stem}{s}" for s in SUFFIXES[:2]]
+    missing = [p.name for p in written if not p.exists() or p.stat().st_mtime < started_at]
     if missing:
         return (
             "failed",
             seconds,
-            f"{cpu}; wrote no {path.stem}{'/'.join(missing)} in {args.results_dir}",
+            f"{cpu}; did not write {', '.join(missing)} in {args.results_dir}",
         )
     return "ok", seconds, f"{cpu}; {args.results_dir / path.stem}.{{json,md,png}}"
 
@@ -141,6 +142,13 @@ def summary(directory: Path, outcomes: dict[str, tuple[str, float, str]], comman
             }
         )
     lines += markdown_table(listing, ["benchmark", "what", "measured", "this run"])
+    if any(p.get("mode") == "quick" for p in payloads):
+        lines += [
+            "",
+            "Quick runs use small data and one timed run per variant: they show that the "
+            "suite works, and fixed costs dominate their timings; quote full runs. A load "
+            "average above the number of cores means other work shared the machine.",
+        ]
     others = {n: o for n, o in outcomes.items() if o[0] != "ok"}
     if others:
         lines += ["", "Not written by this run:", ""]
