@@ -235,7 +235,7 @@ def test_bad_input_errors(clf_data):
         GridSearchCV(_pipe(), {}).fit(X, y)
     with pytest.raises(ValueError, match="non-empty list"):
         GridSearchCV(_pipe(), {"clf__C": []}).fit(X, y)
-    with pytest.raises(ValueError, match="unknown scorer name 'acuracy'"):
+    with pytest.raises(ValueError, match="'scoring' parameter of GridSearchCV.* Got 'acuracy'"):
         GridSearchCV(_pipe(), {"clf__C": [1.0]}, scoring="acuracy").fit(X, y)
     with pytest.raises(ValueError, match="n_iter"):
         RandomizedSearchCV(_pipe(), {"clf__C": [1.0]}, n_iter=0).fit(X, y)

@@ -13,8 +13,8 @@ from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 
 from engine.model_selection import HyperbandSearchCV
-from engine.model_selection._hyperband import brackets
 from engine.model_selection._incremental import BlockPlan
+from engine.model_selection._schedule import hyperband_brackets as brackets
 
 SPACE = {"alpha": loguniform(1e-6, 1.0), "penalty": ["l2", "l1"]}
 
