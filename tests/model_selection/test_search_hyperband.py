@@ -76,6 +76,16 @@ def test_patience_stops_models_early(data):
     assert len(early.history_) > len(early.cv_results_["params"])  # scored after every call
 
 
+def test_patience_true_is_dask_mls_automatic_value(data):
+    X, y = data
+    auto = _search(patience=True, tol=0.05).fit(X, y)  # max(max_iter // aggressiveness, 1) = 3
+    three = _search(patience=3, tol=0.05).fit(X, y)
+    np.testing.assert_array_equal(auto.cv_results_["test_score"], three.cv_results_["test_score"])
+    np.testing.assert_array_equal(
+        auto.cv_results_["partial_fit_calls"], three.cv_results_["partial_fit_calls"]
+    )
+
+
 def test_samples_budget(data):
     X, y = data
     s = _search(max_iter=2000, budget="samples").fit(X, y)
