@@ -17,16 +17,6 @@ from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-DELEGATED = (
-    "predict",
-    "predict_proba",
-    "predict_log_proba",
-    "decision_function",
-    "score_samples",
-    "transform",
-    "inverse_transform",
-)
-
 
 def _best_has(method: str):
     def check(self) -> bool:
