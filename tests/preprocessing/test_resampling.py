@@ -176,8 +176,9 @@ def test_seeded_and_uniform():
     y = np.array([0] * 10 + [1] * 2)
     hits = np.zeros(10)
     reps = 400
+    rows = np.arange(12).reshape(-1, 1)  # X is 2-D, as imbalanced-learn requires
     for seed in range(reps):
-        hits[RandomUnderSampler(random_state=seed).fit_resample(np.arange(12), y)[0][:-2]] += 1
+        hits[RandomUnderSampler(random_state=seed).fit_resample(rows, y)[0][:-2, 0]] += 1
     assert np.all(np.abs(hits / reps - 0.2) < 5 * np.sqrt(0.2 * 0.8 / reps))
 
 
@@ -232,6 +233,10 @@ def test_errors():
         RandomUnderSampler().fit_resample(X, np.linspace(0, 1, len(X)))
     with pytest.raises(ValueError, match=r"X=300, y=299"):
         RandomUnderSampler().fit_resample(X, y[:-1])
+    with pytest.raises(ValueError, match="Expected 2D array, got 1D"):
+        RandomUnderSampler().fit_resample(np.arange(len(y)), y)
+    with pytest.raises(ValueError, match="0 sample"):
+        RandomUnderSampler().fit_resample(X[:0], y[:0])
     with pytest.raises(ValueError, match="requires y to be passed"):
         RandomUnderSampler().fit_resample(X, None)
     with pytest.raises(ValueError, match="'random_state' parameter"):
