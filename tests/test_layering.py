@@ -8,10 +8,6 @@ functions included). Two rules:
    or its public submodules, never an ``_underscore`` module.
 2. A package imports only packages of lower layers (the order below); peers in
    one layer do not import each other, so there is no cycle.
-
-Allowed for now, by rule: imports made inside ``engine/model_selection`` and
-imports of ``engine.data._validation`` (parameter validation). Both are being
-rewritten in the estimator half of issue 8; when it lands, ``ALLOWED`` goes.
 """
 
 from __future__ import annotations
@@ -35,11 +31,6 @@ LAYERS = [
     {"cli"},
 ]
 LAYER_OF = {package: level for level, layer in enumerate(LAYERS) for package in layer}
-
-
-def allowed(importer_package: str, module: str) -> bool:
-    """The exceptions of the estimator half of issue 8 (see the module docstring)."""
-    return importer_package == "model_selection" or module == "engine.data._validation"
 
 
 def _package(path: Path) -> str:
@@ -108,12 +99,13 @@ def test_every_engine_package_has_a_layer():
 def test_no_import_across_packages_names_a_private_module():
     rows = _imports_across_packages()
     assert rows, "the import scan found nothing: is ENGINE right?"
-    private = [
-        f"{file}:{line}: {_module_of(name)}"
-        for file, line, importer, _, name in rows
-        if any(part.startswith("_") for part in _module_of(name).split(".")[1:])
-        and not allowed(importer, _module_of(name))
-    ]
+    private = sorted(
+        {
+            f"{file}:{line}: {_module_of(name)}"
+            for file, line, _, _, name in rows
+            if any(part.startswith("_") for part in _module_of(name).split(".")[1:])
+        }
+    )
     assert not private, "imports of another package's private module:\n" + "\n".join(private)
 
 

@@ -12,7 +12,7 @@ import pytest
 import engine.preprocessing as ep
 from engine.drift import drift_report
 from engine.fairness import MetricFrame, bias_report, selection_rate
-from engine.metrics import evaluate
+from engine.metrics import evaluate, type_of_target, unique_labels
 from engine.preprocessing._base import fit_passes
 from engine.stats import profile, quantile
 from tests._passes import measured_passes
@@ -52,6 +52,8 @@ def _evaluation_passes(call: str) -> int:
             metrics=selection_rate, y_true=y_true, y_pred=y_pred, sensitive_features=groups
         ),
         "bias_report": lambda: bias_report(y_true, y_pred, groups),
+        "type_of_target": lambda: type_of_target(y_true),
+        "unique_labels": lambda: unique_labels(y_true, y_pred),
     }
     name = call.split("(")[0]
     if name == "drift_report":
@@ -88,6 +90,8 @@ def test_the_table_names_every_transformer():
         "MetricFrame",
         "bias_report",
         "drift_report",
+        "type_of_target",
+        "unique_labels",
     } <= names
 
 

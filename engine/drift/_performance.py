@@ -12,8 +12,14 @@ import dask
 import numpy as np
 import pandas as pd
 
-from engine.data import as_table, is_lazy
-from engine.data._validation import Interval, OneOf, check_consistent_length, validate_params
+from engine.data import (
+    Interval,
+    StrOptions,
+    as_table,
+    check_consistent_length,
+    is_lazy,
+    validate_params,
+)
 from engine.drift._window_metrics import (
     CLASSIFICATION,
     LOWER_IS_BETTER,
@@ -180,9 +186,9 @@ def performance_drift(
         "performance_drift",
         {"metric": metric, "tolerance": tolerance, "average": average},
         {
-            "metric": [OneOf(CLASSIFICATION + REGRESSION)],
+            "metric": [StrOptions({*CLASSIFICATION, *REGRESSION})],
             "tolerance": [Interval(numbers.Real, 0, None, closed="left")],
-            "average": [OneOf(("binary", "micro", "macro", "weighted"))],
+            "average": [StrOptions({"binary", "micro", "macro", "weighted"})],
         },
     )
     known = {

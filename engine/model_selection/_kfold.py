@@ -23,9 +23,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
 
 from engine.data import is_lazy
-from engine.data._rows import align_rows, map_rows, row_blocks, select_part
-from engine.stats import _draws
-from engine.stats import _row_plans as _plans
+from engine.data.internal import align_rows, map_rows, row_blocks, select_part
+from engine.stats.internal import draws as _draws
+from engine.stats.internal import row_plans as _plans
 
 __all__ = [
     "KFold",

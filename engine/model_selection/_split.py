@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from engine.data._rows import align_rows, map_rows, row_blocks, select_part
-from engine.stats import _draws
-from engine.stats import _row_plans as _plans
+from engine.data.internal import align_rows, map_rows, row_blocks, select_part
+from engine.stats.internal import draws as _draws
+from engine.stats.internal import row_plans as _plans
 
 __all__ = ["train_test_split", "train_val_test_split"]
 

@@ -12,14 +12,14 @@ each block's values to category codes with pandas' hash-based
 from __future__ import annotations
 
 import functools
+import numbers
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from engine.data import Table
-from engine.data._validation import InstanceOf, OneOf, Satisfies
+from engine.data import InvalidParameterError, StrOptions, Table
 from engine.preprocessing._base import EngineTransformer, input_names
 from engine.stats.internal import map_blocks_delayed, tree_merge
 
@@ -130,10 +130,6 @@ def _ordinal_block(block, categories, names, handle_unknown, unknown_value):
     return out
 
 
-def _valid_categories(value) -> bool:
-    return value == "auto" or (isinstance(value, list) and all(np.ndim(c) == 1 for c in value))
-
-
 class _Encoder(EngineTransformer):
     _numeric_input = False
 
@@ -141,6 +137,14 @@ class _Encoder(EngineTransformer):
         tags = super().__sklearn_tags__()
         tags.input_tags.categorical = True
         return tags
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        if self.categories != "auto" and not all(np.ndim(c) == 1 for c in self.categories):
+            raise InvalidParameterError(
+                f"The 'categories' parameter of {type(self).__name__} must be 'auto' or a "
+                f"list of 1-D array-likes. Got {self.categories!r} instead."
+            )
 
     def _statistics(self, table: Table) -> dict:
         if self.categories != "auto":
@@ -192,8 +196,8 @@ class OneHotEncoder(_Encoder):
     """
 
     _parameter_constraints = {
-        "categories": [Satisfies(_valid_categories, "'auto' or a list of 1-D array-likes")],
-        "handle_unknown": [OneOf(("error", "ignore"))],
+        "categories": [StrOptions({"auto"}), list],
+        "handle_unknown": [StrOptions({"error", "ignore"})],
     }
 
     def __init__(self, *, categories="auto", handle_unknown: str = "error"):
@@ -242,9 +246,9 @@ class OrdinalEncoder(_Encoder):
     """
 
     _parameter_constraints = {
-        "categories": [Satisfies(_valid_categories, "'auto' or a list of 1-D array-likes")],
-        "handle_unknown": [OneOf(("error", "use_encoded_value"))],
-        "unknown_value": [None, InstanceOf((int, float, np.integer, np.floating))],
+        "categories": [StrOptions({"auto"}), list],
+        "handle_unknown": [StrOptions({"error", "use_encoded_value"})],
+        "unknown_value": [None, numbers.Real],
     }
 
     def __init__(

@@ -7,8 +7,7 @@ import numbers
 import numpy as np
 from sklearn.base import OneToOneFeatureMixin
 
-from engine.data import Table
-from engine.data._validation import InstanceOf, OneOf
+from engine.data import StrOptions, Table
 from engine.preprocessing._base import (
     EngineTransformer,
     affine_function,
@@ -73,8 +72,8 @@ class SimpleImputer(OneToOneFeatureMixin, EngineTransformer):
     """
 
     _parameter_constraints = {
-        "strategy": [OneOf(("mean", "median", "most_frequent", "constant"))],
-        "fill_value": [None, InstanceOf((numbers.Real,))],
+        "strategy": [StrOptions({"mean", "median", "most_frequent", "constant"})],
+        "fill_value": [None, numbers.Real],
     }
 
     def __init__(self, *, strategy: str = "mean", fill_value: float | None = None):

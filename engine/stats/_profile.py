@@ -7,8 +7,7 @@ import numpy as np
 import pandas as pd
 from dask.delayed import Delayed
 
-from engine.data import as_table
-from engine.data._validation import check_not_empty
+from engine.data import as_table, check_not_empty
 from engine.kernels import selection as sk
 from engine.stats._fused import moments_and_first_pass
 from engine.stats._moments import Moments

@@ -45,8 +45,7 @@ from functools import partial
 import dask
 import numpy as np
 
-from engine.data import Table, as_table
-from engine.data._validation import check_not_empty
+from engine.data import Table, as_table, check_not_empty
 from engine.kernels import selection as sk
 from engine.stats._quantile_plan import (
     QuantileSpec,
