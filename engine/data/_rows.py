@@ -29,7 +29,9 @@ from typing import Any
 
 import dask
 import dask.array as da
+import dask.dataframe as dd
 import numpy as np
+import pandas as pd
 
 from engine.data._table import Table, as_table, is_lazy, known_row_lengths
 
@@ -200,6 +202,25 @@ def select_part(block: Any, labels: np.ndarray, part: int) -> Any:
 def repeat_rows(block: Any, repeats: np.ndarray) -> Any:
     """Each row of ``block`` repeated ``repeats[r]`` times (0 drops it), in row order."""
     return take(block, np.repeat(np.arange(len(repeats)), repeats))
+
+
+def concat_rows(a: Any, extra: Any) -> Any:
+    """The rows of ``a`` followed by those of ``extra`` (same kind; frames keep their labels).
+
+    Dask frames lose their divisions (the appended index labels repeat some of
+    ``a``'s); SciPy sparse matrices keep their format.
+    """
+    if isinstance(a, da.Array):
+        return da.concatenate([a, extra])
+    if isinstance(a, dd.DataFrame | dd.Series):
+        return dd.concat([a.clear_divisions(), extra.clear_divisions()])
+    if isinstance(a, pd.DataFrame | pd.Series):
+        return pd.concat([a, extra])
+    if hasattr(a, "tocsr"):
+        import scipy.sparse as sp
+
+        return sp.vstack([a, extra], format=a.format)
+    return np.concatenate([np.asarray(a), extra])
 
 
 def map_rows(

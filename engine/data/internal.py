@@ -6,12 +6,14 @@ import these names from here, never from the underscore modules.
 * :class:`Table` implementations per input kind and :func:`known_row_lengths`;
 * row alignment of several inputs (:func:`align_rows`, :class:`Aligned`) and
   per-row selection applied block by block (:func:`map_rows`,
-  :func:`row_blocks`, :func:`take`, :func:`select_part`, :func:`repeat_rows`).
+  :func:`row_blocks`, :func:`take`, :func:`select_part`, :func:`repeat_rows`),
+  rows appended in the input's kind (:func:`concat_rows`).
 """
 
 from engine.data._rows import (
     Aligned,
     align_rows,
+    concat_rows,
     map_rows,
     repeat_rows,
     row_blocks,
@@ -40,6 +42,7 @@ __all__ = [
     "XarrayTable",
     "align_rows",
     "as_table",
+    "concat_rows",
     "is_lazy",
     "known_row_lengths",
     "map_rows",

@@ -23,7 +23,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import dask.array as da
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
@@ -34,6 +33,7 @@ from engine.data import Interval, StrOptions, check_not_empty, check_params, est
 from engine.data.internal import (
     Aligned,
     align_rows,
+    concat_rows,
     map_rows,
     repeat_rows,
     row_blocks,
@@ -284,25 +284,11 @@ class RandomOverSampler(_BaseRandomSampler):
         for name in ("X", "y"):
             a = aligned.arrays[name]
             extra = map_rows(a, reps, repeat_rows, plan.sizes_of(0), name="engine-oversample")
-            out.append(_concat_rows(a, extra))
+            out.append(concat_rows(a, extra))
         if not aligned.lazy:
             n = aligned.n_rows
             self.sample_indices_ = np.concatenate([np.arange(n), np.repeat(np.arange(n), reps[0])])
         return tuple(out)
-
-
-def _concat_rows(a: Any, extra: Any) -> Any:
-    if isinstance(a, da.Array):
-        return da.concatenate([a, extra])
-    if isinstance(a, dd.DataFrame | dd.Series):
-        return dd.concat([a.clear_divisions(), extra.clear_divisions()])
-    if isinstance(a, pd.DataFrame | pd.Series):
-        return pd.concat([a, extra])
-    if hasattr(a, "tocsr"):
-        import scipy.sparse as sp
-
-        return sp.vstack([a, extra], format=a.format)
-    return np.concatenate([np.asarray(a), extra])
 
 
 class RandomUnderSampler(_BaseRandomSampler):

@@ -1,4 +1,4 @@
-"""engine.data.internal.align_rows: one row alignment for splits and for one-pass reductions."""
+"""engine.data.internal: one row alignment for splits and one-pass reductions; rows appended."""
 
 import dask
 import dask.array as da
@@ -6,8 +6,9 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 
-from engine.data.internal import align_rows
+from engine.data.internal import align_rows, concat_rows
 
 Y = np.arange(12)
 
@@ -70,6 +71,28 @@ def test_blockwise_pairing_errors():
     aligned = align_rows({"y": series, "p": other}, known_lengths=False)
     with pytest.raises(ValueError, match="different numbers of row blocks .*y=2, p=3"):
         aligned.blocks()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        np.asarray,
+        lambda a: pd.DataFrame(a, columns=["p", "q"], index=np.arange(len(a)) * 10),
+        lambda a: da.from_array(a, chunks=2),
+        lambda a: dd.from_pandas(pd.DataFrame(a, columns=["p", "q"]), npartitions=2),
+        sp.csr_matrix,
+    ],
+    ids=["numpy", "pandas", "dask-array", "dask-frame", "sparse"],
+)
+def test_concat_rows_appends_in_the_input_kind(make):
+    a, extra = make(Y[:6].reshape(3, 2)), make(Y[6:].reshape(3, 2))
+    out = concat_rows(a, extra)
+    assert type(out) is type(a)
+    values = out.compute() if hasattr(out, "dask") else out
+    values = values.toarray() if hasattr(values, "toarray") else np.asarray(values)
+    np.testing.assert_array_equal(values, Y.reshape(6, 2))
+    if isinstance(a, pd.DataFrame):  # index labels kept, appended rows after
+        assert list(out.index) == [0, 10, 20, 0, 10, 20]
 
 
 def _no_compute(*args, **kwargs):
