@@ -6,7 +6,8 @@ count; metrics, fairness and drift reduce several row-aligned inputs
 puts such inputs on the same row blocks, once for every caller:
 
 * in memory (NumPy, pandas, SciPy sparse, lists): one block, equal numbers
-  of rows checked;
+  of rows checked (lists become NumPy arrays for splits; one-pass reductions
+  get them as given, so their block functions read them as scikit-learn does);
 * Dask: dask arrays are rechunked (lazily) to the reference row blocks and
   in-memory inputs named ``convertible`` are chunked like them. With
   ``known_lengths=True`` (splits, resampling: they need global row
@@ -118,7 +119,9 @@ def align_rows(
     lazy_names = [k for k, v in named.items() if is_lazy(v)]
     eager_names = [k for k in named if k not in lazy_names]
     if not lazy_names:
-        arrays = {k: as_in_memory(v) for k, v in named.items()}
+        # a reduction's block function converts lists itself (scikit-learn's checks see
+        # [1, "a"] as mixed types, numpy.asarray as two strings); splits index arrays
+        arrays = {k: as_in_memory(v) if known_lengths else v for k, v in named.items()}
         lengths = {k: n_rows_in_memory(v) for k, v in arrays.items()}
         _check_totals(lengths)
         return Aligned(arrays, [next(iter(lengths.values()))] if lengths else [0], False)

@@ -25,6 +25,14 @@ def test_in_memory_inputs_are_one_block_and_checked():
         align_rows({"X": Y, "y": Y[:-1]})
 
 
+def test_reductions_get_in_memory_lists_as_given():
+    """A mixed list stays mixed for the block function (numpy.asarray would make strings)."""
+    mixed = [1, "a", 2]
+    aligned = align_rows({"y": mixed, "w": np.ones(3)}, convertible=("y", "w"), known_lengths=False)
+    assert aligned.arrays["y"] is mixed and aligned.lengths == [3]
+    assert isinstance(align_rows({"y": mixed}).arrays["y"], np.ndarray)  # splits index arrays
+
+
 def test_known_lengths_rechunk_arrays_to_a_frame_and_chunk_memory_alike():
     frame = dd.from_pandas(pd.Series(Y, name="y"), npartitions=3)  # lengths unknown to Dask
     aligned = align_rows(
