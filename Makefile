@@ -19,10 +19,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-BENCHMARKS := preprocessing split search evaluation inspection scaling
-
+# make bench                      every benchmark, full sizes (benchmarks/results/)
+# make bench ARGS="--quick"        small sizes, under 3 minutes (benchmarks/results/quick/)
+# make bench ARGS="--only split --scheduler tcp://host:8786"
 bench: $(STAMP)
-	cd benchmarks && for name in $(BENCHMARKS); do ../$(BIN)/python bench_$$name.py || exit 1; done
+	$(BIN)/python -m benchmarks $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check engine tests benchmarks
