@@ -26,7 +26,10 @@ flags
 Per column the sums give the exact count of values below every start, and
 every window its exact count of values and, when they fit its buffer, its
 keys. A window holding more keys than its buffer in a block keeps none (its
-count stays exact), so memory is bounded by the buffers the caller sizes.
+count stays exact), so memory is bounded by the buffers the caller sizes. A
+*histogram* window keeps no keys at all: it counts them in
+``2**HIST_BITS`` equal sub-ranges of its keys (32 KB whatever the data), for
+a caller that would rather pay one more pass than hold the keys.
 A window holding a single repeated key (a tie, a zero) is not gathered: a
 start at its key and one just past it count it. Every output is integer
 counts, min/max keys or gathered keys, so any merge order gives the same
@@ -49,6 +52,8 @@ CHUNK_VALUES = 512  # values per chunk: the chunk and its tiles stay in the L1 c
 N_STATS = 5
 COUNT, KMIN, KMAX, NEG_ZEROS, POS_ZEROS = range(N_STATS)
 NO_SLOT = -1  # a count-only window
+HIST_BITS = 12  # a counted window: 4,096 sub-buckets of its key range
+GATHER = np.uint64(64)  # the shift of a slot that gathers its keys (no histogram)
 MAX_BLOCK_ROWS = 2**31 - 1
 
 
@@ -87,7 +92,7 @@ def _scan_chunk(F, n, tiles, acc, keys, flags, flags64, gather, with_stats):
     """One chunk ``F[:n]`` (positions match the tiles): keys, counts, flags, gathered keys."""
     starts, glo, gwidth, column = tiles
     below, count, kmin, kmax, neg_zeros, pos_zeros = acc
-    slot, buf, offsets, capacity, fill = gather
+    slot, shift, row, lo_of, hist, buf, offsets, capacity, fill = gather
     for t in range(n):
         u = F[t]
         valid = (u & ABS_MASK) <= EXP_INF
@@ -116,13 +121,15 @@ def _scan_chunk(F, n, tiles, acc, keys, flags, flags64, gather, with_stats):
                 if flags[t]:
                     s = slot[column[0, t], flags[t] - 1]
                     f = fill[s]
-                    if f < capacity[s]:
+                    if shift[s] != GATHER:
+                        hist[row[s], (keys[t] - lo_of[s]) >> shift[s]] += 1
+                    elif f < capacity[s]:
                         buf[offsets[s] + f] = keys[t]
                     fill[s] = f + 1
 
 
 @njit(cache=True, nogil=True)
-def _buffers(m, starts, glo, ghi, slot, capacity):
+def _buffers(m, starts, glo, ghi, slot, shift, capacity):
     """Tiles, accumulators, scratch and gather buffers for a pass over ``m`` columns."""
     rows = max(1, CHUNK_VALUES // max(1, m))
     width = rows * m
@@ -142,8 +149,22 @@ def _buffers(m, starts, glo, ghi, slot, capacity):
     offsets = np.zeros(capacity.shape[0] + 1, dtype=np.int64)
     for s in range(capacity.shape[0]):
         offsets[s + 1] = offsets[s] + capacity[s]
-    fill = np.zeros(capacity.shape[0], dtype=np.int64)
-    gather = (slot, np.empty(offsets[-1], dtype=np.uint64), offsets, capacity, fill)
+    n_slots = capacity.shape[0]
+    fill = np.zeros(n_slots, dtype=np.int64)
+    row = np.full(n_slots, -1, dtype=np.int64)
+    lo_of = np.zeros(n_slots, dtype=np.uint64)
+    n_hist = 0
+    for j in range(m):
+        for g in range(slot.shape[1]):
+            s = slot[j, g]
+            if s != NO_SLOT:
+                lo_of[s] = glo[j, g]
+                if shift[s] != GATHER:
+                    row[s] = n_hist
+                    n_hist += 1
+    hist = np.zeros((n_hist, 1 << HIST_BITS), dtype=np.int64)
+    buf = np.empty(offsets[-1], dtype=np.uint64)
+    gather = (slot, shift, row, lo_of, hist, buf, offsets, capacity, fill)
     flags = np.zeros(padded, dtype=np.uint8)
     return rows, tiles, acc, np.zeros(padded, dtype=np.uint64), flags, gather
 
@@ -171,8 +192,8 @@ def _per_column(acc, m, with_stats):
 
 @njit(cache=True, nogil=True)
 def _gathered(gather):
-    """Each slot's kept keys back to back (a slot that overflowed keeps none), and the counts."""
-    slot, buf, offsets, capacity, fill = gather
+    """Each slot's kept keys back to back (a slot that overflowed keeps none), counts, histograms."""
+    slot, shift, row, lo_of, hist, buf, offsets, capacity, fill = gather
     kept = np.minimum(fill, capacity)
     kept[fill > capacity] = 0
     out = np.empty(kept.sum(), dtype=np.uint64)
@@ -180,13 +201,13 @@ def _gathered(gather):
     for s in range(fill.shape[0]):
         out[pos : pos + kept[s]] = buf[offsets[s] : offsets[s] + kept[s]]
         pos += kept[s]
-    return out, kept, fill
+    return out, kept, fill, hist
 
 
 @njit(cache=True, nogil=True)
-def _scan_flat(flat, m, starts, glo, ghi, slot, with_stats, capacity):
+def _scan_flat(flat, m, starts, glo, ghi, slot, shift, with_stats, capacity):
     """The pass over a C-contiguous block given as ``flat`` (rows of ``m`` values), in place."""
-    rows, tiles, acc, keys, flags, gather = _buffers(m, starts, glo, ghi, slot, capacity)
+    rows, tiles, acc, keys, flags, gather = _buffers(m, starts, glo, ghi, slot, shift, capacity)
     flags64 = flags.view(np.uint64)
     for c0 in range(0, flat.shape[0], rows * m):
         n = min(rows * m, flat.shape[0] - c0)
@@ -196,10 +217,10 @@ def _scan_flat(flat, m, starts, glo, ghi, slot, with_stats, capacity):
 
 
 @njit(cache=True, nogil=True)
-def _scan_strided(U, starts, glo, ghi, slot, with_stats, capacity):
+def _scan_strided(U, starts, glo, ghi, slot, shift, with_stats, capacity):
     """The pass over a block of any layout, copied chunk by chunk into row order."""
     n_rows, m = U.shape
-    rows, tiles, acc, keys, flags, gather = _buffers(m, starts, glo, ghi, slot, capacity)
+    rows, tiles, acc, keys, flags, gather = _buffers(m, starts, glo, ghi, slot, shift, capacity)
     flags64 = flags.view(np.uint64)
     chunk = np.empty(rows * m, dtype=np.uint64)
     for c0 in range(0, n_rows, rows):
@@ -221,27 +242,31 @@ def window_pass(U: np.ndarray, windows: tuple, capacity: np.ndarray, *, stats: b
     U : numpy.ndarray of uint64, shape (n_rows, n_columns)
         The block's float64 bits (``X.view(numpy.uint64)``), any layout.
     windows : tuple
-        ``(starts, lo, hi, slot)``: ``starts`` of shape ``(n_columns,
+        ``(starts, lo, hi, slot, shift)``: ``starts`` of shape ``(n_columns,
         n_starts)``, each column's keys to count below (padding
         ``ALL_ONES``); ``lo``/``hi``/``slot`` of shape ``(n_columns,
-        n_windows)``, each column's disjoint gather windows ``[lo, hi]`` and
-        their slots (padding: ``lo = hi = TOP``, which holds nothing).
+        n_windows)``, each column's disjoint windows ``[lo, hi]`` and their
+        slots (padding: ``lo = hi = TOP``, which holds nothing); ``shift[s]``
+        is :data:`GATHER` for a slot that keeps its keys, else the slot
+        counts its keys in ``2**HIST_BITS`` sub-buckets ``(key - lo) >> shift``
+        (``(hi - lo) >> shift`` must stay below ``2**HIST_BITS``).
     capacity : numpy.ndarray of int64
-        Keys each slot may keep in this block: a slot holding more keeps none
-        (its count stays exact).
+        Keys each gathering slot may keep in this block: a slot holding more
+        keeps none (its count stays exact).
     stats : bool
         Also count each column's non-NaN values, extreme keys and zeros.
 
     Returns
     -------
     tuple
-        ``(below, stats, keys, kept, inside)``: per column and start, the count
-        of non-NaN values below it; ``stats[j] = (count, kmin, kmax,
-        n(-0.0), n(+0.0))`` (uint64; zeros without ``stats``, kmin all-ones
-        for a column without values); the kept keys, slot 0's first (each
-        slot's in row order), ``kept[s]`` of them each; ``inside[s]``, the
-        count of values in each slot's window (more than ``kept[s]`` when the
-        slot overflowed).
+        ``(below, stats, keys, kept, inside, hist)``: per column and start,
+        the count of non-NaN values below it; ``stats[j] = (count, kmin,
+        kmax, n(-0.0), n(+0.0))`` (uint64; zeros without ``stats``, kmin
+        all-ones for a column without values); the kept keys, slot 0's first
+        (each slot's in row order), ``kept[s]`` of them each; ``inside[s]``,
+        the count of values in each slot's window (more than ``kept[s]`` when
+        the slot overflowed or counts a histogram); the histograms of the
+        counting slots, in slot order.
 
     Examples
     --------
@@ -251,8 +276,8 @@ def window_pass(U: np.ndarray, windows: tuple, capacity: np.ndarray, *, stats: b
     >>> starts = floats_to_keys(np.array([[1.0, 3.0]]))
     >>> lo, hi = floats_to_keys(np.array([[1.0]])), floats_to_keys(np.array([[2.0]]))
     >>> X = np.array([[0.5], [2.0], [np.nan], [1.0], [5.0]])
-    >>> layout = (starts, lo, hi, np.zeros((1, 1), dtype=np.int64))
-    >>> below, st, keys, kept, inside = window_pass(
+    >>> layout = (starts, lo, hi, np.zeros((1, 1), dtype=np.int64), np.array([GATHER]))
+    >>> below, st, keys, kept, inside, hist = window_pass(
     ...     X.view(np.uint64), layout, np.array([4]), stats=True)
     >>> below.tolist(), keys_to_floats(keys).tolist(), kept.tolist(), inside.tolist()
     ([[1, 3]], [2.0, 1.0], [2], [2])
@@ -261,16 +286,18 @@ def window_pass(U: np.ndarray, windows: tuple, capacity: np.ndarray, *, stats: b
 
     Room for one key only: the slot keeps none, and still counts two.
 
-    >>> window_pass(X.view(np.uint64), layout, np.array([1]), stats=False)[3:]
+    >>> window_pass(X.view(np.uint64), layout, np.array([1]), stats=False)[3:5]
     (array([0]), array([2]))
     """
     if U.shape[0] > MAX_BLOCK_ROWS:
         raise ValueError(f"a block of {U.shape[0]} rows is too large; split it below 2**31 rows")
-    starts, lo, hi, slot = windows
+    starts, lo, hi, slot, shift = windows
+    if lo.shape[1] > 254:
+        raise ValueError(f"{lo.shape[1]} windows in a column: at most 254")
     capacity = np.minimum(np.asarray(capacity, dtype=np.int64), U.shape[0])
+    layout = (starts, lo, hi, slot, np.asarray(shift, dtype=np.uint64))
     if U.flags.c_contiguous:
-        flat = U.reshape(-1)
-        below, st, gathered = _scan_flat(flat, U.shape[1], starts, lo, hi, slot, stats, capacity)
+        below, st, gathered = _scan_flat(U.reshape(-1), U.shape[1], *layout, stats, capacity)
     else:
-        below, st, gathered = _scan_strided(U, starts, lo, hi, slot, stats, capacity)
+        below, st, gathered = _scan_strided(U, *layout, stats, capacity)
     return (below, st, *gathered)

@@ -46,9 +46,14 @@ keys: about ``9 sqrt(q (1 - q) / m) n`` keys per level ``q`` and column for
 ``n`` values and an ``m``-row sample (1.2 % of the values for the median of
 10 million rows: 24 MB for the quartiles of 10 million x 8); each
 block keeps at most four times a window's expected keys (plus 1,024), a
-window holding more (a biased sample) keeps none and is searched again, so
-the worst case is bounded by the intervals of the last round: values packed
-so densely that no sample separates them, gathered whole.
+window holding more (a biased sample) keeps none and is searched again. When
+a pass's windows expect more than a gather budget of keys (4,194,304: 32
+MB; large data out of core), the largest become *histogram* windows that
+keep no keys and count them in 4,096 sub-ranges (32 KB each); the next pass
+gathers the one sub-range that holds each rank: memory bounded at the cost
+of one more pass (two in all when the samples hit). The worst case is the
+last round's: values packed so densely that no sample separates them,
+gathered whole.
 
 numpy's virtual index ``(n - 1) * q`` and its ``_lerp`` are then replayed on
 the two order statistics around each index, so the result is the same
@@ -67,6 +72,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
 from functools import partial
 
 import dask
@@ -103,6 +109,7 @@ __all__ = [
     "first_round",
     "merge_partials",
     "quantile",
+    "quantile_cost",
     "round_partial",
     "selection",
 ]
@@ -124,14 +131,14 @@ def round_partial(block, sel: Selection) -> Partial | None:
         return None
     values = _values(block)
     n = len(values)
-    below, stats, keys, kept, inside = sk.window_pass(
+    below, stats, keys, kept, inside, hist = sk.window_pass(
         values.view(np.uint64), sel.windows, sel.capacity(n), stats=sel.round == 0
     )
     sample = None
     if sel.retry_share:
         wanted = min(n, int(np.ceil(n * sel.retry_share)))
         sample = values[stratified_rows(n, wanted, (SAMPLE_SEED, 1, n))]
-    return Partial(below, stats, keys, kept, inside, sample, n)
+    return Partial(below, stats, keys, kept, inside, sample, n, hist)
 
 
 def _sample_block(block, n_wanted: int) -> tuple:
@@ -166,20 +173,13 @@ def _threads() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _map_reduce(func, parts: list, merge):
-    """``func`` on every part from a few threads (the kernels release the GIL), merged in order."""
-    if len(parts) == 1:
-        return func(parts[0])
-    with ThreadPoolExecutor(min(len(parts), _threads())) as pool:
-        results = list(pool.map(func, parts))
-    acc = results[0]
-    for item in results[1:]:
-        acc = merge(acc, item)
-    return acc
-
-
 def _pass(parts: list, sel: Selection) -> Partial | None:
-    return _map_reduce(partial(round_partial, sel=sel), parts, merge_partials)
+    """Round ``sel.round`` over the parts from a few threads (the kernel releases the GIL)."""
+    task = partial(round_partial, sel=sel)
+    if len(parts) == 1:
+        return task(parts[0])
+    with ThreadPoolExecutor(min(len(parts), _threads())) as pool:
+        return merge_partials(*pool.map(task, parts))
 
 
 # ------------------------------------------------------------ the rounds
@@ -360,3 +360,27 @@ def quantile(X, q):
     table = as_table(X)
     check_not_empty(table.values.shape[0], table.n_columns)
     return _wrap(table, column_quantiles(table, spec), spec)
+
+
+def quantile_cost(X, q) -> dict:
+    """What the exact selection of :func:`quantile` costs on these data (it runs it).
+
+    Returns a dict: ``passes`` (full passes over the data), ``sample_rows``
+    (rows of the first sample), ``retry_sample_rows`` (rows of the second
+    sample, taken during the first pass), ``gathered_keys`` (keys copied out
+    of the data, 8 bytes each), ``overflows`` (windows that held more than
+    their buffer and were searched again) and ``histograms`` (windows that
+    counted sub-ranges instead of gathering, see the gather budget in the
+    module notes). Dask input is computed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(1000, 100, (100_000, 2))
+    >>> quantile_cost(X, [0.25, 0.5, 0.75])["passes"]
+    1
+    """
+    table = as_table(X)
+    check_not_empty(table.values.shape[0], table.n_columns)
+    final = selection(table, check_q(q))
+    return asdict((final.compute() if table.is_lazy else final).cost)

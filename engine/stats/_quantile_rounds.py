@@ -31,6 +31,7 @@ from engine.stats._quantile_plan import QuantileSpec, finish, virtual_indexes
 from engine.stats._quantile_windows import (
     MAX_KEY,
     Window,
+    bound_gathers,
     pack_windows,
     place_windows,
     whole_interval,
@@ -42,6 +43,7 @@ SAMPLE_VALUES_MAX = 1 << 23  # rows x columns in a sample (64 MB)
 RETRY_SAMPLE_ROWS = 1 << 15
 RETRY_SAMPLE_MIN = 32  # an interval with fewer sample keys is gathered whole
 GATHER_ALL = 1 << 16  # an interval with at most this many values is gathered whole
+GATHER_BUDGET = 1 << 22  # keys a pass expects to gather (32 MB); beyond, histogram windows
 LAST_ROUND = 2
 CAPACITY_FACTOR = 4  # a block keeps at most this many times a window's expected keys...
 CAPACITY_PAD = 1024  # ...plus this many (beyond: the window's ranks go to the next round)
@@ -80,27 +82,29 @@ class Partial(NamedTuple):
     inside: np.ndarray
     sample: np.ndarray | None  # round 0: rows sampled for round 1
     rows: int
+    hist: np.ndarray  # counts of the histogram windows' sub-ranges, one row per window
 
 
-def merge_partials(a: Partial | None, b: Partial | None) -> Partial | None:
-    """Merge two partials (``a``'s rows first); ``None`` is a pass with nothing to do."""
-    if a is None or b is None:
-        return a if b is None else b
-    stats = a.stats + b.stats
-    stats[:, sk.KMIN] = np.minimum(a.stats[:, sk.KMIN], b.stats[:, sk.KMIN])
-    stats[:, sk.KMAX] = np.maximum(a.stats[:, sk.KMAX], b.stats[:, sk.KMAX])
-    parts_a = np.split(a.keys, np.cumsum(a.kept)[:-1]) if len(a.kept) else []
-    parts_b = np.split(b.keys, np.cumsum(b.kept)[:-1]) if len(b.kept) else []
-    keys = [k for pair in zip(parts_a, parts_b, strict=True) for k in pair]
-    samples = [s for s in (a.sample, b.sample) if s is not None]
+def merge_partials(*parts: Partial | None) -> Partial | None:
+    """Merge partials in the order given (rows of the first first); ``None``: nothing to do."""
+    parts = [p for p in parts if p is not None]
+    if len(parts) <= 1:
+        return parts[0] if parts else None
+    stats = np.sum([p.stats for p in parts], axis=0, dtype=np.uint64)
+    stats[:, sk.KMIN] = np.min([p.stats[:, sk.KMIN] for p in parts], axis=0)
+    stats[:, sk.KMAX] = np.max([p.stats[:, sk.KMAX] for p in parts], axis=0)
+    split = [np.split(p.keys, np.cumsum(p.kept)[:-1]) for p in parts] if len(parts[0].kept) else []
+    keys = [part[s] for s in range(len(parts[0].kept)) for part in split]
+    samples = [p.sample for p in parts if p.sample is not None]
     return Partial(
-        a.below + b.below,
+        np.sum([p.below for p in parts], axis=0),
         stats,
-        np.concatenate(keys) if keys else a.keys,
-        a.kept + b.kept,
-        a.inside + b.inside,
+        np.concatenate(keys) if keys else parts[0].keys,
+        np.sum([p.kept for p in parts], axis=0),
+        np.sum([p.inside for p in parts], axis=0),
         np.concatenate(samples) if samples else None,
-        a.rows + b.rows,
+        sum(p.rows for p in parts),
+        np.sum([p.hist for p in parts], axis=0),
     )
 
 
@@ -111,13 +115,14 @@ def column_extremes(merged: Partial) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass
 class Cost:
-    """What a selection cost: full passes, sampled rows, gathered keys, windows over capacity."""
+    """What a selection cost: passes, sampled rows, gathered keys, overflows, histogram windows."""
 
     passes: int = 0
     sample_rows: int = 0
     retry_sample_rows: int = 0
     gathered_keys: int = 0
     overflows: int = 0
+    histograms: int = 0
 
 
 @dataclass
@@ -146,13 +151,17 @@ class Selection:
         return self.round == 0 or bool(self.placed)
 
     def capacity(self, rows: int) -> np.ndarray:
-        """Keys each gather window may keep in a block of ``rows`` rows (it may hold all of it)."""
+        """Keys each window may keep in a block of ``rows`` rows (a histogram window: none)."""
         expected = np.array([w.expected for w in self.gathers], dtype=np.float64)
         wanted = np.minimum(np.ceil(expected * CAPACITY_FACTOR) + CAPACITY_PAD, float(rows))
+        wanted[[w.histogram for w in self.gathers]] = 0
         return wanted.astype(np.int64)
 
 
 def _with_windows(sel: Selection, windows: list[Window], **changes) -> Selection:
+    """``sel`` with the next pass's windows (histograms where gathers exceed the budget)."""
+    if changes.get("round", sel.round) < LAST_ROUND:
+        windows = bound_gathers(windows, GATHER_BUDGET)
     layout, placed, gathers = pack_windows(sel.n_columns, windows)
     return replace(sel, windows=layout, placed=placed, gathers=gathers, **changes)
 
@@ -202,6 +211,15 @@ def _start(sel: Selection, merged: Partial) -> None:
                 sel.pending[j, rank] = (int(kmin[j]), int(kmax[j]), int(n), rank)
 
 
+def _in_sub_range(window: Window, counts: np.ndarray, local: int) -> tuple:
+    """The pending entry of the ``local``-th value of a histogram window: its sub-range."""
+    ends = np.cumsum(counts)
+    bucket = int(np.searchsorted(ends, local, side="right"))
+    before = int(ends[bucket - 1]) if bucket else 0
+    a, b = window.sub_range(bucket)
+    return a, b, int(counts[bucket]), local - before
+
+
 def _settle(sel: Selection, merged: Partial) -> None:
     """Record this round's edges; read off the ranks its windows hold; re-bound the others."""
     regions: dict = {}
@@ -213,8 +231,10 @@ def _settle(sel: Selection, merged: Partial) -> None:
             sel.edges[j][window.hi + 1] = int(merged.below[j, end])
         else:
             sel.edges[j][window.hi + 1] = below + int(merged.inside[slot])
-        if slot == sk.NO_SLOT or merged.kept[slot] == merged.inside[slot]:
+        if slot == sk.NO_SLOT or window.histogram or merged.kept[slot] == merged.inside[slot]:
             regions[j, window.lo] = (window, slot)  # an overflowed window is searched again
+    counted = [s for s, w in enumerate(sel.gathers) if w.histogram]
+    hist_row = {s: i for i, s in enumerate(counted)}
     gathered = np.split(merged.keys, np.cumsum(merged.kept)[:-1]) if len(merged.kept) else []
     kmin, kmax = sel.stats[:, sk.KMIN], sel.stats[:, sk.KMAX]
     wanted: dict = {}
@@ -225,14 +245,17 @@ def _settle(sel: Selection, merged: Partial) -> None:
         i = int(np.searchsorted(below, rank, side="right")) - 1
         start, stop = int(keys[i]), int(keys[i + 1])
         window, slot = regions.get((j, start), (None, sk.NO_SLOT))
+        local = rank - int(below[i])
         if window is not None and window.hi + 1 == stop:
             if slot == sk.NO_SLOT:
                 sel.keys[j, rank] = window.lo
+            elif window.histogram:
+                still[j, rank] = _in_sub_range(window, merged.hist[hist_row[slot]], local)
             else:
-                wanted.setdefault(slot, []).append((j, rank, rank - int(below[i])))
+                wanted.setdefault(slot, []).append((j, rank, local))
             continue
         a, b = max(start, int(kmin[j])), min(stop - 1, int(kmax[j]))
-        still[j, rank] = (a, b, int(below[i + 1] - below[i]), rank - int(below[i]))
+        still[j, rank] = (a, b, int(below[i + 1] - below[i]), local)
     for s, items in wanted.items():
         ordered = np.partition(gathered[s], sorted({local for _, _, local in items}))
         for j, rank, local in items:
@@ -272,7 +295,9 @@ def advance(sel: Selection, merged: Partial | None) -> Selection:
     if merged is not None:
         sel.cost.passes += 1
         sel.cost.gathered_keys += int(merged.kept.sum())
-        sel.cost.overflows += int(np.sum(merged.kept < merged.inside))
+        histogram = np.array([w.histogram for w in sel.gathers], dtype=bool)
+        sel.cost.overflows += int(np.sum((merged.kept < merged.inside) & ~histogram))
+        sel.cost.histograms += int(histogram.sum())
         if sel.round == 0:
             _start(sel, merged)
             if merged.sample is not None:

@@ -21,7 +21,7 @@ miss sends that rank to another round.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -39,7 +39,10 @@ class Window:
     """Keys ``lo..hi`` of one column; ``gather``: keep its keys (else count only).
 
     ``expected`` estimates how many of the column's values lie inside (it
-    sizes the gather buffers).
+    sizes the gather buffers). A ``histogram`` window keeps no keys: it
+    counts them in ``2**HIST_BITS`` equal sub-ranges of its keys, which
+    narrows its ranks to one sub-range for the next pass (memory bounded,
+    one more pass).
     """
 
     column: int
@@ -47,6 +50,35 @@ class Window:
     hi: int
     gather: bool
     expected: float
+    histogram: bool = False
+
+    @property
+    def shift(self) -> int:
+        """Sub-range of a key: ``(key - lo) >> shift`` (below ``2**HIST_BITS``)."""
+        return max(0, (self.hi - self.lo).bit_length() - sk.HIST_BITS)
+
+    def sub_range(self, bucket: int) -> tuple[int, int]:
+        """Keys of sub-range ``bucket`` of a histogram window."""
+        lo = self.lo + (bucket << self.shift)
+        return lo, min(self.hi, lo + (1 << self.shift) - 1)
+
+
+def bound_gathers(windows: list[Window], budget: float) -> list[Window]:
+    """The windows, the largest gather windows made histograms until the rest expect ``budget``.
+
+    Keeps a pass's gathered keys (8 bytes each) near ``budget`` whatever the
+    data's size: a histogram window costs a 32 KB count table instead, and
+    its ranks one more pass.
+    """
+    gathers = sorted((w for w in windows if w.gather), key=lambda w: -w.expected)
+    total = sum(w.expected for w in gathers)
+    counted = set()
+    for window in gathers:
+        if total <= budget:
+            break
+        counted.add(id(window))
+        total -= window.expected
+    return [replace(w, histogram=True) if id(w) in counted else w for w in windows]
 
 
 def _spans(k: int, fractions: np.ndarray) -> list[tuple[int, int]]:
@@ -156,11 +188,11 @@ def pack_windows(n_columns: int, windows: list[Window]) -> tuple[tuple, list, li
     Every window gets a start at its first key (the count below it). A gather
     window is counted by its keys; a count-only window also needs a start
     just past its key (unless the next window begins there). Returns
-    ``((starts, lo, hi, slot), placed, gathers)`` (layout of
+    ``((starts, lo, hi, slot, shift), placed, gathers)`` (layout of
     :func:`engine.kernels.selection.window_pass`); ``placed`` lists
     ``(window, start, end, slot)``: the indexes of the window's start and of
     the start just past it (``None`` for a gather window); ``gathers[s]`` is
-    slot ``s``'s window.
+    slot ``s``'s window (gathering or histogram; ``shift[s]`` says which).
     """
     per_column: list[list[Window]] = [[] for _ in range(n_columns)]
     for window in windows:
@@ -193,4 +225,5 @@ def pack_windows(n_columns: int, windows: list[Window]) -> tuple[tuple, list, li
         starts[j, : len(column_starts[j])] = column_starts[j]
         for g, (a, b, s) in enumerate(column_gathers[j]):
             lo[j, g], hi[j, g], slot[j, g] = a, b, s
-    return (starts, lo, hi, slot), placed, gathers
+    shift = np.array([w.shift if w.histogram else int(sk.GATHER) for w in gathers], dtype=np.uint64)
+    return (starts, lo, hi, slot, shift), placed, gathers

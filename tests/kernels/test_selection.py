@@ -42,8 +42,8 @@ def test_nan_keys_lie_above_every_float_and_padding():
     X = np.concatenate([nans.view(np.float64), [np.inf, -np.inf]])[:, None]
     starts = np.array([[sk.TOP]], dtype=np.uint64)
     pad = np.array([[sk.TOP]], dtype=np.uint64)
-    layout = (starts, pad, pad, np.zeros((1, 1), dtype=np.int64))
-    below, stats, keys, kept, inside = sk.window_pass(
+    layout = (starts, pad, pad, np.zeros((1, 1), dtype=np.int64), np.array([sk.GATHER]))
+    below, stats, keys, kept, inside, _ = sk.window_pass(
         X.view(np.uint64), layout, np.array([8]), stats=True
     )
     assert below.tolist() == [[2]] and inside.tolist() == [0] and len(keys) == 0
@@ -53,7 +53,7 @@ def test_nan_keys_lie_above_every_float_and_padding():
 
 @st.composite
 def _blocks_and_windows(draw):
-    """A block (any layout) and per column sorted starts plus disjoint gather windows."""
+    """A block (any layout), per column sorted starts and disjoint windows (gather or histogram)."""
     n_rows = draw(st.integers(0, 90))
     n_columns = draw(st.integers(1, 4))
     X = draw(arrays(np.float64, (n_rows, n_columns), elements=finite_or_special))
@@ -84,22 +84,32 @@ def _blocks_and_windows(draw):
             lo[j, g], hi[j, g], slot[j, g] = bounds[2 * g], bounds[2 * g + 1], n_slots
             n_slots += 1
     capacity = np.array(draw(st.lists(st.integers(0, 30), min_size=n_slots, max_size=n_slots)))
-    return X, (starts, lo, hi, slot), capacity.astype(np.int64), draw(st.booleans())
+    shift = np.full(n_slots, sk.GATHER, dtype=np.uint64)
+    for j, g in zip(*np.nonzero(slot != sk.NO_SLOT), strict=True):
+        if draw(st.booleans()):
+            width = int(hi[j, g] - lo[j, g]).bit_length()
+            shift[slot[j, g]] = max(0, width - sk.HIST_BITS) + draw(st.integers(0, 3))
+            capacity[slot[j, g]] = 0
+    layout = (starts, lo, hi, slot, shift)
+    return X, layout, capacity.astype(np.int64), draw(st.booleans())
 
 
 @given(_blocks_and_windows())
 def test_window_pass_counts_and_gathers_exactly(case):
-    """Counts below every start and inside every window, kept keys in row order, stats: as numpy.
+    """Counts below every start and inside every window, kept keys in row order, histograms and
+    stats: as numpy.
 
     A window holding more keys than its slot's capacity keeps none, and still
-    counts them all.
+    counts them all; a histogram window counts its keys per sub-range.
     """
     X, layout, capacity, stats = case
-    starts, lo, hi, slot = layout
-    below, st_, keys, kept, inside = sk.window_pass(
+    starts, lo, hi, slot, shift = layout
+    below, st_, keys, kept, inside, hist = sk.window_pass(
         X.view(np.uint64), layout, capacity, stats=stats
     )
     gathered = np.split(keys, np.cumsum(kept)[:-1]) if len(kept) else []
+    rows = np.cumsum(shift != sk.GATHER) - 1
+    assert hist.shape == (np.sum(shift != sk.GATHER), 2**sk.HIST_BITS)
     for j in range(X.shape[1]):
         column = X[:, j]
         col_keys = sk.floats_to_keys(column[~np.isnan(column)])
@@ -109,6 +119,11 @@ def test_window_pass_counts_and_gathers_exactly(case):
             if s != sk.NO_SLOT:
                 expected = col_keys[(col_keys >= lo[j, g]) & (col_keys <= hi[j, g])]
                 assert inside[s] == len(expected)
+                if shift[s] != sk.GATHER:
+                    sub = (expected - lo[j, g]) >> shift[s]
+                    counts = np.bincount(sub.astype(np.int64), minlength=2**sk.HIST_BITS)
+                    assert np.array_equal(hist[rows[s]], counts) and kept[s] == 0
+                    continue
                 fits = len(expected) <= min(capacity[s], len(X))
                 assert np.array_equal(gathered[s], expected if fits else expected[:0])
         if stats:
@@ -129,7 +144,7 @@ def test_blocks_merge_like_one_block():
     lo = np.tile(keys[[0, 2]], (3, 1))
     hi = np.tile(keys[[1, 3]], (3, 1))
     slot = np.arange(6).reshape(3, 2)
-    layout = (starts, lo, hi, slot)
+    layout = (starts, lo, hi, slot, np.full(6, sk.GATHER))
     room = np.full(6, 5000)
     whole = sk.window_pass(X.view(np.uint64), layout, room, stats=True)
     halves = [
@@ -151,6 +166,7 @@ def test_block_too_large_is_refused():
         np.zeros((1, 0), np.uint64),
         np.zeros((1, 0), np.uint64),
         np.zeros((1, 0), np.int64),
+        np.zeros(0, np.uint64),
     )
     with pytest.raises(ValueError, match="too large"):
         sk.window_pass(U, layout, np.zeros(0, dtype=np.int64), stats=False)

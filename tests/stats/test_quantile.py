@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from engine.data._adapters import as_table
+from engine.kernels import selection as sk
 from engine.stats import _quantile as Q
 from engine.stats import _quantile_rounds as R
 from engine.stats import _quantile_windows as W
@@ -236,6 +237,8 @@ SHAPES = [
     "outliers",
     "sorted",
     "mixed_zeros",
+    "constant",
+    "infinities",
 ]
 
 
@@ -260,6 +263,10 @@ def shape_column(name: str, n: int, rng: np.random.Generator) -> np.ndarray:
         return np.where(rng.random(n) < 0.001, 50.0, 1.0) * (100 + 15 * z)
     if name == "sorted":
         return 1.7e9 + np.cumsum(rng.exponential(3.0, n))
+    if name == "constant":
+        return np.full(n, 42.5)
+    if name == "infinities":
+        return np.where(rng.random(n) < 0.02, np.sign(z) * np.inf, 1000 + 100 * z)
     return np.where(rng.random(n) < 0.3, np.where(rng.random(n) < 0.5, -0.0, 0.0), z)
 
 
@@ -276,6 +283,7 @@ def _cost(X, q, n_blocks=None):
     return final.compute(scheduler="sync") if n_blocks is not None else final
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # numpy's too: inf - inf at q = 0
 @pytest.mark.parametrize("name", SHAPES)
 def test_real_shapes_bit_equal_in_one_pass(name):
     """Sampled (40,000 rows is above the first sample), exact, one pass over NumPy input."""
@@ -347,15 +355,18 @@ def test_every_round_stays_exact(name, gather_all, passes):
     q=st.lists(st.floats(0, 1), min_size=1, max_size=5),
     n_blocks=st.integers(1, 5),
     z=st.sampled_from([0.0, 1.0, W.Z]),
+    budget=st.sampled_from([0, R.GATHER_BUDGET]),
     seed=st.integers(0, 2**16),
 )
 def test_hypothesis_shapes_any_round_any_chunking(
-    name, n, n_columns, nan_share, q, n_blocks, z, seed
+    name, n, n_columns, nan_share, q, n_blocks, z, budget, seed
 ):
-    """Real shapes, tiny samples (misses on purpose), NaN, ties and zeros: numpy's bits."""
+    """Real shapes, tiny samples (misses on purpose), NaN, ties, zeros, histogram windows (no
+    gather budget): numpy's bits."""
     X = shape_table(name, n, n_columns, nan_share, seed)
     with pytest.MonkeyPatch.context() as mp:
         _small_samples(mp, z=z, gather_all=8)
+        mp.setattr(R, "GATHER_BUDGET", budget)
         eager = quantile(X, q)
         lazy = dask.compute(quantile(_dask(X, n_blocks), q), scheduler="sync")[0]
     assert_bits_equal(eager, X, q)
@@ -381,3 +392,28 @@ def test_sample_misses_cost_passes_not_bits():
     final = Q.selection(as_table(lazy), check_q(QUARTILES)).compute(scheduler="sync")
     assert final.cost.passes == 2 and final.cost.retry_sample_rows > 0
     assert_bits_equal(R.result(final), X, QUARTILES)
+
+
+@pytest.mark.parametrize("n_blocks", [None, 3])
+def test_gather_budget_makes_histogram_windows(n_blocks):
+    """Over the budget, windows count sub-ranges instead of keeping keys: one more pass, exact,
+    and the keys gathered are those of one sub-range per rank, not of whole windows."""
+    X = shape_table("offset", 40_000, n_columns=3)
+    free = _cost(X, QUARTILES, n_blocks)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(R, "GATHER_BUDGET", free.cost.gathered_keys // 4)
+        bounded = _cost(X, QUARTILES, n_blocks)
+    assert free.cost.passes == 1 and free.cost.histograms == 0
+    assert bounded.cost.passes == 2 and bounded.cost.histograms > 0
+    assert bounded.cost.gathered_keys < free.cost.gathered_keys / 4
+    assert_bits_equal(R.result(bounded), X, QUARTILES)
+
+
+def test_histogram_sub_range_of_a_rank():
+    """The rank's sub-range, its count and the rank's position inside it."""
+    window = W.Window(0, 1000, 1000 + 3 * 2**sk.HIST_BITS - 1, True, 10.0, histogram=True)
+    counts = np.zeros(2**sk.HIST_BITS, dtype=np.int64)
+    counts[[5, 9]] = [4, 6]
+    assert window.shift == 2
+    assert R._in_sub_range(window, counts, 3) == (1000 + 20, 1000 + 23, 4, 3)
+    assert R._in_sub_range(window, counts, 4) == (1000 + 36, 1000 + 39, 6, 0)
