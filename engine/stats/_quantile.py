@@ -47,8 +47,9 @@ keys: about ``9 sqrt(q (1 - q) / m) n`` keys per level ``q`` and column for
 10 million rows: 24 MB for the quartiles of 10 million x 8); each
 block keeps at most four times a window's expected keys (plus 1,024), a
 window holding more (a biased sample) keeps none and is searched again. When
-a pass's windows expect more than a gather budget of keys (4,194,304: 32
-MB; large data out of core), the largest become *histogram* windows that
+a pass's windows expect more keys than its gather budget (32 MB, or up to
+an eighth of an in-memory input, or up to one block's values under Dask:
+a task never holds more than a block), the largest become *histogram* windows that
 keep no keys and count them in 4,096 sub-ranges (32 KB each); the next pass
 gathers the one sub-range that holds each rank: memory bounded at the cost
 of one more pass (two in all when the samples hit). The worst case is the
@@ -94,6 +95,7 @@ from engine.stats._quantile_rounds import (
     column_extremes,
     first_sample_rows,
     first_selection,
+    gather_budget,
     merge_partials,
     result,
     stratified_rows,
@@ -152,11 +154,16 @@ def _merge_samples(a: tuple, b: tuple) -> tuple:
     return np.concatenate([a[0], b[0]]), a[1] + b[1], a[2] + b[2]
 
 
-def _first_from_samples(merged: tuple, spec: QuantileSpec, n_rows: float, n_blocks: int):
+def _first_from_samples(
+    merged: tuple, spec: QuantileSpec, n_rows: float, n_blocks: int, block_rows: float
+):
     values, sampled_rows, sampled_blocks = merged
     if not np.isfinite(n_rows):
         n_rows = sampled_rows / max(1, sampled_blocks) * n_blocks
-    return first_selection(values, spec, float(n_rows))
+    if not np.isfinite(block_rows):
+        block_rows = sampled_rows / max(1, sampled_blocks)
+    budget = gather_budget(block_rows * values.shape[1], resident=False)
+    return first_selection(values, spec, float(n_rows), budget)
 
 
 # ------------------------------------------------------------ in memory: threads
@@ -207,7 +214,8 @@ def first_round(table: Table, spec: QuantileSpec) -> Lazy:
         values = table.values
         n = values.shape[0]
         rows = stratified_rows(n, first_sample_rows(n, table.n_columns), (SAMPLE_SEED, 0, n))
-        return first_selection(values[rows], spec, float(n))
+        budget = gather_budget(values.size, resident=True)
+        return first_selection(values[rows], spec, float(n), budget)
     blocks = table.row_blocks()
     n_rows = _known_rows(table)
     picks = _sample_picks(len(blocks))
@@ -217,7 +225,7 @@ def first_round(table: Table, spec: QuantileSpec) -> Lazy:
         [call(blocks[i], per_block) for i in picks], _merge_samples, name="engine-quantile-merge0"
     )
     first = dask.delayed(_first_from_samples, pure=True, name="engine-quantile-plan0")
-    return first(sample, spec, n_rows, len(blocks))
+    return first(sample, spec, n_rows, len(blocks), float(np.max(table.values.chunks[0])))
 
 
 def _lazy_pass(blocks: list, sel, name: str):

@@ -43,7 +43,8 @@ SAMPLE_VALUES_MAX = 1 << 23  # rows x columns in a sample (64 MB)
 RETRY_SAMPLE_ROWS = 1 << 15
 RETRY_SAMPLE_MIN = 32  # an interval with fewer sample keys is gathered whole
 GATHER_ALL = 1 << 16  # an interval with at most this many values is gathered whole
-GATHER_BUDGET = 1 << 22  # keys a pass expects to gather (32 MB); beyond, histogram windows
+GATHER_BUDGET = 1 << 22  # keys a pass may expect to gather (32 MB; see gather_budget)...
+RESIDENT_SHARE = 1 / 8  # ...or this share of an in-memory array's values
 LAST_ROUND = 2
 CAPACITY_FACTOR = 4  # a block keeps at most this many times a window's expected keys...
 CAPACITY_PAD = 1024  # ...plus this many (beyond: the window's ranks go to the next round)
@@ -61,6 +62,20 @@ def first_sample_rows(n_rows: float, n_columns: int) -> int:
 def retry_sample_rows(n_columns: int) -> int:
     """Rows of the second sample (taken by round 0's pass, used only after a miss)."""
     return max(1, min(RETRY_SAMPLE_ROWS, SAMPLE_VALUES_MAX // 4 // max(1, n_columns)))
+
+
+def gather_budget(n_values: float, *, resident: bool) -> float:
+    """Keys a pass may expect to gather before its largest windows become histograms.
+
+    ``GATHER_BUDGET`` (32 MB), or more when the data allow: in memory, the
+    input is resident, so up to :data:`RESIDENT_SHARE` of its ``n_values``;
+    under Dask the merged keys sit in one task, so up to the values of one
+    block (``n_values``, the largest block's): never more than the workers
+    already hold for a block.
+    """
+    if not np.isfinite(n_values):
+        return float(GATHER_BUDGET)
+    return float(max(GATHER_BUDGET, n_values * RESIDENT_SHARE if resident else n_values))
 
 
 def stratified_rows(n_rows: int, n_wanted: int, seed) -> np.ndarray:
@@ -136,6 +151,7 @@ class Selection:
     placed: list  # this round's windows: (window, start, end, slot), see pack_windows
     gathers: list  # this round's gather windows, in slot order
     n_rows: float  # rows of the table (an estimate, or nan when unknown)
+    budget: float = GATHER_BUDGET  # keys a pass may expect to gather (see gather_budget)
     retry_share: float = 0.0  # share of each block's rows to sample in this pass
     counts: np.ndarray | None = None
     stats: np.ndarray | None = None
@@ -161,7 +177,7 @@ class Selection:
 def _with_windows(sel: Selection, windows: list[Window], **changes) -> Selection:
     """``sel`` with the next pass's windows (histograms where gathers exceed the budget)."""
     if changes.get("round", sel.round) < LAST_ROUND:
-        windows = bound_gathers(windows, GATHER_BUDGET)
+        windows = bound_gathers(windows, sel.budget)
     layout, placed, gathers = pack_windows(sel.n_columns, windows)
     return replace(sel, windows=layout, placed=placed, gathers=gathers, **changes)
 
@@ -174,8 +190,13 @@ def _column_keys(sample: np.ndarray) -> list[np.ndarray]:
     return [k[v] for k, v in zip(keys, valid, strict=True)]
 
 
-def first_selection(sample: np.ndarray, spec: QuantileSpec, n_rows: float) -> Selection:
-    """Round 0: windows from the first sample (``sample``: rows x columns float64)."""
+def first_selection(
+    sample: np.ndarray, spec: QuantileSpec, n_rows: float, budget: float = GATHER_BUDGET
+) -> Selection:
+    """Round 0: windows from the first sample (``sample``: rows x columns float64).
+
+    ``budget``: keys a pass may expect to gather (:func:`gather_budget`).
+    """
     n_columns = sample.shape[1]
     levels = np.unique(np.asarray(spec.q, dtype=np.float64).ravel())
     levels = levels[levels < 1.0]  # q = 1 is the largest value, known from round 0's extremes
@@ -183,7 +204,7 @@ def first_selection(sample: np.ndarray, spec: QuantileSpec, n_rows: float) -> Se
     for j, keys in enumerate(_column_keys(sample)):
         population = n_rows * len(keys) / max(1, len(sample)) if np.isfinite(n_rows) else np.inf
         windows.extend(place_windows(j, keys, levels, 0, MAX_KEY, population))
-    sel = Selection(spec, n_columns, 0, (), [], [], n_rows)
+    sel = Selection(spec, n_columns, 0, (), [], [], n_rows, budget)
     share = retry_sample_rows(n_columns) / n_rows if np.isfinite(n_rows) and n_rows else 1.0
     sel = _with_windows(sel, windows, retry_share=min(1.0, share))
     sel.cost.sample_rows = len(sample)

@@ -326,6 +326,11 @@ def _missing_windows(column, keys, fractions, a, b, population):
     return [W.Window(column, a, a, False, 1.0)] if len(keys) else []
 
 
+def _budget(mp, keys: float) -> None:
+    """Every selection may expect to gather ``keys`` keys per pass."""
+    mp.setattr(Q, "gather_budget", lambda n_values, *, resident: keys)
+
+
 @pytest.mark.parametrize(
     ("gather_all", "passes"),
     [(0, 3), (10**9, 2)],
@@ -366,7 +371,7 @@ def test_hypothesis_shapes_any_round_any_chunking(
     X = shape_table(name, n, n_columns, nan_share, seed)
     with pytest.MonkeyPatch.context() as mp:
         _small_samples(mp, z=z, gather_all=8)
-        mp.setattr(R, "GATHER_BUDGET", budget)
+        _budget(mp, budget)
         eager = quantile(X, q)
         lazy = dask.compute(quantile(_dask(X, n_blocks), q), scheduler="sync")[0]
     assert_bits_equal(eager, X, q)
@@ -401,7 +406,7 @@ def test_gather_budget_makes_histogram_windows(n_blocks):
     X = shape_table("offset", 40_000, n_columns=3)
     free = _cost(X, QUARTILES, n_blocks)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(R, "GATHER_BUDGET", free.cost.gathered_keys // 4)
+        _budget(mp, free.cost.gathered_keys // 4)
         bounded = _cost(X, QUARTILES, n_blocks)
     assert free.cost.passes == 1 and free.cost.histograms == 0
     assert bounded.cost.passes == 2 and bounded.cost.histograms > 0
@@ -417,3 +422,11 @@ def test_histogram_sub_range_of_a_rank():
     assert window.shift == 2
     assert R._in_sub_range(window, counts, 3) == (1000 + 20, 1000 + 23, 4, 3)
     assert R._in_sub_range(window, counts, 4) == (1000 + 36, 1000 + 39, 6, 0)
+
+
+def test_gather_budget_follows_what_memory_already_holds():
+    """32 MB, or an eighth of a resident array, or one Dask block's values."""
+    assert R.gather_budget(1e6, resident=True) == R.GATHER_BUDGET
+    assert R.gather_budget(160e6, resident=True) == 20e6
+    assert R.gather_budget(16e6, resident=False) == 16e6
+    assert R.gather_budget(float("nan"), resident=False) == R.GATHER_BUDGET
