@@ -21,12 +21,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+import engine.preprocessing as ep
 from engine.data._adapters import as_table
 from engine.kernels import selection as sk
 from engine.stats import _quantile as Q
 from engine.stats import _quantile_rounds as R
 from engine.stats import _quantile_windows as W
-from engine.stats import column_quantiles, quantile
+from engine.stats import column_quantiles, profile, quantile
 from engine.stats._quantile_plan import check_q
 from tests.conftest import ROW_CHUNKINGS
 
@@ -430,3 +431,29 @@ def test_gather_budget_follows_what_memory_already_holds():
     assert R.gather_budget(160e6, resident=True) == 20e6
     assert R.gather_budget(16e6, resident=False) == 16e6
     assert R.gather_budget(float("nan"), resident=False) == R.GATHER_BUDGET
+
+
+@pytest.mark.parametrize(
+    "fit",
+    [
+        lambda X: ep.RobustScaler().fit(X),
+        lambda X: ep.OutlierHandler(method="iqr").fit(X),
+        lambda X: ep.SimpleImputer(strategy="median").fit(X),
+        profile,
+    ],
+    ids=["RobustScaler", "OutlierHandler-iqr", "SimpleImputer-median", "profile"],
+)
+def test_quantile_based_fits_select_in_one_pass(fit):
+    """The fits built on the selection inherit its single pass on real-shaped columns."""
+    X = shape_table("offset", 40_000, n_columns=3)
+    passes = []
+
+    def counted(parts, sel):
+        passes.append(sel.round)
+        return pass_(parts, sel)
+
+    pass_ = Q._pass
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Q, "_pass", counted)
+        fit(X)
+    assert passes == [0]
