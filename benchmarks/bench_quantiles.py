@@ -16,7 +16,9 @@ built on the quantiles, on NumPy input: ``RobustScaler`` (beside
 scikit-learn's), ``OutlierHandler(method="iqr")`` (beside numpy's quartiles)
 and ``profile`` (beside pandas ``describe``).
 
-Every variant is warmed up, then timed as the median of ``--repeats`` runs;
+Every variant is warmed up, then timed as the median of ``--repeats`` runs
+(wall time, and for the quartiles also the process's CPU time over all
+threads, which a busy machine disturbs less);
 ratios are peer time / engine (NumPy) time in the same run (above 1: the
 engine is faster). Writes ``benchmarks/results/bench_quantiles.{json,md,png}``
 (one panel of bars per shape); the fits go to a second table.
@@ -29,6 +31,8 @@ on that cluster).
 from __future__ import annotations
 
 import argparse
+import statistics
+import time
 import warnings
 
 import dask.array as da
@@ -164,6 +168,21 @@ def check_exact(X: np.ndarray, Xd) -> None:
             raise AssertionError("engine quartiles differ from numpy.nanquantile")
 
 
+def wall_and_cpu_seconds(fn, repeats: int) -> tuple[float, float]:
+    """Medians of wall time and of this process's CPU time (all threads) after a warm-up.
+
+    CPU time barely moves when other users load the machine; wall time does.
+    """
+    fn()
+    wall, cpu = [], []
+    for _ in range(repeats):
+        w0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        wall.append(time.perf_counter() - w0)
+        cpu.append(time.process_time() - c0)
+    return statistics.median(wall), statistics.median(cpu)
+
+
 def with_ratios(rows: list[dict]) -> list[dict]:
     """Each row's time over the engine's (NumPy) time for the same shape and step."""
     engine = {(r["shape"], r["step"]): r["seconds"] for r in rows if r["implementation"] == ENGINE}
@@ -181,7 +200,7 @@ def run_shape(label: str, kind: str, args, dask_label: str) -> tuple[list[dict],
     quartiles = []
     for impl, fn in variants:
         row = {"shape": label, "step": "quartiles", "implementation": impl}
-        row["seconds"] = median_seconds(fn, args.repeats)
+        row["seconds"], row["CPU seconds"] = wall_and_cpu_seconds(fn, args.repeats)
         row.update(spent.get(impl, {}))
         if "approximate" in impl:
             row["note"] = f"rank error {rank_error(fn(), X):.3g} percentile points"
@@ -220,6 +239,8 @@ def main() -> None:
         "repeats": f"median of {args.repeats} after one warm-up",
         "ratios": "seconds / engine (NumPy) seconds, same shape and run (above 1: slower)",
         "passes": "full passes over the data (the row sample is not one)",
+        "CPU seconds": "this process's CPU time (all threads), median; steadier than wall "
+        "time on a shared machine",
     }
     write_results(
         "bench_quantiles",
@@ -229,6 +250,7 @@ def main() -> None:
             "implementation",
             "seconds",
             RATIO,
+            "CPU seconds",
             "passes",
             "sampled rows",
             "bytes gathered / quantile",
