@@ -20,8 +20,9 @@ keys
 counts
     for every start, whether the key lies below it, summed per position;
 flags
-    which gather window (if any) holds the key; the flagged keys (found eight
-    flags at a time) go to their window's buffer, in row order.
+    which window (if any) holds the key; the flagged positions are listed
+    without branching (they are rare and scattered), then their keys go to
+    their window's buffer (or histogram), in row order.
 
 Per column the sums give the exact count of values below every start, and
 every window its exact count of values and, when they fit its buffer, its
@@ -88,7 +89,7 @@ def _tile(per_column, width):
 
 
 @njit(cache=True, nogil=True)
-def _scan_chunk(F, n, tiles, acc, keys, flags, flags64, gather, with_stats):
+def _scan_chunk(F, n, tiles, acc, keys, flags, flagged, gather, with_stats):
     """One chunk ``F[:n]`` (positions match the tiles): keys, counts, flags, gathered keys."""
     starts, glo, gwidth, column = tiles
     below, count, kmin, kmax, neg_zeros, pos_zeros = acc
@@ -114,18 +115,19 @@ def _scan_chunk(F, n, tiles, acc, keys, flags, flags64, gather, with_stats):
     for g in range(1, glo.shape[0]):
         for t in range(n):
             flags[t] += np.uint8((keys[t] - glo[g, t]) <= gwidth[g, t]) * np.uint8(g + 1)
-    flags[n : flags.shape[0]] = 0
-    for q in range((n + 7) // 8):
-        if flags64[q]:
-            for t in range(8 * q, 8 * q + 8):
-                if flags[t]:
-                    s = slot[column[0, t], flags[t] - 1]
-                    f = fill[s]
-                    if shift[s] != GATHER:
-                        hist[row[s], (keys[t] - lo_of[s]) >> shift[s]] += 1
-                    elif f < capacity[s]:
-                        buf[offsets[s] + f] = keys[t]
-                    fill[s] = f + 1
+    n_flagged = 0
+    for t in range(n):  # branch-free compaction: flagged keys are rare and scattered
+        flagged[n_flagged] = t
+        n_flagged += np.int64(flags[t] != 0)
+    for i in range(n_flagged):
+        t = flagged[i]
+        s = slot[column[0, t], flags[t] - 1]
+        f = fill[s]
+        if shift[s] != GATHER:
+            hist[row[s], (keys[t] - lo_of[s]) >> shift[s]] += 1
+        elif f < capacity[s]:
+            buf[offsets[s] + f] = keys[t]
+        fill[s] = f + 1
 
 
 @njit(cache=True, nogil=True)
@@ -133,8 +135,7 @@ def _buffers(m, starts, glo, ghi, slot, shift, capacity):
     """Tiles, accumulators, scratch and gather buffers for a pass over ``m`` columns."""
     rows = max(1, CHUNK_VALUES // max(1, m))
     width = rows * m
-    padded = (width + 7) // 8 * 8  # gathered keys are found eight flags at a time
-    column = np.zeros((1, padded), dtype=np.int32)
+    column = np.zeros((1, width), dtype=np.int32)
     for t in range(width):
         column[0, t] = t % m
     tiles = (_tile(starts, width), _tile(glo, width), _tile(ghi - glo, width), column)
@@ -165,8 +166,8 @@ def _buffers(m, starts, glo, ghi, slot, shift, capacity):
     hist = np.zeros((n_hist, 1 << HIST_BITS), dtype=np.int64)
     buf = np.empty(offsets[-1], dtype=np.uint64)
     gather = (slot, shift, row, lo_of, hist, buf, offsets, capacity, fill)
-    flags = np.zeros(padded, dtype=np.uint8)
-    return rows, tiles, acc, np.zeros(padded, dtype=np.uint64), flags, gather
+    flags = np.zeros(width, dtype=np.uint8)
+    return rows, tiles, acc, np.zeros(width, dtype=np.uint64), flags, gather
 
 
 @njit(cache=True, nogil=True)
@@ -208,10 +209,10 @@ def _gathered(gather):
 def _scan_flat(flat, m, starts, glo, ghi, slot, shift, with_stats, capacity):
     """The pass over a C-contiguous block given as ``flat`` (rows of ``m`` values), in place."""
     rows, tiles, acc, keys, flags, gather = _buffers(m, starts, glo, ghi, slot, shift, capacity)
-    flags64 = flags.view(np.uint64)
+    flagged = np.empty(flags.shape[0], dtype=np.int64)
     for c0 in range(0, flat.shape[0], rows * m):
         n = min(rows * m, flat.shape[0] - c0)
-        _scan_chunk(flat[c0 : c0 + n], n, tiles, acc, keys, flags, flags64, gather, with_stats)
+        _scan_chunk(flat[c0 : c0 + n], n, tiles, acc, keys, flags, flagged, gather, with_stats)
     below, stats = _per_column(acc, m, with_stats)
     return below, stats, _gathered(gather)
 
@@ -221,7 +222,7 @@ def _scan_strided(U, starts, glo, ghi, slot, shift, with_stats, capacity):
     """The pass over a block of any layout, copied chunk by chunk into row order."""
     n_rows, m = U.shape
     rows, tiles, acc, keys, flags, gather = _buffers(m, starts, glo, ghi, slot, shift, capacity)
-    flags64 = flags.view(np.uint64)
+    flagged = np.empty(flags.shape[0], dtype=np.int64)
     chunk = np.empty(rows * m, dtype=np.uint64)
     for c0 in range(0, n_rows, rows):
         c1 = min(n_rows, c0 + rows)
@@ -229,7 +230,7 @@ def _scan_strided(U, starts, glo, ghi, slot, shift, with_stats, capacity):
             for j in range(m):
                 chunk[i * m + j] = U[c0 + i, j]
         n = (c1 - c0) * m
-        _scan_chunk(chunk, n, tiles, acc, keys, flags, flags64, gather, with_stats)
+        _scan_chunk(chunk, n, tiles, acc, keys, flags, flagged, gather, with_stats)
     below, stats = _per_column(acc, m, with_stats)
     return below, stats, _gathered(gather)
 
