@@ -8,9 +8,13 @@ of the source (or the source's float64 view of it, see
 off while measuring, so blockwise fusion cannot hide a block inside the task
 that reads it (fused or not, the reads are the same).
 
-``passes`` is the largest number of reads of any block, summed over every
-``dask.compute`` made inside the ``with`` block: what the documented pass
-counts are checked against (never against the engine's own numbers).
+A read counts once the task has run and returned something: a task that
+returns None did no work on the block (an exact selection's later round
+when the first found every order statistic). ``passes`` is the fewest reads
+of any block (reads of a few blocks, a row sample, are not a pass), summed
+over every ``dask.compute`` made inside the ``with`` block: what the
+documented pass counts are checked against (never against the engine's own
+numbers, which count the most passes the graph can make).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import dask
 from dask.callbacks import Callback
 
 from engine.data import as_table
-from engine.stats.internal import block_keys, blocks_read
+from engine.stats.internal import block_keys, blocks_read, fewest_reads
 
 
 class CountComputes(Callback):
@@ -47,7 +51,7 @@ class BlockReads(Callback):
     >>> with BlockReads(X) as reads:
     ...     _ = quantile(X, 0.5).compute()
     >>> reads.passes, reads.computes
-    (3, 1)
+    (1, 1)
     """
 
     def __init__(self, source):
@@ -72,13 +76,15 @@ class BlockReads(Callback):
     def _pretask(self, key, dsk, state):
         if key in self.block_of:
             self.loads[self.block_of[key]] += 1
-            return
-        self.reads.update(blocks_read(getattr(dsk[key], "dependencies", ()), self.block_of))
+
+    def _posttask(self, key, result, dsk, state, worker_id):
+        if key not in self.block_of and result is not None:
+            self.reads.update(blocks_read(getattr(dsk[key], "dependencies", ()), self.block_of))
 
     @property
     def passes(self) -> int:
-        """The most reads of any one block (0 when nothing read the source)."""
-        return max(self.reads.values(), default=0)
+        """The fewest reads of any one block (0 when a block was never read)."""
+        return fewest_reads(self.reads, self.block_of)
 
 
 def measured_passes(run, source) -> int:

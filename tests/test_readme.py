@@ -72,8 +72,9 @@ def _measured(call: str) -> int:
         return measured_passes(lambda: quantile(X, [0.25, 0.5]).compute(), X)
     if hasattr(ep, name):
         estimator = eval(call, vars(ep))  # a constructor call as written in the README
-        assert fit_passes(estimator) == measured_passes(lambda: estimator.fit(X), X)
-        return fit_passes(estimator)
+        measured = measured_passes(lambda: estimator.fit(X), X)
+        assert measured <= fit_passes(estimator)
+        return measured
     return _evaluation_passes(call)
 
 

@@ -41,7 +41,7 @@ class SimpleImputer(OneToOneFeatureMixin, EngineTransformer):
     Method (every strategy also runs the moments kernel, for counts and inf):
 
     * ``mean``: the one-pass moments kernel, Chan merge (rounding only).
-    * ``median``: exact radix selection (:func:`engine.stats.column_quantiles`,
+    * ``median``: exact selection (:func:`engine.stats.column_quantiles`,
       bit-equal to ``numpy.nanmedian`` up to the last-ulp lerp); the moments
       share its first read of every block.
     * ``most_frequent``: exact per-block sorted value counts merged in a fixed
@@ -49,8 +49,8 @@ class SimpleImputer(OneToOneFeatureMixin, EngineTransformer):
       value, as in scikit-learn.
     * ``constant``: ``fill_value`` (default 0).
 
-    Cost: fit 3 passes with ``strategy="median"``, 1 pass otherwise;
-    transform 1 pass.
+    Cost: fit 1 pass (with ``strategy="median"``: on typical data, at most
+    3 passes when the selection's row sample misses); transform 1 pass.
 
     Parameters
     ----------

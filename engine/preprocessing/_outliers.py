@@ -53,10 +53,10 @@ class OutlierHandler(OneToOneFeatureMixin, EngineTransformer):
     ``UserWarning`` names it; an all-NaN column has NaN fences and no
     outliers. inf is rejected, naming the column.
 
-    Cost: fit 3 passes with ``method="iqr"`` (exact selection, the moments
-    kernel sharing its first read of every block, in one compute), 1 pass
-    with ``method="zscore"`` (moments kernel); transform 1 pass (one Numba
-    kernel per block).
+    Cost: fit 1 pass (zscore: moments kernel, iqr: exact selection with the
+    moments kernel sharing its first pass, in one compute, on typical data,
+    at most 3 passes when the selection's row sample misses); transform 1
+    pass (one Numba kernel per block).
 
     Parameters
     ----------

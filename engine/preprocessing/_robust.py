@@ -25,12 +25,12 @@ class RobustScaler(OneToOneFeatureMixin, EngineTransformer):
     same floating-point numbers as ``numpy.nanpercentile`` on any Dask
     chunking (dask-ml's are approximate). A zero range gives scale 1.
 
-    Method: exact radix selection (:func:`engine.stats.column_quantiles`) for
-    the median and the range's two quantiles at once, plus the moments kernel
-    to reject inf, all in one ``dask.compute``. Cost: fit 3 passes (the
-    moments kernel and the selection's first histogram share one read of
-    every block; two narrowing passes follow), 1 pass with neither centering
-    nor scaling (moments only); transform 1 pass.
+    Method: exact selection (:func:`engine.stats.column_quantiles`) for the
+    median and the range's two quantiles at once, plus the moments kernel to
+    reject inf, all in one ``dask.compute``. Cost: fit 1 pass on typical data
+    (the moments kernel and the selection share the read of every block),
+    at most 3 passes when the selection's row sample misses, 1 pass with
+    neither centering nor scaling (moments only); transform 1 pass.
 
     Parameters
     ----------

@@ -3,9 +3,10 @@
 A step that needs the moments (counts, inf check, mean, std) and another
 statistic of the same columns reads every Dask block once for both: one
 task per block runs both kernels on the block (:func:`shared_read`), and
-each partial merges in its own fixed tree. For exact quantiles, the
-selection's second and third passes follow (:mod:`engine.stats._quantile`):
-3 passes in all instead of 4; moments with value counts take 1 instead of 2.
+each partial merges in its own fixed tree. For exact quantiles, the moments
+share the selection's first pass (:mod:`engine.stats._quantile`; its later
+rounds only run when a sample missed): 1 pass on typical data instead of 2;
+moments with value counts take 1 instead of 2.
 In memory, each kernel runs on its own over the array (multi-threaded
 where it can), which is cheaper there than fusing.
 """
@@ -22,53 +23,70 @@ from engine.kernels import moments as mk
 from engine.stats._distinct import _block_counts, column_value_counts
 from engine.stats._distinct import _merge as _merge_counts
 from engine.stats._moments import eager_moments, merge_moments
-from engine.stats._quantile import _dense1, _merge1, _task_hist1, column_quantiles, first_pass
+from engine.stats._quantile import (
+    column_quantiles,
+    first_pass,
+    first_round,
+    merge_partials,
+    round_partial,
+)
+from engine.stats._quantile_plan import QuantileSpec, check_q
 from engine.stats._reduce import Lazy, tree_merge
 
 
-def _apply_all(block: np.ndarray, kernels: tuple) -> tuple:
+def _apply_all(block: np.ndarray, kernels: tuple, args: tuple) -> tuple:
     values = np.asarray(block, dtype=np.float64)
-    return tuple(kernel(values) for kernel in kernels)
+    return tuple(kernel(values, *extra) for kernel, extra in zip(kernels, args, strict=True))
 
 
-def shared_read(table: Table, kernels: Sequence[Callable], *, name: str) -> list[list]:
+def shared_read(
+    table: Table, kernels: Sequence[Callable], *, name: str, args: Sequence[tuple] = ()
+) -> list[list]:
     """Per-block partials of several kernels from one read of every block of a lazy table.
 
-    Returns one list of ``Delayed`` partials (one per row block) per kernel.
+    ``kernels[i](block, *args[i])`` runs on every block (``args`` may hold
+    ``Delayed`` values, e.g. a plan computed from a sample). Returns one list
+    of ``Delayed`` partials (one per row block) per kernel.
     """
+    args = tuple(tuple(a) for a in args) or ((),) * len(kernels)
     call = dask.delayed(_apply_all, pure=True, nout=len(kernels), name=name)
-    per_block = [call(block, tuple(kernels)) for block in table.row_blocks()]
+    per_block = [call(block, tuple(kernels), args) for block in table.row_blocks()]
     return [[part[i] for part in per_block] for i in range(len(kernels))]
 
 
-def moments_and_first_pass(table: Table) -> tuple[Lazy, Lazy]:
-    """The moments partial and the merged quantile pass 1 ``(hist, kmin, kmax)`` (one pass).
+def moments_and_first_pass(table: Table, spec: QuantileSpec) -> tuple[Lazy, tuple]:
+    """The moments partial and the quantile selection's first pass, in one read of every block.
 
-    NumPy now, or two Dask ``Delayed`` sharing one read of every block; the
-    values are those of :func:`~engine.stats._moments.column_moments` and
-    :func:`~engine.stats._quantile.first_pass`, bit for bit.
+    Returns ``(moments, first)`` with ``first`` the ``(selection, partial)``
+    of :func:`~engine.stats._quantile.first_pass` (pass it on as ``first`` to
+    :func:`~engine.stats._quantile.column_quantiles`): NumPy now, or Dask
+    ``Delayed`` objects; the values are those of
+    :func:`~engine.stats._moments.column_moments` and ``first_pass``, bit for
+    bit.
     """
     if not table.is_lazy:
-        return eager_moments(table), first_pass(table)
-    moments, hist1 = shared_read(
-        table, (mk.block_moments, _task_hist1), name="engine-moments-pass1-block"
+        return eager_moments(table), first_pass(table, spec)
+    selection = first_round(table, spec)
+    moments, partials = shared_read(
+        table,
+        (mk.block_moments, round_partial),
+        args=((), (selection,)),
+        name="engine-moments-round0-block",
     )
-    merged1 = tree_merge(hist1, _merge1, name="engine-quantile-merge1")
-    return (
-        tree_merge(moments, merge_moments, name="engine-moments-merge"),
-        dask.delayed(_dense1, pure=True, name="engine-quantile-pass1-dense")(merged1),
-    )
+    merged = tree_merge(partials, merge_partials, name="engine-quantile-round0-merge")
+    return tree_merge(moments, merge_moments, name="engine-moments-merge"), (selection, merged)
 
 
 def moments_and_quantiles(table: Table, q) -> tuple[Lazy, Lazy]:
-    """The moments partial and exact ``numpy.nanquantile(values, q, axis=0)``, in 3 passes.
+    """The moments partial and exact ``numpy.nanquantile(values, q, axis=0)``.
 
-    See :func:`moments_and_first_pass` and
-    :func:`~engine.stats._quantile.column_quantiles` (exact, bit-identical to
-    numpy and across schedulers).
+    One read of every block on typical data (see :func:`moments_and_first_pass`
+    and :func:`~engine.stats._quantile.column_quantiles`: exact, bit-identical
+    to numpy and across schedulers; at most 3 passes whatever the data).
     """
-    moments, merged1 = moments_and_first_pass(table)
-    return moments, column_quantiles(table, q, pass1=merged1)
+    spec = q if isinstance(q, QuantileSpec) else check_q(q)
+    moments, first = moments_and_first_pass(table, spec)
+    return moments, column_quantiles(table, spec, first=first)
 
 
 def moments_and_value_counts(table: Table) -> tuple[Lazy, list]:

@@ -11,7 +11,7 @@ from engine.data import as_table, check_not_empty
 from engine.kernels import selection as sk
 from engine.stats._fused import moments_and_first_pass
 from engine.stats._moments import Moments
-from engine.stats._quantile import check_q, column_quantiles
+from engine.stats._quantile import check_q, column_extremes, column_quantiles
 
 __all__ = ["profile", "PROFILE_COLUMNS"]
 
@@ -22,7 +22,7 @@ _QUARTILES = check_q([0.25, 0.5, 0.75])
 def _frame(raw_moments: np.ndarray, merged1, quartiles: np.ndarray, names: list) -> pd.DataFrame:
     """Assemble the profile; ``+-inf`` counts as a value, as in ``pandas.DataFrame.describe``."""
     m = Moments(raw_moments)
-    _, kmin, kmax = merged1
+    kmin, kmax = column_extremes(merged1)
     count = m.count + m.n_inf
     has = count > 0
     lo = np.where(has, sk.keys_to_floats(kmin), np.nan)
@@ -50,11 +50,13 @@ def profile(X, *, compute: bool = True) -> pd.DataFrame | Delayed:
 
     Method: one read of every block computes both its moments (count,
     missing, mean, M2, min, max; merged by Chan et al.'s formula in a fixed
-    order) and the first histogram pass of the exact quartiles; one or two
-    more passes finish the quartiles (:func:`engine.stats.quantile`). Cost:
-    at most three passes over the data (two for spread-out data on NumPy
-    input), one ``dask.compute`` for Dask input. NumPy input reads the data
-    once more for the moments (in memory, that is cheaper than fusing). ``count``,
+    order) and the first pass of the exact quartiles, which usually finds
+    them (:func:`engine.stats.quantile`: a row sample places narrow windows,
+    the pass counts and gathers inside them; a miss costs one more pass).
+    Cost: one pass over the data plus a row sample on every realistic shape
+    (at most three), one ``dask.compute`` for Dask input. NumPy input reads
+    the data once more for the moments (in memory, that is cheaper than
+    fusing). ``count``,
     ``missing``, ``min``, ``max`` and the quartiles are exact (quartiles equal
     ``numpy.nanquantile`` bit for bit); ``mean`` and ``std`` (``ddof=1``, as in
     ``pandas.DataFrame.describe``) are within a few ulps. ``+-inf`` count as
@@ -87,8 +89,9 @@ def profile(X, *, compute: bool = True) -> pd.DataFrame | Delayed:
     table = as_table(X)
     check_not_empty(table.n_rows, table.n_columns)
     names = table.column_names()
-    moments, merged1 = moments_and_first_pass(table)
-    quartiles = column_quantiles(table, _QUARTILES, pass1=merged1)
+    moments, first = moments_and_first_pass(table, _QUARTILES)
+    merged1 = first[1]
+    quartiles = column_quantiles(table, _QUARTILES, first=first)
     if not table.is_lazy:
         return _frame(moments, merged1, quartiles, names)
     result = dask.delayed(_frame, pure=True, name="engine-profile")(

@@ -15,7 +15,8 @@ these names from here, never from the underscore modules.
   :func:`check_lengths`, the labeled value counts of score columns;
 * chunking-independent random row assignment: the ``draws`` and
   ``row_plans`` modules;
-* :func:`count_block_reads` (with :func:`block_keys`, :func:`blocks_read`):
+* :func:`count_block_reads` (with :func:`block_keys`, :func:`blocks_read`,
+  :func:`fewest_reads`):
   the passes a lazy result makes over a table, by graph inspection.
 """
 
@@ -44,7 +45,7 @@ from engine.stats._grouped import (
     reduce_blocks,
 )
 from engine.stats._moments import Moments, column_moments, merge_moments
-from engine.stats._passes import block_keys, blocks_read, count_block_reads
+from engine.stats._passes import block_keys, blocks_read, count_block_reads, fewest_reads
 from engine.stats._quantile import column_quantiles, first_pass
 from engine.stats._quantile_plan import QuantileSpec, check_q
 from engine.stats._reduce import Lazy, compute_all, map_blocks_delayed, tree_merge
@@ -67,6 +68,7 @@ __all__ = [
     "count_block_reads",
     "draws",
     "encode_column",
+    "fewest_reads",
     "first_pass",
     "keyed_counts",
     "keyed_counts_block",

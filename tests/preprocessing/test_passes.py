@@ -1,10 +1,11 @@
 """Passes over Dask input, measured by the tasks a scheduler runs (tests/_passes.py).
 
 For every transformer configuration of the reference matrix: the measured
-passes of ``fit`` equal the engine's own count (``fit_passes``, from the graph
-of the statistics, which ``Pipeline.fit_passes_`` reports), and the numbers
-each class's docstring states ("Cost: fit N passes ...; transform 1 pass") are
-exactly the measured ones; ``transform`` reads every block once.
+passes of ``fit`` never exceed the engine's own count (``fit_passes``, from
+the graph of the statistics, which ``Pipeline.fit_passes_`` reports: the most
+passes a fit can make), and the numbers each class's docstring states
+("Cost: fit N passes ...; transform 1 pass") are exactly the measured ones
+and those most; ``transform`` reads every block once.
 """
 
 from __future__ import annotations
@@ -57,9 +58,21 @@ def documented_passes(cls: type) -> tuple[set[int], set[int]]:
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGS))
-def test_measured_fit_passes_equal_the_engine_count(name):
+def test_measured_fit_passes_within_the_engine_count(name):
     factory = CONFIGS[name]
-    assert _measured_fit(factory, _source(factory)) == fit_passes(factory())
+    measured, most = _measured_fit(factory, _source(factory)), fit_passes(factory())
+    assert measured <= most
+    assert (measured, most) == ((1, 3) if _selects(factory()) else (most, most))
+
+
+def _selects(step) -> bool:
+    """Whether the step's fit runs the exact selection (rounds that work only when needed)."""
+    return (
+        isinstance(step, ep.RobustScaler)
+        and (step.with_centering or step.with_scaling)
+        or getattr(step, "method", None) == "iqr"
+        or getattr(step, "strategy", None) == "median"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGS))
@@ -70,13 +83,13 @@ def test_transform_reads_every_block_once(name):
     assert measured_passes(lambda: fitted.transform(source).compute(), source) == 1
 
 
-def test_docstrings_state_the_measured_passes():
-    measured: dict[type, set[int]] = defaultdict(set)
+def test_docstrings_state_the_measured_passes_and_the_most():
+    counts: dict[type, set[int]] = defaultdict(set)
     for factory in CONFIGS.values():
-        measured[type(factory())].add(_measured_fit(factory, _source(factory)))
-    for cls, counts in measured.items():
+        counts[type(factory())] |= {_measured_fit(factory, _source(factory)), fit_passes(factory())}
+    for cls, numbers in counts.items():
         fit, transform = documented_passes(cls)
-        assert fit == counts, f"{cls.__name__}: docstring says fit {fit}, measured {counts}"
+        assert fit == numbers, f"{cls.__name__}: docstring says fit {fit}, counted {numbers}"
         assert transform == {1}, cls.__name__
 
 
@@ -84,5 +97,9 @@ def test_dask_frames_are_measured_like_arrays():
     """A dask DataFrame source: reads of its partitions (or their float64 views) count."""
     X = make_data(CASES[0])
     frame = dd.from_pandas(pd.DataFrame(X, columns=list("abcd")), npartitions=3)
-    for factory, expected in ((ep.RobustScaler, 3), (ep.StandardScaler, 1), (ep.OneHotEncoder, 1)):
-        assert _measured_fit(factory, frame) == expected == fit_passes(factory())
+    for factory, measured, most in (
+        (ep.RobustScaler, 1, 3),
+        (ep.StandardScaler, 1, 1),
+        (ep.OneHotEncoder, 1, 1),
+    ):
+        assert (_measured_fit(factory, frame), fit_passes(factory())) == (measured, most)

@@ -77,8 +77,8 @@ def test_results_equal_sklearn_pipeline():
 
 
 @pytest.mark.parametrize("persist", [True, False])
-def test_fit_passes_are_the_measured_passes_of_each_step(persist):
-    """``fit_passes_`` equals the reads of each step's input made by the tasks actually run."""
+def test_fit_passes_bound_the_measured_passes_of_each_step(persist):
+    """``fit_passes_`` bounds the reads of each step's input made by the tasks actually run."""
     source = da.from_array(data(), chunks=(20, -1))
     steps = [*chain(), ep.PolynomialFeatures(), ep.OneHotEncoder()]
     with BlockReads(source) as reads:
@@ -87,8 +87,12 @@ def test_fit_passes_are_the_measured_passes_of_each_step(persist):
     for i, (name, step) in enumerate(pipe.steps):
         step_input = pipe[:i].transform(source) if i else source
         measured[name] = measured_passes(lambda s=step, x=step_input: clone(s).fit(x), step_input)
-    assert pipe.fit_passes_ == measured
-    assert measured["simpleimputer"] == 1 and measured["outlierhandler"] == 3
+    assert all(measured[name] <= most for name, most in pipe.fit_passes_.items())
+    assert measured["simpleimputer"] == 1 and measured["outlierhandler"] == 1
+    assert pipe.fit_passes_["outlierhandler"] == 3  # the selection's rounds, should a sample miss
+    assert {n: m for n, m in measured.items() if n != "outlierhandler"} == {
+        n: m for n, m in pipe.fit_passes_.items() if n != "outlierhandler"
+    }
     assert measured["polynomialfeatures"] == 0
     # Over the source itself: the first step's passes, then one read per later compute
     # (the first transform of every later step's graph); persisting only saves loads.
