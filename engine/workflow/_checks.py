@@ -59,7 +59,7 @@ def import_class(dotted: str, key: str) -> type:
     cls = getattr(module, class_name, None)
     if not isinstance(cls, type):
         names = [n for n in dir(module) if isinstance(getattr(module, n, None), type)]
-        raise SpecError(key, f"module {module_name!r} has no class {class_name!r}", names)
+        raise SpecError(key, f"module {module_name!r} has no class {class_name!r}", names, class_name)
     return cls
 
 
@@ -133,6 +133,7 @@ def _check_search(spec: RunSpec, estimator: Any, task: str) -> None:
                 "model.search.scoring",
                 f"not a scoring name for task {task}: {sorted(fitting)}",
                 fitting,
+                search.scoring,
             )
 
 
@@ -145,6 +146,7 @@ def check_metrics(spec: RunSpec, task: str) -> None:
                 f"evaluation.metrics[{i}]",
                 f"{name!r} is not a metric for task {task}: {valid}",
                 valid,
+                name,
             )
     if task == "regression" and spec.model.positive_label is not None:
         raise SpecError(

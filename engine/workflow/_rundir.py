@@ -1,6 +1,6 @@
 """Atomic run folders: written in a hidden sibling, renamed into place only when complete.
 
-A run's artifacts are written into ``<dir>/<name>/.<time>.partial-<pid>/``.
+A run's artifacts are written into ``<dir>/<name>/.<time>.partial-<random>/``.
 :meth:`RunFolder.commit` writes ``record.json`` last and renames the folder
 to ``<dir>/<name>/<time>/`` (one ``rename``: readers see the whole run or
 nothing). A run that raises, including ``KeyboardInterrupt`` (Ctrl-C), ends as
@@ -16,6 +16,7 @@ path to write, inside the hidden folder.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import traceback
 from collections.abc import Callable
@@ -42,8 +43,7 @@ class RunFolder:
 
     Examples
     --------
-    >>> import tempfile
-    >>> from engine.workflow import RunRecord
+    >>>     >>> from engine.workflow import RunRecord
     >>> record = RunRecord(name="demo", spec={})
     >>> with RunFolder(tempfile.mkdtemp(), "demo", record) as folder:
     ...     _ = folder.write("notes.txt", lambda p: p.write_text("hi"))
@@ -57,11 +57,12 @@ class RunFolder:
         self.record = record
         self.stamp = _stamp()
         self.final: Path | None = None
-        self.path = self.root / f".{self.stamp}.partial-{os.getpid()}"
+        self.path = self.root / f".{self.stamp}.partial"
 
     def __enter__(self) -> RunFolder:
         self.root.mkdir(parents=True, exist_ok=True)
-        self.path.mkdir()
+        self.path = self.root / f".{self.stamp}.partial-{secrets.token_hex(4)}"
+        self.path.mkdir()  # the user's umask, as any folder they create
         return self
 
     def write(self, filename: str, writer: Callable[[Path], Any]) -> Path:

@@ -32,10 +32,10 @@ class SpecError(ValueError):
     'data.rowz: unknown key; did you mean rows?'
     """
 
-    def __init__(self, key: str, message: str, candidates: Any = ()):
+    def __init__(self, key: str, message: str, candidates: Any = (), wrong: str | None = None):
         self.key = key
         text = f"{key}: {message}" if key else message
-        name = key.rpartition(".")[2].split("[")[0]
+        name = key.rpartition(".")[2].split("[")[0] if wrong is None else str(wrong)
         close = difflib.get_close_matches(name, [str(c) for c in candidates], n=1, cutoff=0.6)
         if close:
             text += f"; did you mean {close[0]}?"
@@ -209,7 +209,7 @@ def _check_value(path: str, value: Any, types: tuple, choices: tuple) -> Any:
     if not ok:
         raise SpecError(path, f"must be {_type_name(types)}, got {value!r}")
     if choices and value not in choices:
-        raise SpecError(path, f"must be one of {list(choices)}, got {value!r}", choices)
+        raise SpecError(path, f"must be one of {list(choices)}, got {value!r}", choices, value)
     if isinstance(value, list):
         bad = [v for v in value if not isinstance(v, str)]
         if bad:
