@@ -59,7 +59,9 @@ def import_class(dotted: str, key: str) -> type:
     cls = getattr(module, class_name, None)
     if not isinstance(cls, type):
         names = [n for n in dir(module) if isinstance(getattr(module, n, None), type)]
-        raise SpecError(key, f"module {module_name!r} has no class {class_name!r}", names, class_name)
+        raise SpecError(
+            key, f"module {module_name!r} has no class {class_name!r}", names, class_name
+        )
     return cls
 
 

@@ -28,7 +28,7 @@ def expand_datetimes(X: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     for c in columns:
         when = pd.to_datetime(X[c], format="ISO8601", errors="coerce", utc=True)
         for part in DATE_PARTS:
-            values = when.dt.weekday if part == "weekday" else getattr(when.dt, part)
+            values = when.dt.day_of_week if part == "weekday" else getattr(when.dt, part)
             out[f"{c}_{part}"] = values.astype(np.float64)
     return out
 

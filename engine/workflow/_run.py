@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -107,11 +108,12 @@ def make_target(spec: RunSpec, summary: TargetSummary, y: dd.Series) -> Target:
         classes = tuple(unique_labels(y))
     else:
         classes = summary.distinct
+    classes = tuple(c.item() if isinstance(c, np.generic) else c for c in classes)
     if task == "multiclass":
         if spec.model.threshold is not None or spec.model.positive_label is not None:
             raise ValueError("model.threshold / positive_label: apply to binary targets only")
         return Target(task, column, reason, classes)
-    pos = positive_label(np.asarray(classes), spec.model.positive_label, column)
+    pos = positive_label(classes, spec.model.positive_label, column)
     return Target(task, column, reason, classes, pos, spec.model.threshold)
 
 
@@ -182,7 +184,8 @@ def run_spec(
             if pd.api.types.is_numeric_dtype(table.dtypes[c])
             and not pd.api.types.is_bool_dtype(table.dtypes[c])
         ]
-        with record.stage("profile"):
+        with record.stage("profile"), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Computing mixed collections")
             record.data_fingerprint, before, facts, y_facts, missing = dask.compute(
                 fingerprint(table, compute=False),
                 profile(table[numeric_all], compute=False),

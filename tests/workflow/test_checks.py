@@ -23,9 +23,17 @@ def _spec(tmp_path, **sections):
             {"model": {"estimator": "sklearn.linear_model.LogisticRegresion"}},
             r"^model\.estimator: .*no class 'LogisticRegresion'.*did you mean LogisticRegression\?",
         ),
-        ({"model": {"estimator": "sklearn.linear_modl.Ridge"}}, r"^model\.estimator: cannot import"),
         (
-            {"model": {"task": "regression", "estimator": "sklearn.linear_model.LogisticRegression"}},
+            {"model": {"estimator": "sklearn.linear_modl.Ridge"}},
+            r"^model\.estimator: cannot import",
+        ),
+        (
+            {
+                "model": {
+                    "task": "regression",
+                    "estimator": "sklearn.linear_model.LogisticRegression",
+                }
+            },
             r"^model\.estimator: LogisticRegression is not a regressor",
         ),
         (
@@ -44,7 +52,10 @@ def _spec(tmp_path, **sections):
             {"model": {"search": {"params": {"CC": [1.0]}}}},
             r"^model\.search\.params\.CC: not a parameter of LogisticRegression; did you mean C\?",
         ),
-        ({"model": {"search": {"params": {"C": 1.0}}}}, r"model\.search\.params\.C: a grid needs a list"),
+        (
+            {"model": {"search": {"params": {"C": 1.0}}}},
+            r"model\.search\.params\.C: a grid needs a list",
+        ),
         (
             {"model": {"task": "binary", "search": {"scoring": "roc_acu"}}},
             r"^model\.search\.scoring: .*did you mean roc_auc\?",

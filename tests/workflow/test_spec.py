@@ -27,11 +27,17 @@ def test_defaults_are_filled_into_frozen_dataclasses():
     ("raw", "message"),
     [
         ({**BASE, "modle": {}}, r"^modle: unknown key.*did you mean model\?"),
-        ({**BASE, "data": {"target": "y", "rowz": 3}}, r"^data\.rowz: unknown key.*did you mean rows\?"),
+        (
+            {**BASE, "data": {"target": "y", "rowz": 3}},
+            r"^data\.rowz: unknown key.*did you mean rows\?",
+        ),
         ({**BASE, "data": {"target": "y", "rows": "many"}}, r"data\.rows: must be an integer"),
         ({**BASE, "data": {"target": "y", "rows": True}}, r"data\.rows: must be an integer"),
         ({**BASE, "data": {"target": "y", "exclude": "id"}}, r"data\.exclude: must be a list"),
-        ({**BASE, "data": {"target": "y", "datetime": "explode"}}, r"data\.datetime: must be one of"),
+        (
+            {**BASE, "data": {"target": "y", "datetime": "explode"}},
+            r"data\.datetime: must be one of",
+        ),
         ({**BASE, "split": {"test_size": 1.5}}, r"split\.test_size"),
         ({**BASE, "model": {"task": "classification"}}, r"model\.task: must be one of"),
         ({**BASE, "model": {"threshold": 2}}, r"model\.threshold: must be in \(0, 1\)"),
