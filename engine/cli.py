@@ -172,8 +172,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Longest error text shown (a library's message can hold a whole traceback; --debug shows all).
+MAX_MESSAGE = 400
+
+
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
+    if len(text) > MAX_MESSAGE:
+        text = text[: MAX_MESSAGE - 3] + "..."
     notes = " ".join(getattr(exc, "__notes__", ()))
     return f"{text} ({notes})" if notes else text
 

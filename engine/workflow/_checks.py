@@ -39,9 +39,8 @@ def _construct(cls: type, params: dict, key: str) -> Any:
             raise SpecError(f"{key}.{name}", f"unknown parameter of {cls.__name__}", known)
     try:
         instance = cls(**params)
-        validate = getattr(instance, "_validate_params", None)
-        if validate is not None:
-            validate()
+        if hasattr(instance, "_parameter_constraints"):  # scikit-learn's own value checks
+            instance._validate_params()
     except (TypeError, ValueError) as exc:  # scikit-learn's InvalidParameterError is both
         raise SpecError(key, f"{cls.__name__}: {exc}") from exc
     return instance

@@ -109,7 +109,14 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
         return [str(n) for n in names]
 
     def transform(self, X):
+        """Transform a pandas frame, or a dask frame lazily partition by partition (index kept)."""
         check_is_fitted(self, "feature_names_out_")
+        if isinstance(X, dd.DataFrame):
+            meta = self._transform_frame(X._meta_nonempty).iloc[:0]
+            return X.map_partitions(self._transform_frame, meta=meta)
+        return self._transform_frame(X)
+
+    def _transform_frame(self, X: pd.DataFrame) -> pd.DataFrame:
         X = self._expanded(X)
         numeric = self._numeric_columns()
         parts = [
@@ -119,8 +126,6 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
         ]
         if self.categorical_ is not None:
             parts.append(self.categorical_.transform(X[list(self.categorical)]))
-        if isinstance(X, dd.DataFrame):
-            return dd.concat(parts, axis=1)
         return pd.concat(parts, axis=1)
 
     def get_feature_names_out(self, input_features=None):
