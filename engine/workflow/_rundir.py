@@ -43,7 +43,8 @@ class RunFolder:
 
     Examples
     --------
-    >>>     >>> from engine.workflow import RunRecord
+    >>> import tempfile
+    >>> from engine.workflow import RunRecord
     >>> record = RunRecord(name="demo", spec={})
     >>> with RunFolder(tempfile.mkdtemp(), "demo", record) as folder:
     ...     _ = folder.write("notes.txt", lambda p: p.write_text("hi"))

@@ -322,8 +322,8 @@ def spec_reference() -> str:
 
     Examples
     --------
-    >>> spec_reference().splitlines()[0]
-    '| `name` | a string | required | the run\\'s folder name under output.dir |'
+    >>> print(spec_reference().splitlines()[0])
+    | `name` | a string | required | the run's folder name under output.dir |
     """
     rows = ["| `name` | a string | required | the run's folder name under output.dir |"]
     rows.append(
