@@ -138,6 +138,12 @@ def _check_search(spec: RunSpec, estimator: Any, task: str) -> None:
             )
 
 
+def check_for_task(spec: RunSpec, estimator: Any, task: str) -> None:
+    """The search space, scoring and metric names fit ``task`` (run again once ``auto`` is decided)."""
+    _check_search(spec, estimator, task)
+    check_metrics(spec, task)
+
+
 def check_metrics(spec: RunSpec, task: str) -> None:
     """Every ``evaluation.metrics`` name is valid for ``task``."""
     valid = valid_metrics(task)
@@ -199,7 +205,6 @@ def validate_spec(spec: RunSpec) -> Any:
     _check_data(spec)
     estimator = build_estimator(spec, task)
     build_steps(spec.preprocessing)
-    _check_search(spec, estimator, task)
-    check_metrics(spec, task)
+    check_for_task(spec, estimator, task)
     check_output_dir(spec.output.dir)
     return estimator

@@ -25,7 +25,7 @@ import pandas as pd
 
 from engine.data import demo_table, fingerprint, read_table
 from engine.stats import profile
-from engine.workflow._checks import build_estimator, build_steps, check_metrics, validate_spec
+from engine.workflow._checks import build_estimator, build_steps, check_for_task, validate_spec
 from engine.workflow._columns import column_facts, plan_features
 from engine.workflow._evaluate import evaluate_model
 from engine.workflow._features import TablePreprocessor
@@ -201,7 +201,7 @@ def run_spec(
         target = make_target(spec, summarize_target(y_facts, y.dtype, spec.data.target), y)
         plan = plan_features(table, spec.data, facts)
         estimator = build_estimator(spec, target.task)
-        check_metrics(spec, target.task)
+        check_for_task(spec, estimator, target.task)
         record.results.update(target.as_record())
         record.results["estimator"] = f"{type(estimator).__module__}.{type(estimator).__name__}"
         record.results["features"] = plan.as_record()

@@ -125,16 +125,12 @@ def test_cli_score_matches_model(finished_run, tmp_path):
     frame = demo_table(500, npartitions=2, random_state=7).compute()
     write_table(frame, tmp_path / "new.parquet")
     out = tmp_path / "scores.parquet"
-    assert (
-        main(["score", model_path, str(tmp_path / "new.parquet"), "-o", str(out)]) == 0
-    )
+    assert main(["score", model_path, str(tmp_path / "new.parquet"), "-o", str(out)]) == 0
     scores = pd.read_parquet(out)
     np.testing.assert_allclose(
         scores["score"].to_numpy(), model.predict_proba(frame[meta["features"]])[:, 1], rtol=1e-12
     )
-    assert (
-        main(["score", model_path, str(tmp_path / "new.parquet"), "-o", str(out)]) == 2
-    )
+    assert main(["score", model_path, str(tmp_path / "new.parquet"), "-o", str(out)]) == 2
 
 
 def test_cli_reports_a_bad_spec(tmp_path, capsys):
