@@ -61,7 +61,8 @@ def prices_table(rows: int = 500, seed: int = 0) -> pd.DataFrame:
     cut = rng.integers(0, len(cuts), rows)
     carat = rng.gamma(2.0, 0.4, rows).round(2)
     sold = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 365, rows), unit="D")
-    price = (3_000 * carat + 250 * cut + rng.normal(0, 300, rows)).round().astype(np.int64)
+    price = np.maximum(3_000 * carat + 250 * cut + rng.normal(0, 300, rows), 300.0)
+    price = price.round().astype(np.int64)
     return pd.DataFrame(
         {
             "listing_id": [f"L{n:06d}" for n in rng.permutation(rows) + 1],

@@ -299,12 +299,12 @@ def check_spec(raw: Mapping[str, Any]) -> RunSpec:
 
 def load_spec(path: str | Path) -> RunSpec:
     """Read a YAML spec file and check its keys and types (see :func:`check_spec`)."""
-    import yaml
-
     path = Path(path)
     if not path.is_file():
         what = "is a folder, not a spec file" if path.is_dir() else "no such spec file"
         raise FileNotFoundError(f"{what}: {str(path)!r}")
+    import yaml
+
     try:
         raw = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
