@@ -119,14 +119,13 @@ def test_corrupt_model_file_is_one_line(tmp_path, capsys):
 
 @pytest.mark.parametrize("stage", ["fit", "predict"])
 def test_ctrl_c_mid_search_and_mid_evaluation(tmp_path, stage):
-    spec = _spec(
-        tmp_path,
-        model={
-            "estimator": "tests.workflow.blocking.BlockingClassifier",
-            "params": {"block_in": stage},
-            "search": {"params": {"C": [0.5, 1.0]}, "cv": 2},
-        },
-    )
+    model = {
+        "estimator": "tests.workflow.blocking.BlockingClassifier",
+        "params": {"block_in": stage},
+    }
+    if stage == "fit":
+        model["search"] = {"params": {"C": [0.5, 1.0]}, "cv": 2}
+    spec = _spec(tmp_path, model=model)
     proc = subprocess.Popen(
         [sys.executable, "-m", "engine.cli", "run", str(spec)],
         cwd=REPO,
@@ -140,7 +139,9 @@ def test_ctrl_c_mid_search_and_mid_evaluation(tmp_path, stage):
     watchdog.start()
     try:
         line = next((s for s in proc.stdout if s.startswith("BLOCKING")), "")
-        assert line.strip() == f"BLOCKING {stage}"  # the run is inside the stage
+        assert line.startswith(
+            f"BLOCKING {stage}"
+        )  # the run is inside the stage (fits may print at once)
         proc.send_signal(signal.SIGINT)
         err = next((s for s in proc.stderr if s.startswith("engine:")), "")
         proc.stdin.close()  # release the blocked estimator threads so the process can exit
@@ -154,5 +155,5 @@ def test_ctrl_c_mid_search_and_mid_evaluation(tmp_path, stage):
     assert failed.name.endswith(".failed")
     record = json.loads((failed / "record.json").read_text())
     assert record["error"] == "KeyboardInterrupt"
-    assert "grid search" in record["timings"]  # interrupted inside the search or after it
+    assert ("grid search" in record["timings"]) == (stage == "fit")  # interrupted inside it
     assert ("predict test part" in record["timings"]) == (stage == "predict")
