@@ -4,8 +4,10 @@ Every delegated method (``predict``, ``predict_proba``,
 ``predict_log_proba``, ``decision_function``, ``score_samples``,
 ``transform``, ``inverse_transform``) exists when the best estimator (before
 ``fit``: the template) has it, as in scikit-learn, and every call goes
-through :meth:`BestEstimatorDelegation._delegate`: the one place to change to
-make delegated calls lazy and blockwise on Dask input.
+through :meth:`BestEstimatorDelegation._delegate`, which makes the row-wise
+ones (all but ``inverse_transform``) lazy and blockwise on Dask and xarray
+input (one task per row block, the input's kind out) and matches columns by
+name on every named input (``engine.data.call_blockwise``).
 """
 
 from __future__ import annotations
@@ -13,9 +15,16 @@ from __future__ import annotations
 from copy import deepcopy
 from typing import Any
 
+import dask
 from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
+
+from engine.data import call_blockwise
+from engine.metrics import default_score
+
+#: Delegated methods whose input is not a table of the fitted columns.
+_NOT_ROW_WISE = frozenset({"inverse_transform"})
 
 
 def _best_has(method: str):
@@ -69,7 +78,9 @@ class BestEstimatorDelegation:
     def _delegate(self, method: str, X: Any) -> Any:
         """``best_estimator_.<method>(X)``: every delegated call goes through here."""
         check_is_fitted(self, "best_estimator_")
-        return getattr(self.best_estimator_, method)(X)
+        if method in _NOT_ROW_WISE:
+            return getattr(self.best_estimator_, method)(X)
+        return call_blockwise(self.best_estimator_, method, X)
 
     def _set_best_estimator(self, estimator: Any) -> None:
         self.best_estimator_ = estimator
@@ -84,9 +95,15 @@ class BestEstimatorDelegation:
         return self.best_estimator_.classes_
 
     def score(self, X, y=None) -> float:
-        """Score of ``best_estimator_`` with the refit metric (its own ``score`` if none)."""
+        """Score of ``best_estimator_`` with the refit metric (its own ``score`` if none).
+
+        On Dask input the predictions are made blockwise and lazily and the
+        metric (accuracy / R² when the search has no scorer) is computed with
+        ``engine.metrics`` in one pass, never collecting ``X``.
+        """
         check_is_fitted(self, "best_estimator_")
         scorer = self.scorer_[self.refit] if self.multimetric_ else self.scorer_
+        lazy = dask.is_dask_collection(X)
         if scorer is None:
-            return self.best_estimator_.score(X, y)
-        return scorer(self.best_estimator_, X, y)
+            return default_score(self, X, y) if lazy else self.best_estimator_.score(X, y)
+        return scorer(self if lazy else self.best_estimator_, X, y)
