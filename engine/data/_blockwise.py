@@ -154,7 +154,10 @@ def call_blockwise(
     except TypeError:  # other inputs (sparse matrices, ...): the estimator's own rules
         return in_memory(X, **params)
     X = align_columns(
-        X, getattr(estimator, "feature_names_in_", None), getattr(estimator, "n_features_in_", None)
+        X,
+        getattr(estimator, "feature_names_in_", None),
+        getattr(estimator, "n_features_in_", None),
+        type(estimator).__name__,
     )
     if kind == DASK_DATAFRAME:
         return _on_dask_dataframe(BlockMethod(estimator, method, params), X)
@@ -203,8 +206,11 @@ class _PartitionMethod:
 
 
 def _on_dask_array(func: BlockMethod, values: da.Array) -> da.Array:
-    if values.ndim == 1:
-        values = values[:, None]
+    if values.ndim != 2:
+        raise ValueError(
+            f"Expected a 2D array, got a {values.ndim}D dask array instead: reshape your data "
+            "(X.reshape(-1, 1) for a single feature, X.reshape(1, -1) for a single sample)"
+        )
     if values.numblocks[1] != 1:
         values = values.rechunk({1: -1})
     spec = _output_spec(func, np.zeros((1, values.shape[1]), dtype=values.dtype))

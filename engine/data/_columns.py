@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import dask.dataframe as dd
+import numpy as np
 import pandas as pd
 
 from engine.data._adapters import DASK_ARRAY, DASK_DATAFRAME, NUMPY, PANDAS, XARRAY, input_kind
@@ -30,13 +31,16 @@ def input_columns(X: Any) -> list | None:
 
 
 def _n_columns(X: Any) -> int | None:
-    if X.ndim == 1:
-        return 1
-    return int(X.shape[1])
+    """Columns of 2-D input; None for 1-D input (the estimator's own check rejects it)."""
+    shape = X.shape if hasattr(X, "shape") else np.shape(X)
+    return int(shape[1]) if len(shape) == 2 else None
 
 
 def align_columns(
-    X: Any, feature_names: Sequence[str] | None, n_features: int | None = None
+    X: Any,
+    feature_names: Sequence[str] | None,
+    n_features: int | None = None,
+    owner: str = "the model",
 ) -> Any:
     """``X`` with its columns in the order of ``feature_names`` (reordered when needed).
 
@@ -48,6 +52,8 @@ def align_columns(
         fitted without names (then only the number of columns is checked).
     n_features : int, optional
         The number of columns seen at fit (``n_features_in_``).
+    owner : str
+        Who expects the columns (named in the error, as scikit-learn does).
 
     Returns
     -------
@@ -77,7 +83,7 @@ def align_columns(
         got = _n_columns(X) if input_kind(X) in (NUMPY, DASK_ARRAY, XARRAY) else None
         if n_features is not None and got is not None and got != n_features:
             raise ValueError(
-                f"X has {got} columns, but the model was fitted on {n_features} columns"
+                f"X has {got} features, but {owner} is expecting {n_features} features as input"
             )
         return X
     expected = [str(name) for name in feature_names]

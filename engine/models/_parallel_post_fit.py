@@ -123,6 +123,11 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
                 setattr(self, name, value)
         self.estimator_ = estimator
 
+    @available_if(_estimator_has("transform"))
+    def fit_transform(self, X, y=None, **fit_params):
+        """``fit(X, y)``, then :meth:`transform` of ``X`` (lazy for Dask input)."""
+        return self.fit(X, y, **fit_params).transform(X)
+
     predict = _blockwise("predict")
     predict_proba = _blockwise("predict_proba")
     predict_log_proba = _blockwise("predict_log_proba")
