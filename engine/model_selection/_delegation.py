@@ -21,7 +21,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from engine.data import call_blockwise
-from engine.metrics import default_score
+from engine.metrics import default_score, get_scorer, get_scorer_names
 
 #: Delegated methods whose input is not a table of the fitted columns.
 _NOT_ROW_WISE = frozenset({"inverse_transform"})
@@ -98,12 +98,27 @@ class BestEstimatorDelegation:
         """Score of ``best_estimator_`` with the refit metric (its own ``score`` if none).
 
         On Dask input the predictions are made blockwise and lazily and the
-        metric (accuracy / R² when the search has no scorer) is computed with
-        ``engine.metrics`` in one pass, never collecting ``X``.
+        metric (accuracy / R² when the search has no scorer; a named scorer
+        as ``engine.metrics.get_scorer`` makes it) is computed with
+        ``engine.metrics`` in one pass, never collecting ``X``. A user's
+        callable scorer gets the search and the Dask input as they are.
         """
         check_is_fitted(self, "best_estimator_")
         scorer = self.scorer_[self.refit] if self.multimetric_ else self.scorer_
-        lazy = dask.is_dask_collection(X)
+        if not dask.is_dask_collection(X):
+            return (
+                self.best_estimator_.score(X, y)
+                if scorer is None
+                else scorer(self.best_estimator_, X, y)
+            )
         if scorer is None:
-            return default_score(self, X, y) if lazy else self.best_estimator_.score(X, y)
-        return scorer(self if lazy else self.best_estimator_, X, y)
+            return default_score(self, X, y)
+        return self._engine_scorer(scorer)(self, X, y)
+
+    def _engine_scorer(self, scorer):
+        """The refit metric computed by ``engine.metrics`` (one pass on Dask) when it is named."""
+        name = self.scoring
+        if self.multimetric_:
+            name = self.refit if isinstance(self.scoring, list | tuple | set | frozenset) else None
+            name = self.scoring.get(self.refit) if isinstance(self.scoring, dict) else name
+        return get_scorer(name) if isinstance(name, str) and name in get_scorer_names() else scorer

@@ -169,7 +169,9 @@ def test_xarray_columns_matched_by_coordinate(data, models):
 @pytest.mark.filterwarnings("ignore:X does not have valid feature names")
 def test_unnamed_input_checked_for_its_width(data, models):
     X = da.zeros((10, 3), chunks=5)
-    with pytest.raises(ValueError, match="X has 3 features, but LogisticRegression is expecting 4 features"):
+    with pytest.raises(
+        ValueError, match="X has 3 features, but LogisticRegression is expecting 4 features"
+    ):
         call_blockwise(models["multiclass"], "predict", X)
     with pytest.raises(ValueError, match="X has 3 features"):
         align_columns(np.zeros((2, 3)), None, 4)
