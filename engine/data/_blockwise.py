@@ -192,6 +192,7 @@ class _PartitionMethod:
 
     def __init__(self, func: BlockMethod, spec: OutputSpec):
         self.func, self.spec = func, spec
+        self.columns = pd.Index(spec.columns)  # built once, not per partition
 
     def __dask_tokenize__(self):
         return (self.func.__dask_tokenize__(), self.spec)
@@ -202,7 +203,7 @@ class _PartitionMethod:
             return pd.Series(np.asarray(out), index=part.index, copy=False)
         if isinstance(out, pd.DataFrame):
             return out.set_axis(part.index, axis=0)
-        return pd.DataFrame(out, index=part.index, columns=list(self.spec.columns), copy=False)
+        return pd.DataFrame(out, index=part.index, columns=self.columns, copy=False)
 
 
 def _on_dask_array(func: BlockMethod, values: da.Array) -> da.Array:

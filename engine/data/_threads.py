@@ -1,4 +1,4 @@
-"""One BLAS/OpenMP thread per task: Dask's threads already use every core.
+"""One BLAS/OpenMP/Numba thread per task: Dask's threads already use every core.
 
 Shared by every layer that runs estimator code inside Dask tasks (searches,
 permutation importance, blockwise prediction). Besides speed (2 Dask threads
@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import numba
 from threadpoolctl import ThreadpoolController
 
 _LIMIT_LOCK = threading.Lock()
@@ -29,12 +30,15 @@ def _controller() -> ThreadpoolController:
 
 @contextmanager
 def single_blas_thread() -> Iterator[None]:
-    """Hold BLAS and OpenMP pools at one thread while a task runs.
+    """Hold BLAS, OpenMP and Numba's parallel kernels at one thread while a task runs.
 
     BLAS limits are process-wide, so concurrent tasks share one
     reference-counted limiter (the first one in sets it, the last one out
-    restores it); OpenMP limits belong to the calling thread, so each task
-    sets and restores its own. Re-entrant and thread-safe.
+    restores it); OpenMP limits and Numba's thread count belong to the
+    calling thread, so each task sets and restores its own (the engine's
+    in-memory kernels run on one thread inside a task, as PERFORMANCE notes
+    ask: a parallel kernel per task oversubscribes the cores). Re-entrant
+    and thread-safe.
 
     Examples
     --------
@@ -48,9 +52,12 @@ def single_blas_thread() -> Iterator[None]:
             _LIMIT_STATE["limiter"] = controller.limit(limits=1, user_api="blas")
         _LIMIT_STATE["count"] += 1
     openmp = controller.limit(limits=1, user_api="openmp")
+    numba_threads = numba.get_num_threads()
+    numba.set_num_threads(1)
     try:
         yield
     finally:
+        numba.set_num_threads(numba_threads)
         openmp.restore_original_limits()
         with _LIMIT_LOCK:
             _LIMIT_STATE["count"] -= 1
