@@ -12,7 +12,6 @@ name on every named input (``engine.data.call_blockwise``).
 
 from __future__ import annotations
 
-from copy import deepcopy
 from typing import Any
 
 import dask
@@ -22,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from engine.data import call_blockwise
 from engine.metrics import default_score, get_scorer, get_scorer_names
+from engine.models import inherit_predictor_tags
 
 #: Delegated methods whose input is not a table of the fitted columns.
 _NOT_ROW_WISE = frozenset({"inverse_transform"})
@@ -58,11 +58,8 @@ class BestEstimatorDelegation:
     """
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
+        tags = inherit_predictor_tags(super().__sklearn_tags__(), self.estimator)
         inner = get_tags(self.estimator)
-        tags.estimator_type = inner.estimator_type
-        tags.classifier_tags = deepcopy(inner.classifier_tags)
-        tags.regressor_tags = deepcopy(inner.regressor_tags)
         tags.input_tags.pairwise = inner.input_tags.pairwise
         tags.input_tags.sparse = inner.input_tags.sparse
         return tags

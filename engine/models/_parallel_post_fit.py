@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from engine.data import HasMethods, call_blockwise, check_params
 from engine.metrics import default_score, get_scorer
+from engine.models._tags import inherit_predictor_tags
 
 
 def _estimator_has(method: str):
@@ -93,11 +94,8 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
         self.scoring = scoring
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
+        tags = inherit_predictor_tags(super().__sklearn_tags__(), self.estimator)
         inner = get_tags(self.estimator)
-        tags.estimator_type = inner.estimator_type
-        tags.classifier_tags = deepcopy(inner.classifier_tags)
-        tags.regressor_tags = deepcopy(inner.regressor_tags)
         tags.transformer_tags = deepcopy(inner.transformer_tags)
         tags.input_tags = deepcopy(inner.input_tags)
         tags.target_tags = deepcopy(inner.target_tags)
