@@ -24,6 +24,7 @@ _LIMIT_STATE: dict[str, Any] = {"count": 0, "limiter": None, "controller": None}
 
 def _controller() -> ThreadpoolController:
     if _LIMIT_STATE["controller"] is None:
+        numba.get_num_threads()  # load Numba's threading layer first, so the controller sees it
         _LIMIT_STATE["controller"] = ThreadpoolController()
     return _LIMIT_STATE["controller"]
 
