@@ -100,7 +100,9 @@ def main() -> None:
     rows = []
     for name in args.section:
         rows += [{"section": name, **row} for row in SECTIONS[name](args)]
-    columns = sorted({c for row in rows for c in row}, key=lambda c: (c != "section", c != "variant"))
+    columns = sorted(
+        {c for row in rows for c in row}, key=lambda c: (c != "section", c != "variant")
+    )
     write_results(
         "bench_models",
         rows,
