@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from dask_ml.wrappers import ParallelPostFit as DaskMLParallelPostFit
 from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.naive_bayes import GaussianNB
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from threadpoolctl import threadpool_limits
@@ -29,7 +30,7 @@ def frame():
 
 
 @parametrize_with_checks(
-    [ParallelPostFit(LogisticRegression()), ParallelPostFit(StandardScaler())],
+    [ParallelPostFit(GaussianNB()), ParallelPostFit(StandardScaler())],
 )
 def test_scikit_learn_checks(estimator, check):
     check(estimator)
