@@ -23,7 +23,8 @@ LAYERS = [
     {"kernels"},
     {"data"},
     {"stats"},
-    {"preprocessing", "models", "metrics", "fairness", "drift", "inspection"},
+    {"metrics"},  # scoring: estimators score with it, as scikit-learn's with sklearn.metrics
+    {"preprocessing", "models", "fairness", "drift", "inspection"},
     {"model_selection"},
     {"cluster"},
     {"report"},
@@ -75,9 +76,16 @@ def _imports_across_packages() -> list[tuple[str, int, str, str, str]]:
             if len(parts) < 2:
                 continue
             imported = parts[1]
+            if not _is_package(imported):
+                continue  # a name of engine/__init__ itself (e.g. __version__)
             if imported != importer:
                 rows.append((str(path.relative_to(ENGINE.parent)), line, importer, imported, name))
     return rows
+
+
+def _is_package(name: str) -> bool:
+    """Whether ``engine.<name>`` is one of the engine's packages (or top-level modules)."""
+    return (ENGINE / name / "__init__.py").exists() or (ENGINE / f"{name}.py").exists()
 
 
 def _module_of(name: str) -> str:

@@ -230,10 +230,12 @@ def _out_meta(out_columns: Sequence | None, dtype: Any) -> np.ndarray:
     return np.empty(shape, dtype=dtype)
 
 
-def _pandas_out(out, index: pd.Index, out_columns: Sequence | None):
+def _pandas_out(out, index: pd.Index, out_columns: Sequence | None, block: Any):
+    """``out`` labelled by ``index``; copied only when it may alias the input ``block``."""
+    copy = not isinstance(block, np.ndarray) or bool(np.may_share_memory(out, block))
     if out_columns is None:
-        return pd.Series(out, index=index)
-    return pd.DataFrame(out, index=index, columns=list(out_columns))
+        return pd.Series(out, index=index, copy=copy)
+    return pd.DataFrame(out, index=index, columns=list(out_columns), copy=copy)
 
 
 def _summary_pandas(values: np.ndarray, names: list[str], levels: np.ndarray):
@@ -361,9 +363,10 @@ class PandasTable(_FrameTable):
         return PandasTable(self.frame.iloc[:, list(positions)])
 
     def apply_blockwise(self, func, out_columns, *, dtype=np.float64, drops_rows=False, raw=False):
-        out, keep = _split_result(func(self.row_blocks(raw=raw)[0]), drops_rows)
+        block = self.row_blocks(raw=raw)[0]
+        out, keep = _split_result(func(block), drops_rows)
         index = self.frame.index if keep is None else self.frame.index[keep]
-        return _pandas_out(out, index, out_columns)
+        return _pandas_out(out, index, out_columns, block)
 
     def wrap_summary(self, result, levels, level_name):
         return _summary_pandas(result, self.column_names(), levels)
@@ -529,7 +532,7 @@ def _frame_partition(part, func: BlockFunc, out_columns, drops_rows: bool, raw: 
     block = part if raw else _frame_values(part)
     out, keep = _split_result(func(block), drops_rows)
     index = part.index if keep is None else part.index[keep]
-    return _pandas_out(out, index, out_columns)
+    return _pandas_out(out, index, out_columns, block)
 
 
 # -------------------------------------------------------------- xarray
