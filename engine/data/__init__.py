@@ -4,10 +4,13 @@ Every supported input kind (NumPy, pandas, dask.array, dask.dataframe,
 xarray) is used through one :class:`Table` (:func:`as_table`). Besides the
 user-facing readers, this package is the engine's internal API for what every
 layer shares: parameter validation (scikit-learn's constraint classes and
-checker, see :mod:`engine.data._validation`), input checks, and the
-deterministic token of estimators and values (:func:`estimator_token`). What
-other engine packages need beyond these names (the Table per kind, row
-alignment and per-row selection) is in :mod:`engine.data.internal`.
+checker, see :mod:`engine.data._validation`), input checks, the
+deterministic token of estimators and values (:func:`estimator_token`), a
+fitted model's methods over any kind block by block (:func:`call_blockwise`,
+with columns matched by name: :func:`align_columns`) and
+:func:`single_blas_thread`. What other engine packages need beyond these
+names (the Table per kind, row alignment and per-row selection) is in
+:mod:`engine.data.internal`.
 """
 
 from engine.data import _validation
