@@ -14,8 +14,8 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from engine.data import align_columns, call_blockwise
+from tests._passes import CountComputes
 from tests.conftest import ROW_CHUNKINGS
-from tests.preprocessing._cases import CountComputes
 
 COLUMNS = ["a", "b", "c", "d"]
 N_ROWS = 84  # 1, 3 and 7 blocks of a multiple of 4 rows (see call_blockwise)

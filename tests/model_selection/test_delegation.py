@@ -15,8 +15,8 @@ from threadpoolctl import threadpool_limits
 
 import engine.model_selection as ems
 from engine.preprocessing import StandardScaler, make_pipeline
+from tests._passes import CountComputes
 from tests.conftest import ROW_CHUNKINGS
-from tests.preprocessing._cases import CountComputes
 
 N_ROWS = 168  # a multiple of 4 rows per block for 1, 3 and 7 blocks (see call_blockwise)
 COLUMNS = ["age", "income", "score", "tenure"]

@@ -15,8 +15,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from threadpoolctl import threadpool_limits
 
 from engine.models import ParallelPostFit
+from tests._passes import CountComputes
 from tests.conftest import ROW_CHUNKINGS
-from tests.preprocessing._cases import CountComputes
 
 N_ROWS = 84  # a multiple of 4 rows per block for 1, 3 and 7 blocks (see call_blockwise)
 

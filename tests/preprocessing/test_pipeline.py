@@ -123,7 +123,7 @@ def test_fitted_pipeline_predicts_dask_lazily_block_by_block():
     from sklearn.linear_model import LogisticRegression
     from threadpoolctl import threadpool_limits
 
-    from tests.preprocessing._cases import CountComputes
+    from tests._passes import CountComputes
 
     rng = np.random.default_rng(5)
     X = pd.DataFrame(rng.standard_normal((84, 3)) * [1, 10, 100], columns=["u", "v", "w"])
