@@ -226,6 +226,34 @@ class EngineTransformer(TransformerMixin, BaseEstimator):
         return self.fit(X, y).transform(X)
 
 
+class InvertibleTransformer(EngineTransformer):
+    """An :class:`EngineTransformer` whose transform has a blockwise inverse."""
+
+    def _inverse_function(self, table: Table):
+        """``func(block) -> out`` undoing :meth:`_block_function`."""
+        raise NotImplementedError
+
+    def inverse_transform(self, X: Any):
+        """Undo :meth:`transform` (the same kind out; Dask input stays lazy, 1 pass)."""
+        check_is_fitted(self)
+        table = self._check_input(X, reset=False)
+        return table.apply_blockwise(self._inverse_function(table), self._output_names(table))
+
+
+def check_sample_weight(sample_weight: Any, table: Table) -> np.ndarray:
+    """One float weight per row of ``table`` (a scalar is repeated); ``ValueError`` otherwise."""
+    n_rows = table.values.shape[0]
+    if np.ndim(sample_weight) == 0:
+        return np.full(n_rows if not np.isnan(n_rows) else 0, float(sample_weight))
+    if hasattr(sample_weight, "dask") or hasattr(sample_weight, "npartitions"):
+        weights = sample_weight
+    else:
+        weights = np.asarray(sample_weight, dtype=np.float64)
+    if weights.ndim != 1 or (weights.shape[0] != n_rows and not np.isnan(n_rows)):
+        raise ValueError(f"sample_weight.shape == {weights.shape}, expected {(n_rows,)}!")
+    return weights
+
+
 def check_finite_moments(raw: np.ndarray, columns: list[str] | None) -> None:
     """Raise ``ValueError`` naming the first column whose moments counted an inf."""
     bad = np.flatnonzero(raw[mk.N_INF] > 0)
@@ -281,9 +309,12 @@ def handle_zeros_in_scale(scale: np.ndarray, constant: np.ndarray | None = None)
     return scale
 
 
-def samples_seen(count: np.ndarray) -> int | np.ndarray:
-    """scikit-learn's ``n_samples_seen_``: an int, or per-column counts when NaN made them differ."""
-    count = np.asarray(count, dtype=np.int64)
+def samples_seen(count: np.ndarray, *, weighted: bool = False):
+    """scikit-learn's ``n_samples_seen_``: one number, or per-column counts when NaN made them differ.
+
+    Counts are ints; weight sums (``weighted``) stay floats, as scikit-learn's.
+    """
+    count = np.asarray(count, dtype=np.float64 if weighted else np.int64)
     if count.size and np.all(count == count[0]):
-        return int(count[0])
+        return count[0] if weighted else int(count[0])
     return count

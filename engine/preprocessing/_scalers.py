@@ -10,28 +10,56 @@ sum, which differs by rounding only).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from sklearn.base import OneToOneFeatureMixin
 
 from engine.data._adapters import Table
 from engine.preprocessing._base import (
-    EngineTransformer,
+    InvertibleTransformer,
     affine_function,
     check_finite_moments,
+    check_sample_weight,
     handle_zeros_in_scale,
     number_pair,
     samples_seen,
 )
-from engine.stats._moments import Moments, column_moments
+from engine.stats._moments import (
+    Moments,
+    column_moments,
+    merged_moments,
+    weighted_column_moments,
+)
+from engine.stats._reduce import compute_all
 
 
-class _MomentScaler(OneToOneFeatureMixin, EngineTransformer):
-    def _statistics(self, table: Table) -> dict:
-        return {"moments": column_moments(table)}
+class _MomentScaler(OneToOneFeatureMixin, InvertibleTransformer):
+    """Scalers whose state is the columns' moments partial: fit, partial_fit, inverse."""
 
-    def _finish_fit(self, stats: dict, table: Table) -> None:
-        check_finite_moments(stats["moments"], table.columns)
-        self._set_scaling(Moments(stats["moments"]))
+    def _update(self, X: Any, *, reset: bool, sample_weight: Any = None) -> _MomentScaler:
+        """Fit (``reset``) or merge into the fitted moments the moments of ``X``; one pass."""
+        self._check_params()
+        table = self._check_input(X, reset=reset)
+        if sample_weight is None:
+            (raw,) = compute_all(column_moments(table))
+        else:
+            weights = check_sample_weight(sample_weight, table)
+            (raw,) = compute_all(weighted_column_moments(table, weights))
+        check_finite_moments(raw, table.columns)
+        if not reset:
+            raw = merged_moments(self._moments, raw)
+        self._moments = raw
+        self._set_scaling(Moments(raw))
+        return self
+
+    def fit(self, X: Any, y: Any = None) -> _MomentScaler:
+        """Fit on ``X`` (one pass; Dask input in one ``dask.compute``); ``y`` is ignored."""
+        return self._update(X, reset=True)
+
+    def partial_fit(self, X: Any, y: Any = None) -> _MomentScaler:
+        """Update the fit with the rows of ``X`` (moments merged exactly, Chan et al.)."""
+        return self._update(X, reset=not hasattr(self, "_moments"))
 
 
 class StandardScaler(_MomentScaler):
@@ -46,8 +74,15 @@ class StandardScaler(_MomentScaler):
     with Chan et al.'s formula in a fixed order (exact up to rounding, bit
     identical on every Dask scheduler). Cost: fit 1 pass; transform 1 pass.
 
+    ``fit``/``partial_fit`` take ``sample_weight`` (weighted mean and variance,
+    ``n_samples_seen_`` the weight sums, as scikit-learn); ``partial_fit``
+    merges the moments of each batch exactly (Chan et al.).
+
     Parameters
     ----------
+    copy : bool, default=True
+        Accepted for scikit-learn compatibility: the engine never modifies its
+        input, so ``copy=False`` also returns a new array.
     with_mean : bool, default=True
         Subtract the column mean.
     with_std : bool, default=True
@@ -68,14 +103,30 @@ class StandardScaler(_MomentScaler):
     [-1.0, 1.0]
     """
 
-    _parameter_constraints = {"with_mean": ["boolean"], "with_std": ["boolean"]}
+    _parameter_constraints = {
+        "copy": ["boolean"],
+        "with_mean": ["boolean"],
+        "with_std": ["boolean"],
+    }
 
-    def __init__(self, *, with_mean: bool = True, with_std: bool = True):
+    def __init__(self, *, copy: bool = True, with_mean: bool = True, with_std: bool = True):
+        self.copy = copy
         self.with_mean = with_mean
         self.with_std = with_std
 
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> StandardScaler:
+        """Fit on ``X``, optionally with one weight per row (one pass); ``y`` is ignored."""
+        self._weighted = sample_weight is not None
+        return self._update(X, reset=True, sample_weight=sample_weight)
+
+    def partial_fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> StandardScaler:
+        """Update the fit with the rows of ``X`` (and their weights)."""
+        reset = not hasattr(self, "_moments")
+        self._weighted = sample_weight is not None or (not reset and self._weighted)
+        return self._update(X, reset=reset, sample_weight=sample_weight)
+
     def _set_scaling(self, m: Moments) -> None:
-        self.n_samples_seen_ = samples_seen(m.count)
+        self.n_samples_seen_ = samples_seen(m.count, weighted=self._weighted)
         self.mean_ = m.mean if (self.with_mean or self.with_std) else None
         # a column whose (exact) min equals its max is constant: variance 0, not the
         # rounding residue of the moment merges (scikit-learn's two-pass sum gives 0 too)
@@ -96,6 +147,14 @@ class StandardScaler(_MomentScaler):
             div=self.scale_ if self.with_std else None,
         )
 
+    def _inverse_function(self, table: Table):
+        return affine_function(
+            table,
+            self.n_features_in_,
+            mul=self.scale_ if self.with_std else None,
+            add=self.mean_ if self.with_mean else None,
+        )
+
 
 class MinMaxScaler(_MomentScaler):
     """Scale every column linearly onto ``feature_range`` (NaN ignored).
@@ -108,6 +167,8 @@ class MinMaxScaler(_MomentScaler):
     Parameters
     ----------
     feature_range : tuple (min, max), default=(0, 1)
+    copy : bool, default=True
+        Accepted for scikit-learn compatibility (the input is never modified).
     clip : bool, default=False
 
     Attributes
@@ -125,11 +186,13 @@ class MinMaxScaler(_MomentScaler):
 
     _parameter_constraints = {
         "feature_range": [tuple, list],
+        "copy": ["boolean"],
         "clip": ["boolean"],
     }
 
-    def __init__(self, feature_range: tuple = (0, 1), *, clip: bool = False):
+    def __init__(self, feature_range: tuple = (0, 1), *, copy: bool = True, clip: bool = False):
         self.feature_range = feature_range
+        self.copy = copy
         self.clip = clip
 
     def _check_params(self) -> None:
@@ -155,13 +218,23 @@ class MinMaxScaler(_MomentScaler):
         bounds = {"lo": low, "hi": high} if self.clip else {}
         return affine_function(table, self.n_features_in_, mul=self.scale_, add=self.min_, **bounds)
 
+    def _inverse_function(self, table: Table):
+        return affine_function(table, self.n_features_in_, sub=self.min_, div=self.scale_)
+
 
 class MaxAbsScaler(_MomentScaler):
     """Divide every column by its maximum absolute value (NaN ignored).
 
     Same attributes and results as :class:`sklearn.preprocessing.MaxAbsScaler`;
-    an all-zero column gets scale 1. Method: exact min/max from the one-pass
-    moments kernel. Cost: fit 1 pass; transform 1 pass.
+    an all-zero column gets scale 1; ``clip=True`` clips transformed values to
+    [-1, 1]. Method: exact min/max from the one-pass moments kernel. Cost: fit
+    1 pass; transform 1 pass.
+
+    Parameters
+    ----------
+    copy : bool, default=True
+        Accepted for scikit-learn compatibility (the input is never modified).
+    clip : bool, default=False
 
     Attributes
     ----------
@@ -176,7 +249,11 @@ class MaxAbsScaler(_MomentScaler):
     [-1.0, 0.5]
     """
 
-    _parameter_constraints: dict = {}
+    _parameter_constraints = {"copy": ["boolean"], "clip": ["boolean"]}
+
+    def __init__(self, *, copy: bool = True, clip: bool = False):
+        self.copy = copy
+        self.clip = clip
 
     def _set_scaling(self, m: Moments) -> None:
         self.n_samples_seen_ = int(np.max(m.count + m.missing)) if m.count.size else 0
@@ -184,4 +261,8 @@ class MaxAbsScaler(_MomentScaler):
         self.scale_ = handle_zeros_in_scale(self.max_abs_)
 
     def _block_function(self, table: Table):
-        return affine_function(table, self.n_features_in_, div=self.scale_)
+        bounds = {"lo": -1.0, "hi": 1.0} if self.clip else {}
+        return affine_function(table, self.n_features_in_, div=self.scale_, **bounds)
+
+    def _inverse_function(self, table: Table):
+        return affine_function(table, self.n_features_in_, mul=self.scale_)

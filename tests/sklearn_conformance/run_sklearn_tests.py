@@ -50,6 +50,18 @@ SUITES: tuple[Suite, ...] = (
     Suite("metrics/tests/test_classification.py", "sklearn.metrics", "engine.metrics"),
     Suite("metrics/tests/test_ranking.py", "sklearn.metrics", "engine.metrics"),
     Suite("metrics/tests/test_regression.py", "sklearn.metrics", "engine.metrics"),
+    Suite("preprocessing/tests/test_data.py", "sklearn.preprocessing", "engine.preprocessing"),
+    Suite("preprocessing/tests/test_encoders.py", "sklearn.preprocessing", "engine.preprocessing"),
+    Suite(
+        "preprocessing/tests/test_polynomial.py", "sklearn.preprocessing", "engine.preprocessing"
+    ),
+    Suite("impute/tests/test_impute.py", "sklearn.impute", "engine.preprocessing"),
+    Suite(
+        "model_selection/tests/test_split.py", "sklearn.model_selection", "engine.model_selection"
+    ),
+    Suite(
+        "model_selection/tests/test_search.py", "sklearn.model_selection", "engine.model_selection"
+    ),
 )
 
 SHIM_MODULE = "_engine_under_test"
