@@ -20,6 +20,7 @@ import dask.array as da
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from dask.delayed import Delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -97,21 +98,29 @@ def _codes(col: pd.Series, cats: np.ndarray, name: str, handle_unknown: str) -> 
     return codes
 
 
-def _onehot_block(block, categories, names, handle_unknown):
+def _onehot_block(block, categories, names, handle_unknown, dtype, sparse):
     frame = _as_frame(block)
     width = sum(len(c) for c in categories)
-    out = np.zeros((len(frame), width))
+    rows, cols = [], []
     offset = 0
-    rows = np.arange(len(frame))
+    index = np.arange(len(frame))
     for j, cats in enumerate(categories):
         codes = _codes(frame.iloc[:, j], cats, names[j], handle_unknown)
         ok = codes >= 0
-        out[rows[ok], offset + codes[ok]] = 1.0
+        rows.append(index[ok])
+        cols.append(offset + codes[ok])
         offset += len(cats)
+    rows = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
+    cols = np.concatenate(cols) if cols else np.empty(0, dtype=np.int64)
+    if sparse:
+        ones = np.ones(len(rows), dtype=dtype)
+        return sp.csr_matrix((ones, (rows, cols)), shape=(len(frame), width), dtype=dtype)
+    out = np.zeros((len(frame), width), dtype=dtype)
+    out[rows, cols] = 1
     return out
 
 
-def _ordinal_block(block, categories, names, handle_unknown, unknown_value):
+def _ordinal_block(block, categories, names, handle_unknown, unknown_value, dtype):
     frame = _as_frame(block)
     out = np.empty((len(frame), len(categories)))
     for j, cats in enumerate(categories):
@@ -124,7 +133,7 @@ def _ordinal_block(block, categories, names, handle_unknown, unknown_value):
         if has_nan:
             codes[codes == len(cats) - 1] = np.nan
         out[:, j] = codes
-    return out
+    return out.astype(dtype, copy=False)
 
 
 class _Encoder(EngineTransformer):
@@ -205,7 +214,8 @@ class _Encoder(EngineTransformer):
         func = self._block_function_for(names)
         labelled = kind == XARRAY and getattr(self, "feature_names_in_", None) is None
         out_names = [str(n) for n in self.get_feature_names_out(names if labelled else None)]
-        return _apply(kind, X, data, func, out_names)
+        sparse = bool(getattr(self, "sparse_output", False))
+        return _apply(kind, X, data, func, out_names, np.dtype(self.dtype), sparse)
 
 
 def _blocks(kind: str, data: Any) -> list:
@@ -223,12 +233,19 @@ def _blocks(kind: str, data: Any) -> list:
     return [data]
 
 
-def _apply(kind: str, source: Any, data: Any, func, names: list[str]):
+def _apply(kind: str, source: Any, data: Any, func, names: list[str], dtype, sparse: bool):
     n_out = len(names)
+    if sparse and kind in (DASK_DATAFRAME, XARRAY):
+        raise ValueError(
+            f"sparse_output=True returns scipy.sparse matrices, which a {kind} cannot hold; "
+            "pass a NumPy/pandas table or a dask array, or use sparse_output=False"
+        )
+    if sparse and kind == PANDAS:
+        return func(data)
     if kind == PANDAS:
         return pd.DataFrame(func(data), index=data.index, columns=names)
     if kind == DASK_DATAFRAME:
-        meta = pd.DataFrame({n: pd.Series([], dtype=np.float64) for n in names})
+        meta = pd.DataFrame({n: pd.Series([], dtype=dtype) for n in names})
         meta.index = data._meta.index
 
         def on_partition(part):
@@ -236,9 +253,8 @@ def _apply(kind: str, source: Any, data: Any, func, names: list[str]):
 
         return data.map_partitions(on_partition, meta=meta)
     if kind == DASK_ARRAY:
-        return data.map_blocks(
-            func, dtype=np.float64, chunks=(data.chunks[0], (n_out,)), meta=np.empty((0, n_out))
-        )
+        meta = sp.csr_matrix((0, n_out), dtype=dtype) if sparse else np.empty((0, n_out), dtype)
+        return data.map_blocks(func, dtype=dtype, chunks=(data.chunks[0], (n_out,)), meta=meta)
     if kind == XARRAY:
         import xarray as xr
 
@@ -247,9 +263,9 @@ def _apply(kind: str, source: Any, data: Any, func, names: list[str]):
             values = values.rechunk({1: -1})
             out = values.map_blocks(
                 func,
-                dtype=np.float64,
+                dtype=dtype,
                 chunks=(values.chunks[0], (n_out,)),
-                meta=np.empty((0, n_out)),
+                meta=np.empty((0, n_out), dtype=dtype),
             )
         else:
             out = func(np.asarray(values))
@@ -262,11 +278,13 @@ def _apply(kind: str, source: Any, data: Any, func, names: list[str]):
 
 
 class OneHotEncoder(_Encoder):
-    """One 0/1 column per category of every column (dense float64 output).
+    """One 0/1 column per category of every column.
 
     Same categories, column order, feature names (``<column>_<category>``)
-    and results as :class:`sklearn.preprocessing.OneHotEncoder` with
-    ``sparse_output=False``. Missing values (NaN/None) form their own
+    and results as :class:`sklearn.preprocessing.OneHotEncoder`. The output is
+    dense by default (scikit-learn's default is ``sparse_output=True``);
+    ``sparse_output=True`` gives a scipy CSR matrix for NumPy/pandas input and
+    a dask array of CSR blocks for a dask array. Missing values (NaN/None) form their own
     category, last. ``handle_unknown="error"`` raises naming the column and
     values; ``"ignore"`` encodes unknown values as all zeros.
 
@@ -276,6 +294,9 @@ class OneHotEncoder(_Encoder):
     Parameters
     ----------
     categories : "auto" or list of array-like, default="auto"
+    sparse_output : bool, default=False
+    dtype : numpy dtype, default=np.float64
+        The output's dtype.
     handle_unknown : {"error", "ignore"}, default="error"
 
     Attributes
@@ -292,11 +313,22 @@ class OneHotEncoder(_Encoder):
 
     _parameter_constraints = {
         "categories": [StrOptions({"auto"}), list],
+        "sparse_output": ["boolean"],
+        "dtype": "no_validation",  # any NumPy dtype, checked by numpy.dtype
         "handle_unknown": [StrOptions({"error", "ignore"})],
     }
 
-    def __init__(self, *, categories="auto", handle_unknown: str = "error"):
+    def __init__(
+        self,
+        *,
+        categories="auto",
+        sparse_output: bool = False,
+        dtype=np.float64,
+        handle_unknown: str = "error",
+    ):
         self.categories = categories
+        self.sparse_output = sparse_output
+        self.dtype = dtype
         self.handle_unknown = handle_unknown
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
@@ -314,6 +346,8 @@ class OneHotEncoder(_Encoder):
             categories=self.categories_,
             names=names,
             handle_unknown=self.handle_unknown,
+            dtype=np.dtype(self.dtype),
+            sparse=self.sparse_output,
         )
 
 
@@ -328,6 +362,8 @@ class OrdinalEncoder(_Encoder):
     Parameters
     ----------
     categories : "auto" or list of array-like, default="auto"
+    dtype : numpy dtype, default=np.float64
+        The output's dtype.
     handle_unknown : {"error", "use_encoded_value"}, default="error"
     unknown_value : int, float NaN or None, default=None
 
@@ -341,6 +377,7 @@ class OrdinalEncoder(_Encoder):
 
     _parameter_constraints = {
         "categories": [StrOptions({"auto"}), list],
+        "dtype": "no_validation",  # any NumPy dtype, checked by numpy.dtype
         "handle_unknown": [StrOptions({"error", "use_encoded_value"})],
         "unknown_value": [None, numbers.Real],
     }
@@ -349,10 +386,12 @@ class OrdinalEncoder(_Encoder):
         self,
         *,
         categories="auto",
+        dtype=np.float64,
         handle_unknown: str = "error",
         unknown_value: float | None = None,
     ):
         self.categories = categories
+        self.dtype = dtype
         self.handle_unknown = handle_unknown
         self.unknown_value = unknown_value
 
@@ -375,4 +414,5 @@ class OrdinalEncoder(_Encoder):
             names=names,
             handle_unknown=self.handle_unknown,
             unknown_value=value,
+            dtype=np.dtype(self.dtype),
         )
