@@ -240,9 +240,11 @@ class InvertibleTransformer(EngineTransformer):
         return table.apply_blockwise(self._inverse_function(table), self._output_names(table))
 
 
-def check_sample_weight(sample_weight: Any, table: Table) -> np.ndarray:
-    """One float weight per row of ``table`` (a scalar is repeated); ``ValueError`` otherwise."""
-    n_rows = table.values.shape[0]
+def check_sample_weight(sample_weight: Any, n_rows: float) -> np.ndarray:
+    """One float weight per row (a scalar is repeated); ``ValueError`` otherwise.
+
+    ``n_rows`` may be NaN (a Dask table of unknown length): the length is not checked then.
+    """
     if np.ndim(sample_weight) == 0:
         return np.full(n_rows if not np.isnan(n_rows) else 0, float(sample_weight))
     if hasattr(sample_weight, "dask") or hasattr(sample_weight, "npartitions"):

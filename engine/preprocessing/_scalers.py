@@ -13,7 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import OneToOneFeatureMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from engine.data._adapters import Table
 from engine.preprocessing._base import (
@@ -25,6 +27,7 @@ from engine.preprocessing._base import (
     number_pair,
     samples_seen,
 )
+from engine.preprocessing._sparse import scaled_columns, sparse_moments
 from engine.stats._moments import (
     Moments,
     column_moments,
@@ -40,18 +43,57 @@ class _MomentScaler(OneToOneFeatureMixin, InvertibleTransformer):
     def _update(self, X: Any, *, reset: bool, sample_weight: Any = None) -> _MomentScaler:
         """Fit (``reset``) or merge into the fitted moments the moments of ``X``; one pass."""
         self._check_params()
-        table = self._check_input(X, reset=reset)
-        if sample_weight is None:
-            (raw,) = compute_all(column_moments(table))
+        if sp.issparse(X):
+            X = self._sparse_input(X, reset=reset)
+            weights = None
+            if sample_weight is not None:
+                weights = check_sample_weight(sample_weight, X.shape[0])
+            raw = sparse_moments(X, weights)
         else:
-            weights = check_sample_weight(sample_weight, table)
-            (raw,) = compute_all(weighted_column_moments(table, weights))
-        check_finite_moments(raw, table.columns)
+            table = self._check_input(X, reset=reset)
+            if sample_weight is None:
+                (raw,) = compute_all(column_moments(table))
+            else:
+                weights = check_sample_weight(sample_weight, table.values.shape[0])
+                (raw,) = compute_all(weighted_column_moments(table, weights))
+            check_finite_moments(raw, table.columns)
         if not reset:
             raw = merged_moments(self._moments, raw)
         self._moments = raw
         self._set_scaling(Moments(raw))
         return self
+
+    def _sparse_input(self, X: Any, *, reset: bool):
+        """``X`` as a float CSR/CSC matrix, checked as scikit-learn checks it; raises when
+        this scaler cannot keep sparsity (it would centre)."""
+        return validate_data(
+            self,
+            X,
+            reset=reset,
+            accept_sparse=("csr", "csc"),
+            dtype=np.float64,
+            ensure_all_finite="allow-nan",
+        )
+
+    def _sparse_factors(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Column factors of (transform, inverse_transform) on sparse input."""
+        return 1.0 / self.scale_, self.scale_
+
+    def transform(self, X: Any):
+        """Transform ``X`` into the same kind (Dask stays lazy; scipy.sparse stays sparse)."""
+        if not sp.issparse(X):
+            return super().transform(X)
+        check_is_fitted(self)
+        X = self._sparse_input(X, reset=False)
+        return scaled_columns(X, self._sparse_factors()[0], clip=getattr(self, "clip", False))
+
+    def inverse_transform(self, X: Any):
+        """Undo :meth:`transform` (same kind out; scipy.sparse stays sparse)."""
+        if not sp.issparse(X):
+            return super().inverse_transform(X)
+        check_is_fitted(self)
+        X = self._sparse_input(X, reset=False)
+        return scaled_columns(X, self._sparse_factors()[1])
 
     def fit(self, X: Any, y: Any = None) -> _MomentScaler:
         """Fit on ``X`` (one pass; Dask input in one ``dask.compute``); ``y`` is ignored."""
@@ -124,6 +166,17 @@ class StandardScaler(_MomentScaler):
         reset = not hasattr(self, "_moments")
         self._weighted = sample_weight is not None or (not reset and self._weighted)
         return self._update(X, reset=reset, sample_weight=sample_weight)
+
+    def _sparse_input(self, X: Any, *, reset: bool):
+        if self.with_mean:
+            raise ValueError(
+                "Cannot center sparse matrices: pass `with_mean=False` instead. See "
+                "docstring for motivation and alternatives."
+            )
+        return super()._sparse_input(X, reset=reset)
+
+    def _sparse_factors(self):
+        return (1.0 / self.scale_, self.scale_) if self.with_std else (None, None)
 
     def _set_scaling(self, m: Moments) -> None:
         self.n_samples_seen_ = samples_seen(m.count, weighted=self._weighted)
@@ -203,6 +256,11 @@ class MinMaxScaler(_MomentScaler):
                 "Minimum of desired feature range must be smaller than maximum. "
                 f"Got {self.feature_range}."
             )
+
+    def _sparse_input(self, X: Any, *, reset: bool):
+        raise TypeError(
+            "MinMaxScaler does not support sparse input. Consider using MaxAbsScaler instead."
+        )
 
     def _set_scaling(self, m: Moments) -> None:
         low, high = self.feature_range

@@ -10,6 +10,7 @@ import dask.array as da
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 import sklearn.preprocessing as skp
 
 import engine.preprocessing as ep
@@ -100,3 +101,31 @@ def test_maxabs_clip_and_copy_parameters_as_sklearn(X):
         np.testing.assert_array_equal(X, before)  # the engine never writes into its input
     with pytest.raises(ValueError, match="'copy' parameter"):
         ep.MaxAbsScaler(copy="yes").fit(X)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_sparse_input_keeps_sparsity_and_matches_sklearn(fmt):
+    X = sp.random(60, 5, density=0.3, random_state=1, format=fmt) * 10.0
+    X.data[3] = np.nan
+    weights = np.random.default_rng(4).uniform(0.0, 2.0, 60)
+    for name, params, fit_params in [
+        ("StandardScaler", {"with_mean": False}, {}),
+        ("StandardScaler", {"with_mean": False}, {"sample_weight": weights}),
+        ("MaxAbsScaler", {"clip": True}, {}),
+    ]:
+        reference = getattr(skp, name)(**params).fit(X, **fit_params)
+        ours = getattr(ep, name)(**params).fit(X, **fit_params)
+        _close(ours.scale_, reference.scale_)
+        out = ours.transform(X[:30] * 2.0)
+        assert sp.issparse(out) and out.format == fmt
+        expected = reference.transform(X[:30] * 2.0)
+        np.testing.assert_allclose(out.toarray(), expected.toarray(), rtol=1e-12, equal_nan=True)
+        back = ours.inverse_transform(out).toarray()
+        expected = reference.inverse_transform(expected).toarray()
+        np.testing.assert_allclose(back, expected, rtol=1e-12, equal_nan=True)
+    halves = ep.MaxAbsScaler().partial_fit(X[:25]).partial_fit(X[25:])
+    _close(halves.max_abs_, skp.MaxAbsScaler().fit(X).max_abs_)
+    with pytest.raises(ValueError, match="Cannot center sparse matrices"):
+        ep.StandardScaler().fit(X)
+    with pytest.raises(TypeError, match="MinMaxScaler does not support sparse input"):
+        ep.MinMaxScaler().fit(X)
