@@ -245,12 +245,12 @@ def check_sample_weight(sample_weight: Any, n_rows: float) -> np.ndarray:
 
     ``n_rows`` may be NaN (a Dask table of unknown length): the length is not checked then.
     """
-    if np.ndim(sample_weight) == 0:
-        return np.full(n_rows if not np.isnan(n_rows) else 0, float(sample_weight))
     if hasattr(sample_weight, "dask") or hasattr(sample_weight, "npartitions"):
         weights = sample_weight
     else:
         weights = np.asarray(sample_weight, dtype=np.float64)
+        if weights.ndim == 0:
+            return np.full(n_rows if not np.isnan(n_rows) else 0, float(weights))
     if weights.ndim != 1 or (weights.shape[0] != n_rows and not np.isnan(n_rows)):
         raise ValueError(f"sample_weight.shape == {weights.shape}, expected {(n_rows,)}!")
     return weights

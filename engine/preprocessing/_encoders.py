@@ -33,16 +33,31 @@ from engine.stats._reduce import tree_merge
 def _as_frame(block: Any) -> pd.DataFrame:
     if isinstance(block, pd.DataFrame):
         return block
-    return pd.DataFrame(np.asarray(block))
+    array = np.asarray(block)
+    # an object array stays object: pandas' string inference would turn None into NaN
+    return pd.DataFrame(array, dtype=object if array.dtype == object else None)
 
 
-def _block_distinct(block: Any) -> list[tuple[frozenset, bool]]:
+def _none_rows(col: pd.Series) -> np.ndarray:
+    """Rows holding ``None`` in an object column: a category of its own, as in scikit-learn."""
+    if col.dtype != object:
+        return np.zeros(len(col), dtype=bool)
+    return np.fromiter((v is None for v in col.to_numpy()), dtype=bool, count=len(col))
+
+
+def _nan_rows(col: pd.Series, none: np.ndarray) -> np.ndarray:
+    """Rows holding a missing value other than ``None`` (NaN, NaT, pd.NA)."""
+    return col.isna().to_numpy() & ~none
+
+
+def _block_distinct(block: Any) -> list[tuple[frozenset, bool, bool]]:
     frame = _as_frame(block)
     out = []
     for j in range(frame.shape[1]):
         col = frame.iloc[:, j]
-        missing = col.isna().to_numpy()
-        values = col.to_numpy()[~missing]
+        none = _none_rows(col)
+        missing = _nan_rows(col, none)
+        values = col.to_numpy()[~(missing | none)]
         try:
             distinct = frozenset(pd.unique(values).tolist())
         except TypeError as exc:
@@ -51,17 +66,18 @@ def _block_distinct(block: Any) -> list[tuple[frozenset, bool]]:
                 "Encoders require their input argument must be uniformly strings or numbers; "
                 f"column {str(frame.columns[j])!r} holds {kinds}"
             ) from exc
-        out.append((distinct, bool(missing.any())))
+        out.append((distinct, bool(missing.any()), bool(none.any())))
     return out
 
 
 def _merge_distinct(a: list, b: list) -> list:
-    return [(sa | sb, ma or mb) for (sa, ma), (sb, mb) in zip(a, b, strict=True)]
+    return [(sa | sb, ma or mb, na or nb) for (sa, ma, na), (sb, mb, nb) in zip(a, b, strict=True)]
 
 
 def _categories(distinct: list, names: list[str]) -> list[np.ndarray]:
+    """Sorted categories per column, then ``None`` and NaN when seen (scikit-learn's order)."""
     cats = []
-    for name, (values, missing) in zip(names, distinct, strict=True):
+    for name, (values, missing, none) in zip(names, distinct, strict=True):
         kinds = {type(v) for v in values}
         numeric = all(issubclass(k, int | float | np.number | bool) for k in kinds)
         if not numeric and any(issubclass(k, int | float | np.number) for k in kinds):
@@ -69,33 +85,36 @@ def _categories(distinct: list, names: list[str]) -> list[np.ndarray]:
                 "Encoders require their input argument must be uniformly strings or numbers; "
                 f"column {name!r} mixes {sorted(k.__name__ for k in kinds)}"
             )
-        ordered = sorted(values)
-        if numeric:
-            arr = np.asarray(ordered + ([np.nan] if missing else []), dtype=np.float64)
-        else:
-            arr = np.asarray(ordered + ([np.nan] if missing else []), dtype=object)
-        cats.append(arr)
+        ordered = sorted(values) + ([None] if none else []) + ([np.nan] if missing else [])
+        cats.append(np.asarray(ordered, dtype=np.float64 if numeric and not none else object))
     return cats
 
 
 def _codes(col: pd.Series, cats: np.ndarray, name: str, handle_unknown: str) -> np.ndarray:
-    """Category index of every value; -1 for unknown (checked), NaN rows -> the NaN category."""
-    has_nan = len(cats) > 0 and isinstance(cats[-1], float) and np.isnan(cats[-1])
-    known = cats[:-1] if has_nan else cats
+    """Category index of every value; -1 for unknown (checked); None/NaN rows -> their category."""
+    has_nan = len(cats) > 0 and _is_nan(cats[-1])
+    has_none = len(cats) > int(has_nan) and cats[len(cats) - 1 - int(has_nan)] is None
+    known = cats[: len(cats) - int(has_nan) - int(has_none)]
     values = col.to_numpy()
-    missing = col.isna().to_numpy()
+    none = _none_rows(col)
+    missing = _nan_rows(col, none)
     if known.dtype.kind == "f":
         values = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=np.float64)
         index = pd.Index(known.astype(np.float64))
     else:
         index = pd.Index(known, dtype=object)
     codes = index.get_indexer(values).astype(np.int64)
-    codes[missing] = len(known) if has_nan else -1
+    codes[none] = len(known) if has_none else -1
+    codes[missing] = len(cats) - 1 if has_nan else -1
     unknown = (codes < 0) & ~missing if has_nan else codes < 0
     if handle_unknown == "error" and unknown.any():
         sample = pd.unique(col[unknown])[:5].tolist()
         raise ValueError(f"Found unknown categories {sample} in column {name!r} during transform")
     return codes
+
+
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, float) and np.isnan(value)
 
 
 def _onehot_block(block, categories, names, handle_unknown, dtype, sparse):
@@ -120,18 +139,18 @@ def _onehot_block(block, categories, names, handle_unknown, dtype, sparse):
     return out
 
 
-def _ordinal_block(block, categories, names, handle_unknown, unknown_value, dtype):
+def _ordinal_block(block, categories, names, handle_unknown, unknown_value, missing_value, dtype):
     frame = _as_frame(block)
     out = np.empty((len(frame), len(categories)))
     for j, cats in enumerate(categories):
         col = frame.iloc[:, j]
         codes = _codes(col, cats, names[j], handle_unknown).astype(np.float64)
-        has_nan = len(cats) > 0 and isinstance(cats[-1], float) and np.isnan(cats[-1])
-        missing = col.isna().to_numpy()
-        codes[missing] = np.nan
+        has_nan = len(cats) > 0 and _is_nan(cats[-1])
+        missing = _nan_rows(col, _none_rows(col))
         codes[(codes < 0) & ~missing] = unknown_value
         if has_nan:
-            codes[codes == len(cats) - 1] = np.nan
+            codes[codes == len(cats) - 1] = missing_value
+        codes[missing] = missing_value
         out[:, j] = codes
     return out.astype(dtype, copy=False)
 
@@ -366,6 +385,8 @@ class OrdinalEncoder(_Encoder):
         The output's dtype.
     handle_unknown : {"error", "use_encoded_value"}, default="error"
     unknown_value : int, float NaN or None, default=None
+    encoded_missing_value : int or float, default=np.nan
+        The code of a missing value (NaN/None).
 
     Examples
     --------
@@ -380,6 +401,7 @@ class OrdinalEncoder(_Encoder):
         "dtype": "no_validation",  # any NumPy dtype, checked by numpy.dtype
         "handle_unknown": [StrOptions({"error", "use_encoded_value"})],
         "unknown_value": [None, numbers.Real],
+        "encoded_missing_value": [numbers.Integral, float],
     }
 
     def __init__(
@@ -389,17 +411,43 @@ class OrdinalEncoder(_Encoder):
         dtype=np.float64,
         handle_unknown: str = "error",
         unknown_value: float | None = None,
+        encoded_missing_value: float = np.nan,
     ):
         self.categories = categories
         self.dtype = dtype
         self.handle_unknown = handle_unknown
         self.unknown_value = unknown_value
+        self.encoded_missing_value = encoded_missing_value
 
     def fit(self, X: Any, y: Any = None):
         """Find every column's categories (one grouped pass over Dask input)."""
         if self.handle_unknown == "use_encoded_value" and self.unknown_value is None:
             raise ValueError("unknown_value must be set when handle_unknown='use_encoded_value'")
-        return super().fit(X, y)
+        super().fit(X, y)
+        self._check_codes_are_free()
+        return self
+
+    def _check_codes_are_free(self) -> None:
+        """``unknown_value`` and ``encoded_missing_value`` must not be a category's code."""
+        missing = [len(c) > 0 and _is_nan(c[-1]) for c in self.categories_]
+        known = [len(c) - int(m) for c, m in zip(self.categories_, missing, strict=True)]
+        unknown = self.unknown_value
+        encoded = self.handle_unknown == "use_encoded_value" and not _is_nan(unknown)
+        if encoded and any(0 <= unknown < n for n in known):
+            raise ValueError(
+                f"The used value for unknown_value {unknown} is one of the values "
+                "already used for encoding the seen categories."
+            )
+        value = self.encoded_missing_value
+        if _is_nan(value):
+            return
+        names = input_names(self)
+        clashing = [names[j] for j, n in enumerate(known) if missing[j] and 0 <= value < n]
+        if clashing:
+            raise ValueError(
+                f"encoded_missing_value ({value}) is already used to encode a known "
+                f"category in features: {clashing}"
+            )
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """The input column names."""
@@ -414,5 +462,6 @@ class OrdinalEncoder(_Encoder):
             names=names,
             handle_unknown=self.handle_unknown,
             unknown_value=value,
+            missing_value=float(self.encoded_missing_value),
             dtype=np.dtype(self.dtype),
         )
