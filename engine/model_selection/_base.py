@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, is_classifier
 from sklearn.metrics import get_scorer_names
 from sklearn.model_selection import check_cv
 
-from engine.data import HasMethods, StrOptions, check_params, estimator_token
+from engine.data import HasMethods, StrOptions, check_params, estimator_token, single_blas_thread
 from engine.model_selection._checkpoint import Checkpoint
 from engine.model_selection._delegation import BestEstimatorDelegation
 from engine.model_selection._evaluate import Evaluator, prepare_data
@@ -30,7 +30,7 @@ from engine.model_selection._results import (
 )
 from engine.model_selection._run import run_tasks
 from engine.model_selection._scoring import check_refit, resolve_scorers
-from engine.model_selection._tasks import configured, single_blas_thread
+from engine.model_selection._tasks import configured
 
 SCORER_NAMES = StrOptions(set(get_scorer_names()))
 
