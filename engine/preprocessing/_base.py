@@ -251,6 +251,8 @@ def check_sample_weight(sample_weight: Any, n_rows: float) -> np.ndarray:
         weights = np.asarray(sample_weight, dtype=np.float64)
         if weights.ndim == 0:
             return np.full(n_rows if not np.isnan(n_rows) else 0, float(weights))
+        if weights.size and not weights.any():
+            raise ValueError("Sample weights must contain at least one non-zero number.")
     if weights.ndim != 1 or (weights.shape[0] != n_rows and not np.isnan(n_rows)):
         raise ValueError(f"sample_weight.shape == {weights.shape}, expected {(n_rows,)}!")
     return weights

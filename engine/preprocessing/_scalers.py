@@ -167,6 +167,11 @@ class StandardScaler(_MomentScaler):
         self._weighted = sample_weight is not None or (not reset and self._weighted)
         return self._update(X, reset=reset, sample_weight=sample_weight)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = not self.with_mean
+        return tags
+
     def _sparse_input(self, X: Any, *, reset: bool):
         if self.with_mean:
             raise ValueError(
@@ -312,6 +317,11 @@ class MaxAbsScaler(_MomentScaler):
     def __init__(self, *, copy: bool = True, clip: bool = False):
         self.copy = copy
         self.clip = clip
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
 
     def _set_scaling(self, m: Moments) -> None:
         self.n_samples_seen_ = int(np.max(m.count + m.missing)) if m.count.size else 0
