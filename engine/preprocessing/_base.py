@@ -222,8 +222,11 @@ class EngineTransformer(TransformerMixin, BaseEstimator):
         )
 
     def fit_transform(self, X: Any, y: Any = None, **fit_params):
-        """Fit, then transform ``X`` (the input is read once by fit and once by transform)."""
-        return self.fit(X, y).transform(X)
+        """Fit (with ``fit_params``, e.g. ``sample_weight``), then transform ``X``.
+
+        The input is read once by fit and once by transform.
+        """
+        return self.fit(X, y, **fit_params).transform(X)
 
 
 class InvertibleTransformer(EngineTransformer):

@@ -80,6 +80,10 @@ def test_standard_scaler_sample_weight_matches_sklearn(X):
         np.testing.assert_allclose(ours.var_, reference.var_, rtol=1e-12)
         np.testing.assert_allclose(ours.n_samples_seen_, reference.n_samples_seen_, rtol=1e-13)
         _close(ours.transform(X), reference.transform(X))
+    once = ep.StandardScaler().fit_transform(X, sample_weight=weights)  # not dropped
+    _close(once, skp.StandardScaler().fit_transform(X, sample_weight=weights))
+    with pytest.raises(TypeError, match="sample_weight"):
+        ep.MinMaxScaler().fit_transform(X, sample_weight=weights)
     batches = ep.StandardScaler()
     reference = skp.StandardScaler()
     for start, stop in [(0, 25), (25, 40)]:
