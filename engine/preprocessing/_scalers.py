@@ -39,8 +39,8 @@ class StandardScaler(_MomentScaler):
 
     Same parameters, attributes and results as
     :class:`sklearn.preprocessing.StandardScaler` (population standard deviation,
-    constant columns get scale 1). NaN is ignored in fit and kept in transform;
-    inf is rejected with an error naming the column.
+    constant columns get variance 0 and scale 1). NaN is ignored in fit and kept
+    in transform; inf is rejected with an error naming the column.
 
     Method: mean and variance from a one-pass NaN-aware moments kernel merged
     with Chan et al.'s formula in a fixed order (exact up to rounding, bit
@@ -77,7 +77,9 @@ class StandardScaler(_MomentScaler):
     def _set_scaling(self, m: Moments) -> None:
         self.n_samples_seen_ = samples_seen(m.count)
         self.mean_ = m.mean if (self.with_mean or self.with_std) else None
-        self.var_ = m.var(0) if self.with_std else None
+        # a column whose (exact) min equals its max is constant: variance 0, not the
+        # rounding residue of the moment merges (scikit-learn's two-pass sum gives 0 too)
+        self.var_ = np.where(m.min == m.max, 0.0, m.var(0)) if self.with_std else None
         if self.with_std:
             eps = np.finfo(np.float64).eps
             n = m.count
