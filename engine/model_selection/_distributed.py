@@ -149,6 +149,16 @@ def _route(fit_params: dict, estimator: Any) -> tuple[dict, dict]:
     return routed, routed.pop(names[-1])
 
 
+def _blocks(a: Any, kept: list[int]) -> Any:
+    """Row blocks ``kept`` of a dask array or DataFrame (all of them: ``a`` itself)."""
+    n_blocks = a.npartitions if isinstance(a, dd.DataFrame | dd.Series) else a.numblocks[0]
+    if len(kept) == n_blocks:
+        return a
+    if isinstance(a, dd.DataFrame | dd.Series):
+        return a.partitions[kept]
+    return da.concatenate([a.blocks[b] for b in kept])
+
+
 @dataclass
 class _Parts:
     """The lazy rows of one fold: training (or its fitting part), validation, test."""
@@ -226,10 +236,12 @@ class NativeTrainer:
         mask = np.zeros(self.n_samples, dtype=bool)
         mask[rows] = True
         per_block = np.split(mask, np.cumsum(self.lengths)[:-1])
+        # blocks without a row of this part are left out (LightGBM rejects empty parts),
+        # before the selection: partition numbers seen by map_rows are those of its input
+        kept = [b for b, m in enumerate(per_block) if m.any()]
+        masks = [per_block[b] for b in kept]
         return tuple(
-            None
-            if a is None
-            else map_rows(a, per_block, select_part, None, True, name="engine-fold")
+            None if a is None else map_rows(_blocks(a, kept), masks, select_part, None, True)
             for a in (self.X, self.y)
         )
 

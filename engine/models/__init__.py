@@ -12,7 +12,7 @@ Layering: below ``engine.model_selection`` (which uses it), above
 ``engine.data``, ``engine.stats`` and ``engine.metrics``.
 """
 
-from engine.models._labels import LabelEncodedClassifier, exact_classes
+from engine.models._labels import LabelEncodedClassifier
 from engine.models._memory import check_fits_on_one_worker, estimated_nbytes, one_worker_budget
 from engine.models._native import (
     DaskNativeSpec,
@@ -27,7 +27,6 @@ __all__ = [
     "check_fits_on_one_worker",
     "dask_native_spec",
     "estimated_nbytes",
-    "exact_classes",
     "is_dask_native",
     "one_worker_budget",
     "register_dask_native",

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import dask
 import dask.array as da
 import dask.dataframe as dd
 import numpy as np
@@ -23,31 +22,9 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from engine.data import HasMethods, check_params
+from engine.metrics import unique_labels
 
-__all__ = ["LabelEncodedClassifier", "exact_classes"]
-
-
-def _block_classes(block: Any) -> np.ndarray:
-    values = np.asarray(block).ravel()
-    return pd.unique(pd.Series(values)).astype(values.dtype) if values.size else values
-
-
-def exact_classes(y: Any) -> np.ndarray:
-    """The sorted distinct labels of ``y``: exact, one pass over Dask ``y`` (one task per block).
-
-    Examples
-    --------
-    >>> exact_classes(np.array(["No", "Yes", "No"])).tolist()
-    ['No', 'Yes']
-    """
-    if isinstance(y, da.Array | dd.Series | dd.DataFrame):
-        parts = dask.compute(*[dask.delayed(_block_classes)(b) for b in y.to_delayed().ravel()])
-        values = np.concatenate([np.asarray(p) for p in parts]) if parts else np.array([])
-    else:
-        values = np.asarray(y).ravel()
-    if values.size and pd.isna(pd.Series(values)).any():
-        raise ValueError("y contains missing labels (NaN/None); drop or fill them before fitting")
-    return np.unique(values)
+__all__ = ["LabelEncodedClassifier"]
 
 
 def _encode_block(block: Any, classes: np.ndarray) -> Any:
@@ -94,6 +71,17 @@ def encode_labels(y: Any, classes: np.ndarray) -> Any:
 def decode_labels(codes: Any, classes: np.ndarray) -> Any:
     """Class codes back to the labels ``classes[codes]``, lazily for Dask."""
     return _map_labels(codes, _decode_block, classes, classes.dtype)
+
+
+def _codes_for_fit(y: Any, classes: np.ndarray) -> Any:
+    """``y`` encoded for ``fit``: a Dask Series becomes a dask array of its codes.
+
+    XGBoost's Dask classifier finds its classes with ``drop_duplicates`` on a
+    Series (a shuffle across the cluster) but with a tree reduction on an
+    array; both engines take an array ``y`` beside a DataFrame ``X``.
+    """
+    codes = encode_labels(y, classes)
+    return codes.to_dask_array() if isinstance(codes, dd.Series) else codes
 
 
 def _inner_has(method: str):
@@ -163,7 +151,7 @@ class LabelEncodedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         self
         """
         check_params(self)
-        classes = exact_classes(y) if self.classes is None else np.asarray(self.classes)
+        classes = unique_labels(y) if self.classes is None else np.asarray(self.classes)
         if classes.size < 2:
             raise ValueError(
                 f"{type(self.estimator).__name__} needs at least 2 classes in y; got "
@@ -172,10 +160,10 @@ class LabelEncodedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         if "eval_set" in fit_params and fit_params["eval_set"] is not None:
             fit_params = dict(fit_params)
             fit_params["eval_set"] = [
-                (Xv, encode_labels(yv, classes)) for Xv, yv in fit_params["eval_set"]
+                (Xv, _codes_for_fit(yv, classes)) for Xv, yv in fit_params["eval_set"]
             ]
         self.classes_ = classes
-        self.estimator_ = clone(self.estimator).fit(X, encode_labels(y, classes), **fit_params)
+        self.estimator_ = clone(self.estimator).fit(X, _codes_for_fit(y, classes), **fit_params)
         return self
 
     def predict(self, X):

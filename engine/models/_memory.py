@@ -17,7 +17,9 @@ import os
 from typing import Any
 
 import dask
+import dask.dataframe as dd
 import numpy as np
+import pandas as pd
 
 __all__ = ["check_fits_on_one_worker", "estimated_nbytes", "one_worker_budget"]
 
@@ -67,12 +69,13 @@ def estimated_nbytes(X: Any, n_rows: int | None = None) -> int:
     --------
     >>> estimated_nbytes(np.zeros((10, 3)))
     240
+    >>> estimated_nbytes(pd.Series(["a", "b"], dtype="string"))
+    16
     """
     if X is None:
         return 0
-    dtypes = getattr(X, "dtypes", None)
-    if dtypes is not None and not isinstance(dtypes, np.dtype):  # DataFrames
-        row = sum(max(np.dtype(d).itemsize if isinstance(d, np.dtype) else 8, 1) for d in dtypes)
+    if isinstance(X, pd.DataFrame | dd.DataFrame):  # one item per column
+        row = sum(d.itemsize if isinstance(d, np.dtype) else 8 for d in X.dtypes)
     else:
         dtype = getattr(X, "dtype", None)
         itemsize = np.dtype(dtype).itemsize if isinstance(dtype, np.dtype) else 8

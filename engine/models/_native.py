@@ -66,6 +66,9 @@ class DaskNativeSpec:
     fit_defaults : dict, optional
         ``fit`` keywords the engine passes unless the user gave them (e.g.
         XGBoost's ``verbose=False``: no per-round log of the validation set).
+    early_stopping_unsupported : str, optional
+        Why the family cannot early-stop across a cluster; setting
+        ``early_stopping_param`` then raises ``ValueError`` with this reason.
 
     Examples
     --------
@@ -80,10 +83,16 @@ class DaskNativeSpec:
     eval_set_param: str = "eval_set"
     encode_labels: bool = True
     fit_defaults: Mapping[str, Any] = field(default_factory=dict)
+    early_stopping_unsupported: str | None = None
 
     def early_stopping_rounds(self, estimator: Any) -> int | None:
         """The estimator's early-stopping patience, ``None`` when early stopping is off."""
         value = estimator.get_params().get(self.early_stopping_param)
+        if value and self.early_stopping_unsupported:
+            raise ValueError(
+                f"{type(estimator).__name__}({self.early_stopping_param}={value!r}) cannot "
+                f"early-stop on a cluster: {self.early_stopping_unsupported}"
+            )
         return int(value) if value else None
 
 
@@ -93,7 +102,17 @@ XGBOOST = DaskNativeSpec(
     _xgboost_best_iteration,
     fit_defaults=MappingProxyType({"verbose": False}),
 )
-LIGHTGBM = DaskNativeSpec("early_stopping_rounds", "n_estimators", _lightgbm_best_iteration)
+LIGHTGBM = DaskNativeSpec(
+    "early_stopping_rounds",
+    "n_estimators",
+    _lightgbm_best_iteration,
+    early_stopping_unsupported=(
+        "LightGBM's Dask interface lets every worker judge its own validation rows, so "
+        "workers stop at different rounds and the training job breaks (socket reset). "
+        "Set n_estimators instead, or early-stop with xgboost.dask.DaskXGBClassifier/"
+        "DaskXGBRegressor"
+    ),
+)
 
 #: module -> (class names, spec): registered when the module has been imported
 _LAZY = {
