@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 from _harness import Plot, median_seconds, options, skip, write_results  # noqa: E402
 
-N_FEATURES = 20
+BOOSTING_FEATURES = 20
 
 
 def _cluster(memory_limit: str):
@@ -82,38 +82,104 @@ def _write_parquet(directory: Path, n_rows: int, n_parts: int) -> None:
     import pandas as pd
 
     rows = n_rows // n_parts
-    coef = np.random.default_rng(0).standard_normal(N_FEATURES)
+    coef = np.random.default_rng(0).standard_normal(BOOSTING_FEATURES)
     for part in range(n_parts):
         rng = np.random.default_rng(1_000 + part)
-        X = rng.standard_normal((rows, N_FEATURES)).astype(np.float32)
-        frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(N_FEATURES)])
+        X = rng.standard_normal((rows, BOOSTING_FEATURES)).astype(np.float32)
+        frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(BOOSTING_FEATURES)])
         frame["y"] = X @ coef + rng.standard_normal(rows).astype(np.float32)
         frame.to_parquet(directory / f"part-{part:04d}.parquet")
 
 
+_IN_MEMORY_FIT = """
+import json, resource, sys, time
+import pandas as pd, xgboost
+files = sys.argv[3:]
+frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+X, y = frame.drop(columns="y").to_numpy(), frame["y"].to_numpy()
+del frame
+start = time.perf_counter()
+xgboost.XGBRegressor(**json.loads(sys.argv[1]), n_jobs=int(sys.argv[2])).fit(X, y)
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"rows": len(X), "seconds": seconds, "peak": peak}))
+"""
+
+
+def _in_memory_fit(files: list[Path], params: dict) -> dict:
+    """``xgboost.XGBRegressor`` on ``files`` in a fresh process: rows, seconds, peak RSS."""
+    import json
+    import subprocess
+
+    out = subprocess.run(
+        [sys.executable, "-c", _IN_MEMORY_FIT, json.dumps(params), "2", *map(str, files)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.splitlines()[-1])
+
+
+def _largest_in_memory_fit(
+    directory: Path, n_parts: int, params: dict, limit: int, row_bytes: int, n_rows: int
+) -> dict:
+    """The in-memory peer on 1/16, 1/8, ... of the parts while its peak stays under ``limit``."""
+    files = sorted(directory.glob("*.parquet"))
+    fitted = None
+    n_files = max(1, n_parts // 16)
+    while n_files <= n_parts:
+        run = _in_memory_fit(files[:n_files], params)
+        if run["peak"] > limit:
+            break
+        fitted = run
+        n_files *= 2
+    variant = "xgboost.XGBRegressor in memory (largest part that fits)"
+    if fitted is None:
+        return {
+            "variant": variant,
+            "rows": 0,
+            "outcome": "no part fits: one process alone is over the limit",
+        }
+    return {
+        "variant": variant,
+        "rows": fitted["rows"],
+        "data (x one worker's limit)": round(fitted["rows"] * row_bytes / limit, 2),
+        "outcome": f"{fitted['rows'] / n_rows:.0%} of the rows fit",
+        "seconds": round(fitted["seconds"], 3),
+        "rows/s": round(fitted["rows"] / fitted["seconds"]),
+        "peak memory (x one worker's limit)": round(fitted["peak"] / limit, 2),
+    }
+
+
 def training_section(args) -> list[dict]:
+    import dask
     import dask.dataframe as dd
-    import xgboost
     import xgboost.dask as xgb_dask
 
-    limit = (256 if args.quick else 1024) * 2**20
-    row_bytes = 4 * (N_FEATURES + 1)
+    limit = (512 if args.quick else 1024) * 2**20
+    row_bytes = 4 * (BOOSTING_FEATURES + 1)
     n_rows = int(args.multiple * limit / row_bytes)
     params = {"n_estimators": 10, "max_depth": 6, "tree_method": "hist"}
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-models-") as tmp:
-        _write_parquet(Path(tmp), n_rows, n_parts=max(8, int(8 * args.multiple)))
+        n_parts = max(16, int(8 * args.multiple))
+        _write_parquet(Path(tmp), n_rows, n_parts=n_parts)
         cluster, client = _cluster(str(limit))
+        # X and y keep the files' partitions (dask fuses small files when a column is projected)
+        no_fusion = dask.config.set({"dataframe.parquet.minimum-partition-size": 1})
         try:
             frame = dd.read_parquet(tmp)
-            X, y = frame[[f"f{i}" for i in range(N_FEATURES)]], frame["y"]
+            X, y = frame[[f"f{i}" for i in range(BOOSTING_FEATURES)]], frame["y"]
             with client.as_current(), PeakMemory(client) as peak:
                 start = time.perf_counter()
                 try:
                     xgb_dask.DaskXGBRegressor(**params).fit(X, y)
                     outcome = "trained"
                 except Exception as exc:  # a worker over its limit is killed by its nanny
-                    outcome = f"failed: {type(exc).__name__}"
+                    import traceback
+
+                    traceback.print_exc()
+                    outcome = f"failed: {type(exc).__name__}: {exc}"[:160]
                 seconds = time.perf_counter() - start
             top = max(peak.peak.values()) if peak.peak else float("nan")
             rows.append(
@@ -124,48 +190,14 @@ def training_section(args) -> list[dict]:
                     "outcome": outcome,
                     "seconds": round(seconds, 3),
                     "rows/s": round(n_rows / seconds) if outcome == "trained" else None,
-                    "peak worker memory (x limit)": round(top / limit, 2),
+                    "peak memory (x one worker's limit)": round(top / limit, 2),
                 }
             )
         finally:
+            no_fusion.__exit__(None, None, None)
             client.close()
             cluster.close()
-        # in memory: the largest fraction of the rows whose fit peaks under one worker's limit
-        import pandas as pd
-
-        frame = pd.read_parquet(tmp)
-        best = None
-        for fraction in (1.0, 0.5, 0.25, 0.125, 0.0625):
-            part = frame.iloc[: int(len(frame) * fraction)]
-            X, y = part.drop(columns="y").to_numpy(), part["y"].to_numpy()
-            start = time.perf_counter()
-            xgboost.XGBRegressor(**params, n_jobs=2).fit(X, y)
-            seconds = time.perf_counter() - start
-            needed = X.nbytes + y.nbytes + _rss()  # the data held plus this process
-            if needed <= limit:
-                best = (len(part), fraction, seconds, needed)
-                break
-        if best is not None:
-            n, fraction, seconds, needed = best
-            rows.append(
-                {
-                    "variant": "xgboost.XGBRegressor in memory (largest part that fits)",
-                    "rows": n,
-                    "data (x one worker's limit)": round(n * row_bytes / limit, 2),
-                    "outcome": f"{fraction:.0%} of the rows fit",
-                    "seconds": round(seconds, 3),
-                    "rows/s": round(n / seconds),
-                    "peak worker memory (x limit)": round(needed / limit, 2),
-                }
-            )
-        else:
-            rows.append(
-                {
-                    "variant": "xgboost.XGBRegressor in memory (largest part that fits)",
-                    "rows": 0,
-                    "outcome": "no part fits: one process alone is over the limit",
-                }
-            )
+        rows.append(_largest_in_memory_fit(Path(tmp), n_parts, params, limit, row_bytes, n_rows))
     return rows
 
 
@@ -178,7 +210,7 @@ def search_section(args) -> list[dict]:
     from engine.model_selection import GridSearchCV
 
     n = 5_000 if args.quick else 100_000
-    X, y = make_classification(n, N_FEATURES, n_informative=10, random_state=0)
+    X, y = make_classification(n, BOOSTING_FEATURES, n_informative=10, random_state=0)
     grid = {"max_depth": [3, 5], "learning_rate": [0.1, 0.3], "min_child_weight": [1, 5]}
     base = {"n_estimators": 50, "tree_method": "hist"}
     results = {}
