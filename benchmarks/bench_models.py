@@ -152,7 +152,6 @@ def _largest_in_memory_fit(
 
 
 def training_section(args) -> list[dict]:
-    import dask
     import dask.dataframe as dd
     import xgboost.dask as xgb_dask
 
@@ -165,11 +164,11 @@ def training_section(args) -> list[dict]:
         n_parts = max(16, int(8 * args.multiple))
         _write_parquet(Path(tmp), n_rows, n_parts=n_parts)
         cluster, client = _cluster(str(limit))
-        # X and y keep the files' partitions (dask fuses small files when a column is projected)
-        no_fusion = dask.config.set({"dataframe.parquet.minimum-partition-size": 1})
         try:
-            frame = dd.read_parquet(tmp)
-            X, y = frame[[f"f{i}" for i in range(BOOSTING_FEATURES)]], frame["y"]
+            # one array of every column, sliced: X and y keep the files' partitions (a
+            # projected column alone would have its small files fused into fewer partitions)
+            table = dd.read_parquet(tmp).to_dask_array(lengths=True)
+            X, y = table[:, :BOOSTING_FEATURES], table[:, BOOSTING_FEATURES]
             with client.as_current(), PeakMemory(client) as peak:
                 start = time.perf_counter()
                 try:
@@ -194,7 +193,6 @@ def training_section(args) -> list[dict]:
                 }
             )
         finally:
-            no_fusion.__exit__(None, None, None)
             client.close()
             cluster.close()
         rows.append(_largest_in_memory_fit(Path(tmp), n_parts, params, limit, row_bytes, n_rows))
