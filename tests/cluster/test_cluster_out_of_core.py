@@ -79,25 +79,9 @@ def _job(source_path, target_path):
     return X, summary, imputer, scaler
 
 
-def _compile_here_first(tmp_path):
-    """Run the job on a tiny Zarr store in this process, synchronously.
-
-    Numba then compiles each kernel for Zarr blocks once, here, and caches it
-    on disk; the workers load the cache. Compiling inside a worker limited to
-    640 MiB (a fresh checkout has no cache) costs hundreds of MiB of LLVM
-    memory and pauses the worker.
-    """
-    tiny = np.arange(64.0 * N_COLUMNS).reshape(64, N_COLUMNS)
-    tiny[::7, 0] = np.nan
-    with dask.config.set(scheduler="sync"):
-        write_table(da.from_array(tiny, chunks=(32, N_COLUMNS)), tmp_path / "tiny.zarr")
-        _job(tmp_path / "tiny.zarr", tmp_path / "tiny-out.zarr")
-
-
 def test_zarr_five_times_worker_memory(small_memory_cluster, tmp_path):
     import zarr
 
-    _compile_here_first(tmp_path)
     cluster, client = small_memory_cluster
     source_path, target_path = tmp_path / "source.zarr", tmp_path / "scaled.zarr"
     nbytes = N_ROWS * N_COLUMNS * 8
