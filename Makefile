@@ -26,7 +26,7 @@ demo: $(WARM)
 test: $(WARM)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-BENCHMARKS := preprocessing split search evaluation inspection scaling
+BENCHMARKS := preprocessing split search evaluation inspection scaling cold_start
 
 bench: $(WARM)
 	cd benchmarks && for name in $(BENCHMARKS); do ../$(BIN)/python bench_$$name.py || exit 1; done

@@ -9,12 +9,14 @@ task, and leaves compilation out of the worker process:
 
 1. the node's kernel cache is already warm (its marker for this engine,
    Python, Numba and CPU exists): nothing to do (microseconds);
-2. else, when the client shipped its own warm cache for the same key (same
-   engine, versions and CPU), its files are written into the node's cache
-   (milliseconds, no compilation anywhere);
-3. else one ``engine warmup`` runs in a subprocess, once per node: the
-   workers of a node share its cache, and the first takes a file lock while
-   the others wait for it and then find the cache warm.
+2. else, when the client offered its own warm cache for the same key (same
+   engine, versions and CPU), one worker of the node fetches it from the
+   scheduler (:class:`KernelCacheOffer`, which holds it once) and writes it
+   into the node's cache (milliseconds, no compilation anywhere);
+3. else one ``engine warmup`` runs in a subprocess, once per node.
+
+The workers of a node share its cache: the first takes a file lock for steps 2
+and 3 while the others wait for it and then find the cache warm.
 """
 
 from __future__ import annotations
@@ -25,11 +27,12 @@ import logging
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from distributed.diagnostics.plugin import WorkerPlugin
+from distributed.diagnostics.plugin import SchedulerPlugin, WorkerPlugin
 
-__all__ = ["KernelCachePlugin", "prepare_node"]
+__all__ = ["KernelCacheOffer", "KernelCachePlugin", "prepare_node", "register"]
 
 logger = logging.getLogger("engine.cluster")
 
@@ -44,6 +47,7 @@ def _node_lock(directory: Path):
     except ImportError:  # pragma: no cover - not POSIX: each worker warms on its own
         yield
         return
+    directory.mkdir(parents=True, exist_ok=True)
     with open(directory / ".warmup.lock", "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
@@ -66,14 +70,19 @@ def _warm_in_subprocess(directory: Path) -> str:
 
 
 def prepare_node(
-    key: str | None = None, payload: bytes | None = None, directory: Path | None = None
+    key: str | None = None,
+    fetch: Callable[[], bytes | None] | None = None,
+    directory: Path | None = None,
 ) -> str:
     """Make this node's kernel cache warm (see the module docstring); say how.
 
-    ``directory`` defaults to this process's kernel cache. Returns ``"warm"``,
-    ``"shipped"``, ``"compiled"``, ``"warmup failed"`` or ``"no writable
-    cache"`` (kernels then load from a read-only cache and compile what is
-    missing in the worker, as without the plugin).
+    ``key`` and ``fetch`` describe a shipped cache: its :func:`warm_key` and a
+    function returning its :func:`pack_cache` blob (called at most once, and
+    only when this node's key is the same). ``directory`` defaults to this
+    process's kernel cache. Returns ``"warm"``, ``"shipped"``, ``"compiled"``,
+    ``"warmup failed"`` or ``"no writable cache"`` (kernels then load from a
+    read-only cache and compile what is missing in the worker, as without the
+    plugin).
     """
     from engine.kernels import cache_location, is_warm, mark_warm, unpack_cache, warm_key
 
@@ -83,14 +92,38 @@ def prepare_node(
     here = warm_key()
     if is_warm(directory, here):
         return "warm"
-    if payload is not None and key == here:
-        files = unpack_cache(payload, directory)
-        mark_warm(directory, here, {"shipped": True, "groups_written": files})
-        return "shipped"
     with _node_lock(directory):
         if is_warm(directory, here):  # another worker of this node warmed it meanwhile
             return "warm"
+        payload = fetch() if fetch is not None and key == here else None
+        if payload is not None:
+            groups = unpack_cache(payload, directory)
+            mark_warm(directory, here, {"shipped": True, "groups_written": groups})
+            return "shipped"
         return _warm_in_subprocess(directory)
+
+
+_HANDLER = "engine_kernel_cache"
+
+
+class KernelCacheOffer(SchedulerPlugin):
+    """Scheduler plugin: holds one warm kernel cache and hands it to workers that ask.
+
+    The cache travels once to the scheduler, then only to workers whose node is
+    cold and has the same :func:`engine.kernels.warm_key` (one per node).
+    """
+
+    name = "engine-kernel-cache-offer"
+
+    def __init__(self, key: str, payload: bytes):
+        self.key = key
+        self.payload = payload
+
+    async def start(self, scheduler) -> None:
+        scheduler.handlers[_HANDLER] = self.serve
+
+    def serve(self, key: str | None = None) -> bytes | None:
+        return self.payload if key == self.key else None
 
 
 class KernelCachePlugin(WorkerPlugin):
@@ -99,37 +132,43 @@ class KernelCachePlugin(WorkerPlugin):
     Parameters
     ----------
     key : str, optional
-        :func:`engine.kernels.warm_key` of the process that packed ``payload``.
-    payload : bytes, optional
-        That process's warm kernel cache (:func:`engine.kernels.pack_cache`),
-        written into a node's cache when the node's key is the same.
+        :func:`engine.kernels.warm_key` of a cache offered by the scheduler
+        (:class:`KernelCacheOffer`); None: nothing offered.
 
     Examples
     --------
     >>> from engine._kernel_plugin import KernelCachePlugin
-    >>> client.register_plugin(KernelCachePlugin.from_this_process())  # doctest: +SKIP
+    >>> client.register_plugin(KernelCachePlugin())  # doctest: +SKIP
     """
 
     name = "engine-kernel-cache"
 
-    def __init__(self, key: str | None = None, payload: bytes | None = None):
+    def __init__(self, key: str | None = None):
         self.key = key
-        self.payload = payload
         self.outcome: str | None = None
 
-    @classmethod
-    def from_this_process(cls, *, ship: bool = True) -> KernelCachePlugin:
-        """A plugin carrying this process's kernel cache when it is warm and ``ship`` is True."""
-        if not ship:
-            return cls()
+    async def setup(self, worker) -> None:
+        loop = asyncio.get_running_loop()
+
+        def fetch() -> bytes | None:
+            ask = getattr(worker.scheduler, _HANDLER)(key=self.key)
+            return asyncio.run_coroutine_threadsafe(ask, loop).result()
+
+        self.outcome = await asyncio.to_thread(prepare_node, self.key, fetch)
+        logger.info("engine kernel cache on %s: %s", worker.address, self.outcome)
+
+
+def register(client, *, ship: bool = True) -> None:
+    """Register the plugins on ``client``'s cluster, offering this process's warm cache if ``ship``."""
+    key = None
+    if ship:
         from engine.kernels import cache_location, is_warm, pack_cache, warm_key
 
-        directory, key = cache_location().directory, warm_key()
-        if not is_warm(directory, key):
-            return cls()
-        return cls(key, pack_cache(directory))
-
-    async def setup(self, worker) -> None:
-        self.outcome = await asyncio.to_thread(prepare_node, self.key, self.payload)
-        self.payload = None  # written or not needed: free the worker's memory
-        logger.info("engine kernel cache on %s: %s", worker.address, self.outcome)
+        directory = cache_location().directory
+        if is_warm(directory, warm_key()):
+            try:
+                client.register_plugin(KernelCacheOffer(warm_key(), pack_cache(directory)))
+                key = warm_key()
+            except Exception:  # noqa: BLE001 - a scheduler without the engine: nodes warm themselves
+                logger.warning("the scheduler cannot hold the kernel cache; nodes will compile it")
+    client.register_plugin(KernelCachePlugin(key))

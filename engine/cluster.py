@@ -55,17 +55,18 @@ def prepare_workers(client, *, ship_kernels: bool = True) -> None:
 
     Registers a worker plugin (``engine-kernel-cache``) that runs on every
     current and future worker before it takes a task: a node whose kernel
-    cache is already warm does nothing; else, with ``ship_kernels``, this
-    process's own warm cache (about 2 MB compressed) is written into the
-    node's cache when the node has the same engine, Python, Numba and CPU;
-    else one ``engine warmup`` subprocess per node compiles them (a minute or
-    two, once per node; the other workers of the node wait for it). Compiling
-    thus never happens inside a worker, so a worker with a small memory limit
-    does not pause. Cost: one round trip per worker plus the shipped bytes.
+    cache is already warm does nothing; else, with ``ship_kernels`` and when
+    this process's kernel cache is warm, one worker per node fetches that cache
+    (about 2 MB, held once by the scheduler) if the node has the same engine,
+    Python, Numba and CPU; else one ``engine warmup`` subprocess per node
+    compiles the kernels (a minute or two, once per node; the node's other
+    workers wait for it). Compiling thus never happens inside a worker, so a
+    worker with a small memory limit does not pause. Cost: one round trip per
+    worker, plus the cache to the scheduler and to one worker per cold node.
     """
-    from engine._kernel_plugin import KernelCachePlugin
+    from engine._kernel_plugin import register
 
-    client.register_plugin(KernelCachePlugin.from_this_process(ship=ship_kernels))
+    register(client, ship=ship_kernels)
 
 
 def resolve_address(address: str | None = None) -> str | None:

@@ -7,11 +7,9 @@ import threading
 import time
 from pathlib import Path
 
-import engine
 import engine._kernel_plugin as plugin
-from engine._kernel_plugin import KernelCachePlugin, _node_lock, prepare_node
-from engine.kernels import cache_location, is_warm, mark_warm, pack_cache, unpack_cache, warm_key
-from engine.kernels._cache_files import cache_groups
+from engine._kernel_plugin import KernelCacheOffer, _node_lock, prepare_node
+from engine.kernels import is_warm, mark_warm, pack_cache, warm_key
 
 
 def _fake_group(directory: Path, base: str = "m.f-1.py311") -> None:
@@ -28,7 +26,10 @@ def test_a_warm_node_is_left_alone(tmp_path):
 def test_a_cache_shipped_for_this_key_is_written_and_marked(tmp_path):
     client_cache, node = tmp_path / "client", tmp_path / "node"
     _fake_group(client_cache)
-    assert prepare_node(warm_key(), pack_cache(client_cache), node) == "shipped"
+    asked = []
+    fetch = lambda: asked.append(1) or pack_cache(client_cache)  # noqa: E731
+    assert prepare_node(warm_key(), fetch, node) == "shipped"
+    assert prepare_node(warm_key(), fetch, node) == "warm" and len(asked) == 1
     assert (node / "m.f-1.py311.nbi").read_bytes() == b"index"
     assert is_warm(node, warm_key())
 
@@ -85,9 +86,7 @@ def test_a_failed_warmup_is_reported_not_raised(tmp_path, monkeypatch, caplog):
     assert not is_warm(tmp_path, warm_key())
 
 
-def test_the_plugin_carries_this_process_warm_cache(tmp_path):
-    engine.warmup()
-    shipped = KernelCachePlugin.from_this_process()
-    assert shipped.key == warm_key()
-    assert unpack_cache(shipped.payload, tmp_path) == len(cache_groups(cache_location().directory))
-    assert KernelCachePlugin.from_this_process(ship=False).payload is None
+def test_the_scheduler_offers_the_cache_only_for_its_key():
+    offer = KernelCacheOffer("k1", b"blob")
+    assert offer.serve(key="k1") == b"blob"
+    assert offer.serve(key="k2") is None
