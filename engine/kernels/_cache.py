@@ -16,7 +16,9 @@ our own replaces that choice:
 
 The first of these that is writable is the *active* directory. Existing
 directories earlier in the list that cannot be written (a read-only
-installation, an image's cache run by another user) are *sources*: their
+installation, an image's cache run by another user), and the package's own
+cache unless it or a writable ``$ENGINE_KERNEL_CACHE`` is active, are
+*sources*: their
 compiled kernels are copied into the active directory once (see
 :mod:`engine.kernels._cache_files`), so a read-only install compiles nothing
 that was shipped warm, and never compiles the same kernel in every process.
@@ -133,10 +135,19 @@ def _candidates() -> list[tuple[Path, str]]:
 
 
 def resolve_location() -> CacheLocation:
-    """Apply the order of the module docstring to the environment as it is now."""
+    """Apply the order of the module docstring to the environment as it is now.
+
+    The package's own cache is a source whenever another directory than an
+    explicit ``ENGINE_KERNEL_CACHE`` is active (a warm cache shipped with the
+    package is used even when, say, ``NUMBA_CACHE_DIR`` comes first); a
+    writable ``ENGINE_KERNEL_CACHE`` is used alone.
+    """
     sources: list[Path] = []
     for path, origin in _candidates():
         if _writable(path):
+            shipped = origin not in (ENV_VAR, "package") and PACKAGE_CACHE.is_dir()
+            if shipped and PACKAGE_CACHE not in sources:
+                sources.append(PACKAGE_CACHE)
             return CacheLocation(path, origin, tuple(sources))
         if path.is_dir():
             sources.append(path)

@@ -19,7 +19,7 @@ from numba.core.registry import CPUDispatcher
 
 import engine
 from engine.kernels import kernel_dispatchers, pack_cache, unpack_cache
-from engine.kernels._cache import KernelCacheLocator, resolve_location
+from engine.kernels._cache import PACKAGE_CACHE, KernelCacheLocator, resolve_location
 from engine.kernels._cache_files import cache_groups, copy_missing_groups, seed_once
 from engine.kernels._pickling import register_kernels
 from engine.kernels.moments import block_moments
@@ -40,15 +40,19 @@ def test_explicit_directory_comes_first(tmp_path, monkeypatch):
     location = resolve_location()
     assert (location.directory, location.origin) == (tmp_path / "kernels", "ENGINE_KERNEL_CACHE")
     assert location.directory.is_dir()
+    assert location.sources == ()  # used alone: an empty one stays empty
 
 
 def test_numba_cache_dir_is_respected(tmp_path, monkeypatch):
     _clear_env(monkeypatch, tmp_path)
+    PACKAGE_CACHE.mkdir(exist_ok=True)
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
     location = resolve_location()
     assert location.origin == "NUMBA_CACHE_DIR"
     assert location.directory.parent == tmp_path / "numba"
     assert location.directory.name.startswith("kernels_")
+    # The package's own (warm) cache is copied in.
+    assert location.sources == (PACKAGE_CACHE,)
 
 
 def test_an_unusable_explicit_directory_falls_through(tmp_path, monkeypatch):
