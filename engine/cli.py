@@ -94,11 +94,10 @@ def _warmup(args: argparse.Namespace) -> int:
     if report["cache_dir"] is None:
         print("engine: error: no writable kernel cache; set ENGINE_KERNEL_CACHE", file=sys.stderr)
         return 1
-    done = (
-        "already warm"
-        if report["skipped"]
-        else (f"compiled {report['compiled']}, loaded {report['loaded']} kernel signatures")
-    )
+    if report["skipped"]:
+        done = "already warm"
+    else:
+        done = f"compiled {report['compiled']}, loaded {report['loaded']} kernel signatures"
     print(f"kernel cache {report['cache_dir']}: {done} in {report['seconds']:.1f} s")
     return 0
 

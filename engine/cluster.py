@@ -63,6 +63,24 @@ def prepare_workers(client, *, ship_kernels: bool = True) -> None:
     workers wait for it). Compiling thus never happens inside a worker, so a
     worker with a small memory limit does not pause. Cost: one round trip per
     worker, plus the cache to the scheduler and to one worker per cold node.
+    :func:`connect` calls it; call it yourself for a client opened otherwise.
+
+    Parameters
+    ----------
+    client : distributed.Client
+        A client of the cluster to prepare.
+    ship_kernels : bool
+        Offer this process's warm kernel cache to cold nodes (False for workers
+        that share this machine's cache, as a local cluster's do).
+
+    Examples
+    --------
+    >>> from distributed import Client
+    >>> from engine.cluster import prepare_scheduler, prepare_workers
+    >>> client = Client("tcp://scheduler-host:8786")  # doctest: +SKIP
+    >>> prepare_scheduler(client)  # doctest: +SKIP
+    True
+    >>> prepare_workers(client)  # doctest: +SKIP
     """
     from engine._kernel_plugin import register
 
