@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -74,7 +75,7 @@ def test_a_cold_node_runs_warmup_in_a_subprocess(tmp_path, monkeypatch):
         "mark_warm(Path(os.environ['ENGINE_KERNEL_CACHE']), warm_key(), {})"
     )
     monkeypatch.setattr(plugin, "_WARMUP", check)
-    monkeypatch.setenv("PYTHONPATH", ":".join(sys.path))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(sys.path))
     assert prepare_node(directory=tmp_path) == "compiled"
     assert is_warm(tmp_path, warm_key())
 
