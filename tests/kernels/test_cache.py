@@ -191,9 +191,9 @@ def _read_only(path: Path) -> None:
         p.chmod(p.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
 
 
-def _run(site: Path, home: Path, *args: str) -> dict:
+def _run(site: Path, home: Path, *args: str, **extra_env: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ENGINE_", "NUMBA_", "XDG_"))}
-    env.update(HOME=str(home), PYTHONPATH=str(site))
+    env.update(HOME=str(home), PYTHONPATH=str(site), **extra_env)
     done = subprocess.run(
         [sys.executable, "-c", _CHILD, *args],
         cwd=site,
@@ -209,7 +209,7 @@ def _run(site: Path, home: Path, *args: str) -> dict:
 
 @pytest.mark.slow
 def test_read_only_install(tmp_path):
-    """A read-only copy of the package: per-user cache, shipped cache, nothing writable."""
+    """A read-only copy of the package: per-user cache, an image's cache, nothing writable."""
     site = tmp_path / "site"
     shutil.copytree(
         Path(engine.__file__).parent, site / "engine", ignore=shutil.ignore_patterns("__pycache__")
@@ -225,18 +225,23 @@ def test_read_only_install(tmp_path):
     second = _run(site, home, "-")
     assert (second["compiled"], second["loaded"]) == (0, 1)
 
-    # That cache shipped inside the read-only package: a new user loads it.
+    # That cache built into an image (a read-only ENGINE_KERNEL_CACHE): a new user
+    # gets it copied into the per-user cache and compiles nothing.
+    image_cache = tmp_path / "image-cache"
+    shutil.copytree(first["directory"], image_cache)
+    _read_only(image_cache)
+    fresh_home = tmp_path / "fresh-home"
+    fresh_home.mkdir()
+    seeded = _run(site, fresh_home, "-", ENGINE_KERNEL_CACHE=str(image_cache))
+    assert seeded["origin"] == "user" and (seeded["compiled"], seeded["loaded"]) == (0, 1)
+    assert any(Path(seeded["directory"]).glob("ecdf.count_runs-*.nbi"))
+
+    # The same cache shipped inside the package, and nothing writable at all: it
+    # loads, and what it lacks compiles in memory.
     shipped = site / "engine" / "kernels" / "__pycache__"
     shipped.parent.chmod(0o755)
     shutil.copytree(first["directory"], shipped)
     _read_only(site)
-    fresh_home = tmp_path / "fresh-home"
-    fresh_home.mkdir()
-    seeded = _run(site, fresh_home, "-")
-    assert seeded["origin"] == "user" and (seeded["compiled"], seeded["loaded"]) == (0, 1)
-    assert any(Path(seeded["directory"]).glob("ecdf.count_runs-*.nbi"))
-
-    # Nothing writable at all: loads what was shipped, compiles the rest in memory.
     locked = tmp_path / "locked"
     locked.mkdir()
     _read_only(locked)
