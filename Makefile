@@ -26,10 +26,11 @@ demo: $(WARM)
 test: $(WARM)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-BENCHMARKS := preprocessing split search evaluation inspection scaling cold_start
-
+# make bench                      every benchmark, full sizes (benchmarks/results/)
+# make bench ARGS="--quick"        small sizes, under 3 minutes (benchmarks/results/quick/)
+# make bench ARGS="--only split --scheduler tcp://host:8786"
 bench: $(WARM)
-	cd benchmarks && for name in $(BENCHMARKS); do ../$(BIN)/python bench_$$name.py || exit 1; done
+	$(BIN)/python -m benchmarks $(ARGS)
 
 warmup: $(WARM)
 

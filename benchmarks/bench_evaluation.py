@@ -14,27 +14,28 @@ process run:
    ``engine.drift`` is importable (otherwise skipped with a note).
 
 Every variant is warmed up, then timed as the median of ``--repeats`` runs
-(threaded Dask scheduler); a reference whose warm-up run already took longer
+(threaded Dask scheduler, or the ``--scheduler`` cluster with the data
+persisted there first); a reference whose warm-up run already took longer
 than ``--slow-reference`` seconds is timed by that single run (marked
 ``runs=1``). Values are checked: engine vs reference max relative difference
-(must be <= 1e-9). Results: ``benchmarks/results/bench_evaluation.{json,md}``.
+(must be <= 1e-9).
 
-Run: ``python benchmarks/bench_evaluation.py`` (``--quick`` for a smoke run).
+Run: ``python -m benchmarks --only evaluation`` (``--quick`` for a smoke run).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import statistics
 import time
 
-import dask
 import dask.array as da
 import numpy as np
 import scipy.stats
 import sklearn.metrics as skm
-from _harness import write_results
+from _harness import Plot, dask_scheduler, options, place, write_results
 
 import engine.fairness as ef
 import engine.metrics as em
@@ -73,7 +74,7 @@ def max_rel_diff(a, b) -> float:
     return float(diff.max()) if diff.size else 0.0
 
 
-def bench_metrics(data: dict, lazy: dict, repeats: int, slow: float) -> dict:
+def bench_metrics(data: dict, lazy: dict, repeats: int, slow: float) -> list[dict]:
     names = ["accuracy", "precision", "recall", "f1", "roc_auc"]
 
     def engine():
@@ -89,7 +90,7 @@ def bench_metrics(data: dict, lazy: dict, repeats: int, slow: float) -> dict:
             "roc_auc": skm.roc_auc_score(t, s),
         }
 
-    t_eng, r_eng, v_eng = timed(engine, repeats, slow)
+    t_eng, r_eng, v_eng = timed(engine, repeats, math.inf)  # always warmed up
     t_ref, r_ref, v_ref = timed(reference, repeats, slow)
     diff = max_rel_diff([v_eng[k] for k in names], [v_ref[k] for k in names])
     return row(
@@ -104,7 +105,7 @@ def bench_metrics(data: dict, lazy: dict, repeats: int, slow: float) -> dict:
     )
 
 
-def bench_fairness(data: dict, lazy: dict, repeats: int, slow: float) -> dict:
+def bench_fairness(data: dict, lazy: dict, repeats: int, slow: float) -> list[dict]:
     import fairlearn.metrics as flm
 
     ours = {
@@ -138,7 +139,7 @@ def bench_fairness(data: dict, lazy: dict, repeats: int, slow: float) -> dict:
         )
         return mf.by_group, mf.difference()
 
-    t_eng, r_eng, v_eng = timed(engine, repeats, slow)
+    t_eng, r_eng, v_eng = timed(engine, repeats, math.inf)  # always warmed up
     t_ref, r_ref, v_ref = timed(reference, repeats, slow)
     diff = max(
         max_rel_diff(v_eng[0].to_numpy(), v_ref[0].to_numpy()), max_rel_diff(v_eng[1], v_ref[1])
@@ -155,17 +156,17 @@ def bench_fairness(data: dict, lazy: dict, repeats: int, slow: float) -> dict:
     )
 
 
-def bench_drift(n: int, chunk: int, repeats: int, slow: float) -> dict | None:
+def bench_drift(n: int, chunk: int, repeats: int, slow: float) -> list[dict]:
     try:
         drift = importlib.import_module("engine.drift")
         drift_report = drift.drift_report
     except (ImportError, AttributeError) as exc:
         print(f"note: drift section skipped (engine.drift.drift_report not importable: {exc})")
-        return None
+        return []
     rng = np.random.default_rng(1)
     ref = rng.normal(size=(n, 4))
     cur = rng.normal(size=(n, 4)) + np.array([0.0, 0.01, 0.05, 0.2])
-    lref, lcur = (da.from_array(x, chunks=(chunk, 4)) for x in (ref, cur))
+    lref, lcur = place(*(da.from_array(x, chunks=(chunk, 4)) for x in (ref, cur)))
 
     def engine():
         return drift_report(lref, lcur, method="ks").columns["statistic"].to_numpy()
@@ -173,7 +174,7 @@ def bench_drift(n: int, chunk: int, repeats: int, slow: float) -> dict | None:
     def reference():
         return np.array([scipy.stats.ks_2samp(ref[:, j], cur[:, j]).statistic for j in range(4)])
 
-    t_eng, r_eng, v_eng = timed(engine, repeats, slow)
+    t_eng, r_eng, v_eng = timed(engine, repeats, math.inf)  # always warmed up
     t_ref, r_ref, v_ref = timed(reference, repeats, slow)
     return row(
         "KS drift report, 4 columns (reference and current n rows each)",
@@ -187,27 +188,33 @@ def bench_drift(n: int, chunk: int, repeats: int, slow: float) -> dict | None:
     )
 
 
-def row(task, reference, t_eng, r_eng, t_ref, r_ref, diff, values) -> dict:
-    return {
-        "task": task,
-        "reference": reference,
-        "engine_s": t_eng,
-        "engine_runs": r_eng,
-        "reference_s": t_ref,
-        "reference_runs": r_ref,
-        "speedup": t_ref / t_eng,
-        "max_rel_diff": diff,
-        "equal": diff <= 1e-9,
-        "values": values,
-    }
+def row(task, reference, t_eng, r_eng, t_ref, r_ref, diff, values) -> list[dict]:
+    """The engine's row and the reference's row of one task."""
+    return [
+        {
+            "task": task,
+            "variant": "engine",
+            "seconds": t_eng,
+            "runs": r_eng,
+            "time vs engine": 1.0,
+            "max_rel_diff": diff,
+            "equal": diff <= 1e-9,
+            "values": values,
+        },
+        {
+            "task": task,
+            "variant": reference,
+            "seconds": t_ref,
+            "runs": r_ref,
+            "time vs engine": t_ref / t_eng,
+        },
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
     parser.add_argument("--n", type=int, default=20_000_000)
     parser.add_argument("--chunk", type=int, default=1_000_000)
-    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument(
         "--slow-reference",
         type=float,
@@ -215,44 +222,36 @@ def main() -> None:
         help="time a variant by its single warm-up run when that run exceeds this (s)",
     )
     parser.add_argument("--skip", nargs="*", default=[], choices=["metrics", "fairness", "drift"])
-    args = parser.parse_args()
-    n, chunk = (400_000, 50_000) if args.quick else (args.n, args.chunk)
+    args = options(parser=parser)
+    n, chunk = (100_000, 10_000) if args.quick else (args.n, args.chunk)
     data = make_data(n)
-    lazy = {k: da.from_array(v, chunks=chunk) for k, v in data.items()}
     rows = []
-    with dask.config.set(scheduler="threads"):
+    with dask_scheduler() as run:
+        arrays = place(*(da.from_array(v, chunks=chunk) for v in data.values()))
+        lazy = dict(zip(data, arrays, strict=True))
         if "metrics" not in args.skip:
-            rows.append(bench_metrics(data, lazy, args.repeats, args.slow_reference))
-            print(rows[-1])
+            rows += bench_metrics(data, lazy, args.repeats, args.slow_reference)
         if "fairness" not in args.skip:
-            rows.append(bench_fairness(data, lazy, args.repeats, args.slow_reference))
-            print(rows[-1])
+            rows += bench_fairness(data, lazy, args.repeats, args.slow_reference)
         if "drift" not in args.skip:
-            drift_row = bench_drift(n, chunk, args.repeats, args.slow_reference)
-            if drift_row is not None:
-                rows.append(drift_row)
-                print(rows[-1])
+            rows += bench_drift(n, chunk, args.repeats, args.slow_reference)
+        scheduler = run.dask_label
     meta = {
         "n": n,
         "chunk": chunk,
         "repeats": args.repeats,
-        "scheduler": "threads",
-        "quick": args.quick,
+        "engine scheduler": scheduler,
         "slow_reference_s": args.slow_reference,
     }
-    columns = [
-        "task",
-        "reference",
-        "engine_s",
-        "engine_runs",
-        "reference_s",
-        "reference_runs",
-        "speedup",
-        "max_rel_diff",
-        "equal",
-    ]
-    name = "bench_evaluation_quick" if args.quick else "bench_evaluation"
-    print(write_results(name, rows, columns, meta))
+    columns = ["task", "variant", "seconds", "runs", "time vs engine", "max_rel_diff", "equal"]
+    write_results(
+        "bench_evaluation",
+        rows,
+        columns,
+        meta,
+        plot=Plot(variant="variant", value="seconds", ratio="time vs engine", group=["task"]),
+        title="metrics, fairness and drift on Dask vs scikit-learn, fairlearn, scipy",
+    )
 
 
 if __name__ == "__main__":

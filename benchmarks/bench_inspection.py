@@ -10,17 +10,18 @@ up, then timed as the median of ``--repeats`` runs; the ratio is
 scikit-learn ``n_jobs=1`` time / variant time (above 1: faster). Values are
 checked: engine NumPy is bit-identical to scikit-learn, Dask equal to 1e-12.
 
-Run: ``python benchmarks/bench_inspection.py`` (``--quick`` for a smoke run).
+With ``--scheduler``, the engine's variants run on that cluster.
+
+Run: ``python -m benchmarks --only inspection`` (``--quick`` for a smoke run).
 """
 
 from __future__ import annotations
 
 import argparse
 
-import dask
 import dask.array as da
 import numpy as np
-from _harness import median_seconds, write_results
+from _harness import Plot, dask_scheduler, median_seconds, options, place, write_results
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.inspection import permutation_importance as sk_permutation_importance
 from sklearn.linear_model import LogisticRegression
@@ -41,30 +42,23 @@ def fit_model(model_name: str, X, y):
     return RandomForestClassifier(n_estimators=20, max_depth=8, random_state=0, n_jobs=1).fit(X, y)
 
 
-def bench_model(model_name: str, n: int, repeats: int) -> list[dict]:
+def bench_model(model_name: str, n: int, repeats: int, dask_label: str) -> list[dict]:
     X, y = make_data(n)
     model = fit_model(model_name, X, y)
     chunk = -(-n // 8)
-    Xd, yd = da.from_array(X, chunks=(chunk, 8)), da.from_array(y, chunks=chunk)
+    Xd, yd = place(da.from_array(X, chunks=(chunk, 8)), da.from_array(y, chunks=chunk))
     kwargs = {"scoring": "accuracy", "n_repeats": 5, "random_state": 0}
+    on_numpy, on_dask = f"engine NumPy ({dask_label})", f"engine dask.array 8 chunks ({dask_label})"
     variants = {
         "scikit-learn n_jobs=1": lambda: sk_permutation_importance(model, X, y, **kwargs),
         "scikit-learn n_jobs=2": lambda: sk_permutation_importance(model, X, y, n_jobs=2, **kwargs),
-        "engine NumPy (threads)": lambda: permutation_importance(model, X, y, **kwargs),
-        "engine dask.array 8 chunks (threads)": lambda: permutation_importance(
-            model, Xd, yd, **kwargs
-        ),
+        on_numpy: lambda: permutation_importance(model, X, y, **kwargs),
+        on_dask: lambda: permutation_importance(model, Xd, yd, **kwargs),
     }
     reference = variants["scikit-learn n_jobs=1"]().importances
-    with dask.config.set(scheduler="threads"):
-        np.testing.assert_array_equal(variants["engine NumPy (threads)"]().importances, reference)
-        np.testing.assert_allclose(
-            variants["engine dask.array 8 chunks (threads)"]().importances,
-            reference,
-            rtol=1e-12,
-            atol=1e-14,
-        )
-        times = {name: median_seconds(fn, repeats=repeats) for name, fn in variants.items()}
+    np.testing.assert_array_equal(variants[on_numpy]().importances, reference)
+    np.testing.assert_allclose(variants[on_dask]().importances, reference, rtol=1e-12, atol=1e-14)
+    times = {name: median_seconds(fn, repeats=repeats) for name, fn in variants.items()}
     base = times["scikit-learn n_jobs=1"]
     return [
         {
@@ -80,25 +74,24 @@ def bench_model(model_name: str, n: int, repeats: int) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
+    args = options(parser=parser)
     if args.quick:
-        sizes = {"logistic": 20_000, "forest": 5_000}
+        sizes = {"logistic": 2_000, "forest": 1_000}
     else:
         sizes = {"logistic": 500_000, "forest": 100_000}
     rows = []
-    for model_name, n in sizes.items():
-        rows.extend(bench_model(model_name, n, args.repeats))
-    name = "bench_inspection_quick" if args.quick else "bench_inspection"
-    columns = ["model", "rows", "variant", "seconds", "speed-up vs sklearn n_jobs=1"]
-    meta = {
-        "features": 8,
-        "n_repeats": 5,
-        "repeats": args.repeats,
-        "note": "shared 2-core machine: timings noisy",
-    }
-    print(write_results(name, rows, columns, meta))
+    with dask_scheduler() as run:
+        for model_name, n in sizes.items():
+            rows.extend(bench_model(model_name, n, args.repeats, run.dask_label))
+    ratio = "speed-up vs sklearn n_jobs=1"
+    write_results(
+        "bench_inspection",
+        rows,
+        ["model", "rows", "variant", "seconds", ratio],
+        {"features": 8, "n_repeats": 5, "repeats": args.repeats},
+        plot=Plot(variant="variant", value="seconds", ratio=ratio, group=["model", "rows"]),
+        title="permutation importance vs scikit-learn",
+    )
 
 
 if __name__ == "__main__":

@@ -4,10 +4,11 @@ On a 10,000,000 x 8 float64 array (640 MB), with and without 1 % NaN, in one
 process run: fit+transform of StandardScaler, MinMaxScaler, RobustScaler,
 OutlierHandler(iqr, clip), OutlierHandler(zscore, clip) and exact quartiles;
 the engine on NumPy input and on a dask.array (threaded scheduler, 1,000,000-row
-chunks). Every variant is warmed up, then timed as the median of ``--repeats``
-runs. Peak extra memory (on top of the input) is measured in forked children.
+chunks; with ``--scheduler``, on that cluster). Every variant is warmed up, then
+timed as the median of ``--repeats`` runs. Peak extra memory (on top of the
+input) is measured in fresh processes on this machine.
 
-Run: ``python benchmarks/bench_preprocessing.py`` (``--quick`` for a smoke run).
+Run: ``python -m benchmarks --only preprocessing`` (``--quick`` for a smoke run).
 """
 
 from __future__ import annotations
@@ -20,12 +21,20 @@ import tempfile
 import textwrap
 import warnings
 
-import dask
 import dask.array as da
 import numpy as np
 import pandas as pd
 import sklearn.preprocessing as skp
-from _harness import median_seconds, peak_extra_bytes, write_results
+from _harness import (
+    Plot,
+    dask_scheduler,
+    median_seconds,
+    options,
+    peak_extra_bytes,
+    place,
+    write_results,
+)
+from distributed import wait
 
 import engine.preprocessing as ep
 from engine.stats import quantile
@@ -41,10 +50,6 @@ def make_data(n_rows: int, nan_share: float) -> np.ndarray:
     if nan_share:
         X[rng.random(X.shape) < nan_share] = np.nan
     return X
-
-
-def store(lazy: da.Array, out: np.ndarray) -> None:
-    da.store(lazy, out, lock=False)
 
 
 def numpy_standard(X):
@@ -89,13 +94,25 @@ def percentile_error(approx: np.ndarray, X: np.ndarray) -> float:
     return worst
 
 
-def variants(X: np.ndarray, chunk_rows: int, has_nan: bool):
-    """(step, implementation, callable) triples, all producing a fresh output."""
+def variants(X: np.ndarray, chunk_rows: int, has_nan: bool, run):
+    """(step, implementation, callable) triples, all producing a fresh output.
+
+    Dask outputs are written into one NumPy array (threads) or persisted on
+    the workers (a cluster), so every variant materialises its whole result.
+    """
     import dask_ml.preprocessing as dmp
 
-    Xd = da.from_array(X, chunks=(chunk_rows, X.shape[1]))
+    Xd = place(da.from_array(X, chunks=(chunk_rows, X.shape[1])))
     frame = pd.DataFrame(X)
     out = np.empty_like(X)
+
+    def store(lazy: da.Array) -> None:
+        if run.distributed:
+            wait(lazy.persist())
+        else:
+            da.store(lazy, out, lock=False)
+
+    on_dask = f"dask, {run.dask_label}"
     steps = {
         "StandardScaler": (
             ep.StandardScaler,
@@ -123,21 +140,21 @@ def variants(X: np.ndarray, chunk_rows: int, has_nan: bool):
     }
     for step, (engine_cls, sk_cls, dm_cls, np_fn, pd_fn) in steps.items():
         yield step, "engine (NumPy)", lambda c=engine_cls: c().fit_transform(X)
-        yield step, "engine (dask, threads)", lambda c=engine_cls: store(c().fit_transform(Xd), out)
+        yield step, f"engine ({on_dask})", lambda c=engine_cls: store(c().fit_transform(Xd))
         if sk_cls is not None:
             yield step, "scikit-learn", lambda c=sk_cls: c().fit_transform(X)
         if dm_cls is not None and not has_nan:  # dask-ml's scalers propagate NaN
             yield (
                 step,
-                "dask-ml (dask, threads)",
-                lambda c=dm_cls: store(c().fit_transform(Xd), out),
+                f"dask-ml ({on_dask})",
+                lambda c=dm_cls: store(c().fit_transform(Xd)),
             )
         if np_fn is not None:
             yield step, "NumPy", lambda f=np_fn: f(X)
         if pd_fn is not None:
             yield step, "pandas", lambda f=pd_fn: f(frame)
     yield "quartiles (exact)", "engine (NumPy)", lambda: quantile(X, QUARTILES)
-    yield "quartiles (exact)", "engine (dask, threads)", lambda: quantile(Xd, QUARTILES).compute()
+    yield "quartiles (exact)", f"engine ({on_dask})", lambda: quantile(Xd, QUARTILES).compute()
     yield (
         "quartiles (exact)",
         "numpy.nanpercentile",
@@ -154,7 +171,7 @@ def variants(X: np.ndarray, chunk_rows: int, has_nan: bool):
         )
 
 
-def memory_rows(n_rows: int, label: str) -> list[dict]:
+def memory_rows(n_rows: int) -> list[dict]:
     """Peak memory each fit_transform adds on top of its input (a fresh process per variant).
 
     Imports and a warm-up call on 1,000 rows happen before the baseline, so
@@ -175,14 +192,7 @@ def memory_rows(n_rows: int, label: str) -> list[dict]:
             f"X = make_data({n_rows}, 0.0)\nstep().fit_transform(X[:1000].copy())"
         )
         extra = peak_extra_bytes(setup, "step().fit_transform(X)")
-        rows.append(
-            {
-                "data": label,
-                "step": "peak extra memory",
-                "implementation": impl,
-                "note": f"{extra / nbytes:.2f} x input ({extra / 2**20:.0f} MiB)",
-            }
-        )
+        rows.append({"implementation": impl, "x input": extra / nbytes, "MiB": extra / 2**20})
         print(rows[-1], flush=True)
     return rows
 
@@ -211,105 +221,101 @@ def compile_seconds() -> dict:
     return {"first process (compiles)": runs[0], "second process (cached)": runs[1]}
 
 
+def time_rows(X: np.ndarray, nan_share: float, chunk_rows: int, repeats: int, run) -> list[dict]:
+    """The copy floor, then every (step, implementation) on ``X``, with their ratios."""
+    label = f"{nan_share:.0%} NaN" if nan_share else "no NaN"
+    floor = median_seconds(lambda: X.copy(), repeats)
+    rows = [
+        {
+            "data": label,
+            "step": "floor",
+            "implementation": "X.copy()",
+            "seconds": floor,
+            "x floor": 1.0,
+        }
+    ]
+    engine_times: dict[str, dict[str, float]] = {}
+    for step, impl, fn in variants(X, chunk_rows, bool(nan_share), run):
+        seconds = median_seconds(fn, repeats)
+        row = {"data": label, "step": step, "implementation": impl, "seconds": seconds}
+        row["x floor"] = seconds / floor
+        if impl.startswith("engine"):
+            engine_times.setdefault(step, {})[impl] = seconds
+        ours = engine_times[step]
+        row["x engine (NumPy)"] = seconds / ours["engine (NumPy)"]
+        if not impl.startswith("engine"):
+            row["x engine (dask)"] = seconds / ours[f"engine (dask, {run.dask_label})"]
+        if "approx" in impl:
+            approx = np.column_stack(
+                [
+                    da.percentile(da.from_array(X[:, j], chunks=chunk_rows), [25, 50, 75]).compute()
+                    for j in range(X.shape[1])
+                ]
+            )
+            row["note"] = f"worst rank error {percentile_error(approx, X):.3g} percentile points"
+        print(row, flush=True)
+        rows.append(row)
+    return rows
+
+
+MEMORY_TABLE = "Peak extra memory of fit_transform (no NaN), fresh process per variant"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--chunk-rows", type=int, default=1_000_000)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="200,000 rows, for a smoke run")
-    parser.add_argument(
-        "--memory-only",
-        action="store_true",
-        help="only the peak-memory rows (bench_preprocessing_memory.*)",
-    )
-    args = parser.parse_args()
+    args = options(parser=parser)
     if args.quick:
-        args.rows, args.chunk_rows = 200_000, 20_000
+        args.rows, args.chunk_rows = 100_000, 25_000
     warnings.simplefilter("ignore")
-    dask.config.set(scheduler="threads")
-    if args.memory_only:
-        meta = {
-            "shape": f"{args.rows} x 8 float64",
-            "method": "VmHWM reset, fresh process per variant",
-        }
-        print(
-            write_results(
-                "bench_preprocessing_memory",
-                memory_rows(args.rows, "no NaN"),
-                ["data", "step", "implementation", "note"],
-                meta,
-            )
-        )
-        return
-
     rows = []
-    for nan_share in (0.0, 0.01):
-        X = make_data(args.rows, nan_share)
-        label = "1 % NaN" if nan_share else "no NaN"
-        floor = median_seconds(lambda X=X: X.copy(), args.repeats)
-        rows.append(
-            {
-                "data": label,
-                "step": "floor",
-                "implementation": "X.copy()",
-                "seconds": floor,
-                "x floor": 1.0,
-            }
-        )
-        engine_times: dict[str, dict[str, float]] = {}
-        for step, impl, fn in variants(X, args.chunk_rows, bool(nan_share)):
-            seconds = median_seconds(fn, args.repeats)
-            row = {
-                "data": label,
-                "step": step,
-                "implementation": impl,
-                "seconds": seconds,
-                "x floor": seconds / floor,
-            }
-            if impl.startswith("engine"):
-                engine_times.setdefault(step, {})[impl] = seconds
-            else:
-                row["x engine (NumPy)"] = seconds / engine_times[step]["engine (NumPy)"]
-                row["x engine (dask)"] = seconds / engine_times[step]["engine (dask, threads)"]
-            if "approx" in impl:
-                approx = np.column_stack(
-                    [
-                        da.percentile(
-                            da.from_array(X[:, j], chunks=args.chunk_rows), [25, 50, 75]
-                        ).compute()
-                        for j in range(8)
-                    ]
-                )
-                row["note"] = (
-                    f"worst rank error {percentile_error(approx, X):.3g} percentile points"
-                )
-            print(row, flush=True)
-            rows.append(row)
-        if nan_share == 0.0:
-            rows.extend(memory_rows(args.rows, label))
-        del X
+    with dask_scheduler() as run:
+        for nan_share in (0.0, 0.01):
+            X = make_data(args.rows, nan_share)
+            rows += time_rows(X, nan_share, args.chunk_rows, args.repeats, run)
+            del X
     meta = {
         "shape": f"{args.rows} x 8 float64",
         "dask chunks": f"{args.chunk_rows} rows",
         "repeats": args.repeats,
-        "numba compile": compile_seconds(),
     }
-    print(
-        write_results(
-            "bench_preprocessing",
-            rows,
-            [
-                "data",
-                "step",
-                "implementation",
-                "seconds",
-                "x floor",
-                "x engine (NumPy)",
-                "x engine (dask)",
-                "note",
-            ],
-            meta,
+    tables = []
+    if not args.quick:  # seven fresh processes (two compile every kernel): not for a smoke run
+        memory = memory_rows(args.rows)
+        tables.append(
+            {"title": MEMORY_TABLE, "columns": ["implementation", "x input", "MiB"], "rows": memory}
         )
+        compile_times = compile_seconds()
+        tables.append(
+            {
+                "title": "Numba compile time (fresh process, empty cache vs warm cache)",
+                "columns": ["process", "seconds"],
+                "rows": [{"process": k, "seconds": v} for k, v in compile_times.items()],
+            }
+        )
+    write_results(
+        "bench_preprocessing",
+        rows,
+        [
+            "data",
+            "step",
+            "implementation",
+            "seconds",
+            "x floor",
+            "x engine (NumPy)",
+            "x engine (dask)",
+            "note",
+        ],
+        meta,
+        plot=Plot(
+            variant="implementation",
+            value="seconds",
+            ratio="x engine (NumPy)",
+            group=["data", "step"],
+        ),
+        title="preprocessing fit+transform vs scikit-learn, dask-ml, NumPy, pandas",
+        tables=tables,
     )
 
 

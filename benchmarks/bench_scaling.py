@@ -25,7 +25,9 @@ Throughput is dataset bytes / wall time of the whole job (median of
 ``threads`` it is this process's peak RSS increase over the run. Targets
 (issue 5): 2 workers >= 1.7x one worker; on-disk peak worker memory < 2 GB.
 
-Run: ``python benchmarks/bench_scaling.py`` (``--quick`` for a smoke run).
+It starts its own local clusters, so it skips itself under ``--scheduler``.
+
+Run: ``python -m benchmarks --only scaling`` (``--quick``: 0.04 GB, one run).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from pathlib import Path
 import dask
 import dask.array as da
 import numpy as np
-from _harness import median_seconds, write_results
+from _harness import Plot, median_seconds, options, skip, write_results
 
 from engine.cluster import connect
 from engine.data import read_table, write_table
@@ -160,20 +162,23 @@ def _reset_peak() -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small data, 1 repeat (smoke run)")
     parser.add_argument("--gb", type=float, default=None, help="dataset size in GB (default 8)")
-    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--data-dir", default=None, help="where the Zarr input is kept")
-    args = parser.parse_args()
-    gb = args.gb or (0.5 if args.quick else 8.0)
-    repeats = 1 if args.quick else args.repeats
+    args = options(parser=parser)
+    if args.scheduler:
+        skip(
+            "compares local clusters of 1 and 2 workers it starts itself, on a Zarr store "
+            "on this machine's disk; it cannot run on a remote scheduler"
+        )
+    gb = args.gb or (0.04 if args.quick else 8.0)
+    repeats = args.repeats
     n_blocks = max(2, math.ceil(gb * 1e9 / (CHUNK_ROWS * N_COLUMNS * 8)))
     work = Path(args.data_dir or tempfile.mkdtemp(prefix="bench-scaling-"))
     work.mkdir(parents=True, exist_ok=True)
     zarr_path = work / f"input-{n_blocks}x{CHUNK_ROWS}x{N_COLUMNS}.zarr"
     if not zarr_path.exists():
         start = time.perf_counter()
-        with connect(n_workers=2, threads_per_worker=1, memory_limit="4GiB"):
+        with dask.config.set(scheduler="threads"):  # untimed; no cluster to start for it
             write_table(source(n_blocks), zarr_path)
         print(f"wrote {zarr_path} in {time.perf_counter() - start:.1f} s", flush=True)
 
@@ -186,7 +191,6 @@ def main() -> None:
             r["speed-up vs 1 worker"] = by["1 worker"]["seconds"] / r["seconds"]
     if args.data_dir is None:
         shutil.rmtree(work, ignore_errors=True)
-    name = "bench_scaling_quick" if args.quick else "bench_scaling"
     meta = {
         "job": "profile + SimpleImputer(mean) + StandardScaler fit, transform materialised",
         "rows x columns": f"{n_blocks * CHUNK_ROWS} x {N_COLUMNS} float64, {CHUNK_ROWS}-row blocks",
@@ -203,7 +207,22 @@ def main() -> None:
         "speed-up vs 1 worker",
         "peak worker memory (GB)",
     ]
-    print(write_results(name, rows, columns, meta))
+    write_results(
+        "bench_scaling",
+        rows,
+        columns,
+        meta,
+        plot=Plot(
+            variant="scheduler",
+            value="GB/s",
+            unit="GB/s",
+            ratio="speed-up vs 1 worker",
+            group=["dataset"],
+            larger_is_better=True,
+            ours="",
+        ),
+        title="profile + clean + scale throughput: 1 worker, 2 workers, threads",
+    )
 
 
 if __name__ == "__main__":

@@ -5,13 +5,15 @@ make_classification(200_000, 20), Pipeline(StandardScaler, PCA, LogisticRegressi
 a warm-up. Also: number of fits each tool performs, BayesSearchCV(n_iter=24)
 against the grid's best score, and the time to resume a search killed halfway.
 
-Run: ``python benchmarks/bench_search.py [--quick]``; writes
-``benchmarks/results/bench_search.{json,md}``.
+With ``--scheduler``, dask-ml's and the engine's searches run on that cluster
+(the LocalCluster and BLAS-limited variants are left out); fit counts and the
+resume run stay on local threads. ``--quick`` leaves out the LocalCluster variant.
+
+Run: ``python -m benchmarks --only search`` (``--quick``: 5,000 rows).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
@@ -38,6 +40,8 @@ from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
+
+from _harness import Plot, dask_scheduler, options, write_results  # noqa: E402
 
 from engine.model_selection import BayesSearchCV, GridSearchCV  # noqa: E402
 
@@ -97,13 +101,13 @@ def time_it(fn, repeats):
 
 
 def dask_ml_search(X, y, limit):
+    """dask-ml's grid search on the active scheduler (``limit``: BLAS to one thread)."""
     from dask_ml.model_selection import GridSearchCV as DaskGridSearchCV
 
-    with dask.config.set(scheduler="threads"):
-        if limit:
-            with threadpool_limits(1):
-                return DaskGridSearchCV(pipe(), GRID, cv=3).fit(X, y)
-        return DaskGridSearchCV(pipe(), GRID, cv=3).fit(X, y)
+    if limit:
+        with threadpool_limits(1):
+            return DaskGridSearchCV(pipe(), GRID, cv=3).fit(X, y)
+    return DaskGridSearchCV(pipe(), GRID, cv=3).fit(X, y)
 
 
 def count_fits(X, y):
@@ -118,8 +122,7 @@ def count_fits(X, y):
     }
     for name, run in runs.items():
         COUNTS.clear()
-        with dask.config.set(scheduler="threads"):
-            run()
+        run()
         out[name] = dict(COUNTS, total=sum(COUNTS.values()))
     return out
 
@@ -170,19 +173,20 @@ def resume_benchmark(X, y, n, full_time):
     }
 
 
-def main(quick: bool) -> None:
-    n = 20_000 if quick else 200_000
-    repeats = 1 if quick else 3
-    X, y = make_classification(n_samples=n, n_features=20, random_state=0)
+def timing_rows(X, y, repeats: int, run) -> tuple[list[dict], dict]:
+    """Every search variant timed; rows and the fitted searches by variant name.
+
+    A quick run leaves out the engine on a LocalCluster it would have to start.
+    """
     rows, results = [], {}
 
     def record(name, fn, n_repeats=repeats):
         median, times, cpu, res = time_it(fn, n_repeats)
-        in_process = "n_jobs=2" not in name and "LocalCluster" not in name
+        in_process = "n_jobs=2" not in name and "cluster" not in name.lower()
         rows.append(
             {
                 "variant": name,
-                "median_s": median,
+                "seconds": median,
                 "runs_s": times,
                 "cpu_s": cpu if in_process else None,
             }
@@ -199,14 +203,15 @@ def main(quick: bool) -> None:
         "scikit-learn GridSearchCV n_jobs=2",
         lambda: SkGridSearchCV(pipe(), GRID, cv=3, n_jobs=2).fit(X, y),
     )
+    if run.distributed:
+        record("dask-ml GridSearchCV cluster", lambda: dask_ml_search(X, y, False))
+        record("engine GridSearchCV cluster", lambda: GridSearchCV(pipe(), GRID, cv=3).fit(X, y))
+        return rows, results
     record("dask-ml GridSearchCV threads", lambda: dask_ml_search(X, y, False))
     record("dask-ml GridSearchCV threads + BLAS 1 thread", lambda: dask_ml_search(X, y, True))
-
-    def engine_threads():
-        with dask.config.set(scheduler="threads"):
-            return GridSearchCV(pipe(), GRID, cv=3).fit(X, y)
-
-    record("engine GridSearchCV threads", engine_threads)
+    record("engine GridSearchCV threads", lambda: GridSearchCV(pipe(), GRID, cv=3).fit(X, y))
+    if run.quick:
+        return rows, results
     from distributed import Client, LocalCluster
 
     with (
@@ -219,38 +224,24 @@ def main(quick: bool) -> None:
             "engine GridSearchCV LocalCluster(2x1)",
             lambda: GridSearchCV(pipe(), GRID, cv=3).fit(X, y),
         )
+    return rows, results
 
-    ref = results["scikit-learn GridSearchCV n_jobs=2"]
-    sk2 = next(r["median_s"] for r in rows if r["variant"].endswith("n_jobs=2"))
-    for row in rows:
-        res = results[row["variant"]]
-        row["speedup_vs_sklearn_n_jobs2"] = sk2 / row["median_s"]
-        row["best_params_identical"] = res.best_params_ == ref.best_params_
-        row["max_abs_diff_mean_test_score"] = float(
-            np.max(
-                np.abs(
-                    np.asarray(res.cv_results_["mean_test_score"])
-                    - ref.cv_results_["mean_test_score"]
-                )
-            )
-        )
-    fits = count_fits(X[: min(n, 20_000)], y[: min(n, 20_000)])
-    grid_best = float(ref.best_score_)
 
-    with dask.config.set(scheduler="threads"):
-        start = time.perf_counter()
-        bayes = BayesSearchCV(
-            pipe(),
-            {"pca__n_components": (5, 15), "clf__C": loguniform(1e-3, 1.0)},
-            n_iter=24,
-            batch_size=4,
-            cv=3,
-            random_state=0,
-        ).fit(X, y)
-        bayes_s = time.perf_counter() - start
+def bayes_search(X, y, grid_best: float) -> dict:
+    """BayesSearchCV(n_iter=24) on the grid's space: does it reach the grid's best score?"""
+    start = time.perf_counter()
+    bayes = BayesSearchCV(
+        pipe(),
+        {"pca__n_components": (5, 15), "clf__C": loguniform(1e-3, 1.0)},
+        n_iter=24,
+        batch_size=4,
+        cv=3,
+        random_state=0,
+    ).fit(X, y)
+    bayes_s = time.perf_counter() - start
     scores = bayes.cv_results_["mean_test_score"]
     reached = np.flatnonzero(scores >= grid_best - 1e-12)
-    bayes_row = {
+    return {
         "n_iter": 24,
         "batch_size": 4,
         "time_s": bayes_s,
@@ -260,74 +251,85 @@ def main(quick: bool) -> None:
         "first_candidate_reaching_it": int(reached[0]) + 1 if reached.size else None,
         "best_params": {k: float(v) for k, v in bayes.best_params_.items()},
     }
-    engine_time = next(r["median_s"] for r in rows if r["variant"] == "engine GridSearchCV threads")
-    resume = resume_benchmark(X, y, n, engine_time)
+
+
+def main() -> None:
+    args = options(__doc__.splitlines()[0])
+    n = 5_000 if args.quick else 200_000
+    repeats = args.repeats
+    X, y = make_classification(n_samples=n, n_features=20, random_state=0)
+    with dask_scheduler() as run:
+        rows, results = timing_rows(X, y, repeats, run)
+        ref = results["scikit-learn GridSearchCV n_jobs=2"]
+        bayes = bayes_search(X, y, float(ref.best_score_))
+    sk2 = next(r["seconds"] for r in rows if r["variant"].endswith("n_jobs=2"))
+    for row in rows:
+        res = results[row["variant"]]
+        row["speed-up vs sklearn n_jobs=2"] = sk2 / row["seconds"]
+        row["same best_params_"] = res.best_params_ == ref.best_params_
+        row["max abs diff mean_test_score"] = float(
+            np.max(
+                np.abs(
+                    np.asarray(res.cv_results_["mean_test_score"])
+                    - ref.cv_results_["mean_test_score"]
+                )
+            )
+        )
+    # Counting fits and killing a search are about the engine's logic, not the
+    # scheduler: both run on local threads, also with --scheduler.
+    with dask.config.set(scheduler="threads"):
+        fits = count_fits(X[: min(n, 20_000)], y[: min(n, 20_000)])
+        engine_local = next(v for k, v in results.items() if k.startswith("engine"))
+        engine_time = next(r["seconds"] for r in rows if r["variant"].startswith("engine"))
+        resume = resume_benchmark(X, y, n, engine_time)
     resume["same_result_as_uninterrupted"] = bool(
         np.array_equal(
             resume.pop("result").cv_results_["mean_test_score"],
-            results["engine GridSearchCV threads"].cv_results_["mean_test_score"],
+            engine_local.cv_results_["mean_test_score"],
         )
     )
-    out = {
-        "n_samples": n,
-        "n_features": 20,
-        "candidates": 12,
-        "cv": 3,
-        "repeats": repeats,
-        "cpu_count": os.cpu_count(),
-        "grid": GRID,
-        "timings": rows,
-        "fits": fits,
-        "bayes": bayes_row,
-        "resume": resume,
-    }
-    write(out, quick)
-
-
-def write(out, quick):
-    res_dir = ROOT / "results"
-    res_dir.mkdir(exist_ok=True)
-    name = "bench_search_quick" if quick else "bench_search"
-    (res_dir / f"{name}.json").write_text(json.dumps(out, indent=2, default=str))
-    lines = [
-        f"# Search benchmark ({out['n_samples']:,} x 20, 12 candidates, cv=3, "
-        f"{out['cpu_count']} cores, median of {out['repeats']})",
-        "",
-        "| variant | median s | speed-up vs sklearn n_jobs=2 | CPU s of this process | same best_params_ "
-        "| max abs diff mean_test_score |",
-        "|---|---:|---:|---:|---|---:|",
-    ]
-    for r in out["timings"]:
-        cpu = "n/a (other processes)" if r["cpu_s"] is None else f"{r['cpu_s']:.2f}"
-        lines.append(
-            f"| {r['variant']} | {r['median_s']:.3f} | {r['speedup_vs_sklearn_n_jobs2']:.2f}x | {cpu} | "
-            f"{r['best_params_identical']} | {r['max_abs_diff_mean_test_score']:.1e} |"
-        )
-    lines += [
-        "",
-        "| tool | scaler fits | PCA fits | LogisticRegression fits | total |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for tool, c in out["fits"].items():
-        lines.append(
-            f"| {tool} | {c.get('scaler', 0)} | {c.get('pca', 0)} | {c.get('clf', 0)} | {c['total']} |"
-        )
-    b, r = out["bayes"], out["resume"]
-    lines += [
-        "",
-        f"BayesSearchCV(n_iter=24, batch_size=4): {b['time_s']:.2f} s, best {b['best_score']:.6f} vs grid best "
-        f"{b['grid_best_score']:.6f}; reached: {b['reached_grid_best']} (first at candidate "
-        f"{b['first_candidate_reaching_it']}); best params {b['best_params']}",
-        "",
-        f"Resume after SIGKILL with {r['pairs_saved_before_kill']}/{r['pairs_total']} (candidate, fold) pairs saved: "
-        f"{r['resume_s']:.2f} s refitting {r['pairs_refitted_on_resume']} pairs (uninterrupted run "
-        f"{r['uninterrupted_s']:.2f} s); same result: {r['same_result_as_uninterrupted']}",
-    ]
-    (res_dir / f"{name}.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_results(
+        "bench_search",
+        rows,
+        [
+            "variant",
+            "seconds",
+            "speed-up vs sklearn n_jobs=2",
+            "cpu_s",
+            "same best_params_",
+            "max abs diff mean_test_score",
+        ],
+        {
+            "data": f"make_classification({n:,}, 20)",
+            "pipeline": "StandardScaler, PCA, LogisticRegression",
+            "grid": GRID,
+            "candidates": 12,
+            "cv": 3,
+            "repeats": repeats,
+            "cpu_s": "CPU seconds of this process (n/a when the work runs in other processes)",
+        },
+        plot=Plot(variant="variant", value="seconds", ratio="speed-up vs sklearn n_jobs=2"),
+        title="grid search (12 candidates, cv=3) vs scikit-learn and dask-ml",
+        tables=[
+            {
+                "title": "Fits per pipeline step (the same grid; shared prefixes fitted once)",
+                "columns": ["tool", "scaler", "pca", "clf", "total"],
+                "rows": [{"tool": tool, **counts} for tool, counts in fits.items()],
+            }
+        ],
+        notes=[
+            f"BayesSearchCV(n_iter=24, batch_size=4): {bayes['time_s']:.2f} s, best "
+            f"{bayes['best_score']:.6f} vs grid best {bayes['grid_best_score']:.6f}; reached: "
+            f"{bayes['reached_grid_best']} (first at candidate "
+            f"{bayes['first_candidate_reaching_it']}); best params {bayes['best_params']}",
+            f"Resume after SIGKILL (local threads) with {resume['pairs_saved_before_kill']}/"
+            f"{resume['pairs_total']} (candidate, fold) pairs saved: {resume['resume_s']:.2f} s "
+            f"refitting {resume['pairs_refitted_on_resume']} pairs (uninterrupted run "
+            f"{resume['uninterrupted_s']:.2f} s); same result: "
+            f"{resume['same_result_as_uninterrupted']}",
+        ],
+    )
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small data, one run (smoke test)")
-    main(parser.parse_args().quick)
+    main()

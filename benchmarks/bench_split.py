@@ -7,9 +7,11 @@ computed) against dask-ml's ``train_test_split`` (which shuffles only within
 blocks and cannot stratify), and ``RandomUnderSampler`` /
 ``RandomOverSampler`` on NumPy against imbalanced-learn and on Dask. Every
 variant is warmed up, then timed as the median of ``--repeats`` runs; the
-ratio is peer time / engine time (above 1: the engine is faster).
+ratio is the variant's time / the engine's time (above 1: the engine is faster).
+With ``--scheduler``, the Dask variants run on that cluster (the data
+persisted there first); the NumPy ones in this process.
 
-Run: ``python benchmarks/bench_split.py`` (``--quick`` for a smoke run).
+Run: ``python -m benchmarks --only split`` (``--quick`` for a smoke run).
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ import imblearn.over_sampling as imb_over
 import imblearn.under_sampling as imb_under
 import numpy as np
 import sklearn.model_selection as skms
-from _harness import median_seconds, write_results
+from _harness import Plot, dask_scheduler, median_seconds, options, place, write_results
 
-from engine.model_selection._split import train_test_split
-from engine.preprocessing._resampling import RandomOverSampler, RandomUnderSampler
+from engine.model_selection import train_test_split
+from engine.preprocessing import RandomOverSampler, RandomUnderSampler
 
 
 def make_data(n: int):
@@ -38,28 +40,41 @@ def make_data(n: int):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
-    n = 100_000 if args.quick else 2_000_000
+    args = options(parser=parser)
+    n = 20_000 if args.quick else 2_000_000
     X, y = make_data(n)
     chunk = -(-n // 8)
-    Xd, yd = da.from_array(X, chunks=(chunk, 8)), da.from_array(y, chunks=chunk)
     from dask_ml.model_selection import train_test_split as dml_split
+
+    with dask_scheduler() as run:
+        Xd, yd = place(da.from_array(X, chunks=(chunk, 8)), da.from_array(y, chunks=chunk))
+        rows = measure(cases(X, y, Xd, yd, dml_split, run.dask_label), args.repeats)
+    write_results(
+        "bench_split",
+        rows,
+        ["task", "variant", "seconds", "time vs engine", "note"],
+        {"n_rows": n, "n_columns": 8, "dask_chunks": 8, "repeats": args.repeats},
+        plot=Plot(variant="variant", value="seconds", ratio="time vs engine", group=["task"]),
+        title="splits and resampling vs scikit-learn, dask-ml, imbalanced-learn",
+    )
+
+
+def cases(X, y, Xd, yd, dml_split, dask_label: str) -> list[tuple]:
+    """(task, peer name, engine callable, peer callable or None) for every task."""
 
     def dask_engine(strat):
         return lambda: dask.compute(
-            *train_test_split(Xd, yd, test_size=0.25, random_state=0, stratify=strat),
-            scheduler="threads",
+            *train_test_split(Xd, yd, test_size=0.25, random_state=0, stratify=strat)
         )
 
     def dask_ml():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             parts = dml_split(Xd, yd, test_size=0.25, random_state=0, shuffle=True)
-        return dask.compute(*parts, scheduler="threads")
+        return dask.compute(*parts)
 
-    cases = [
+    on_dask = f"dask ({dask_label})"
+    return [
         (
             "train_test_split, NumPy",
             "scikit-learn",
@@ -72,14 +87,9 @@ def main() -> None:
             lambda: train_test_split(X, y, test_size=0.25, random_state=0, stratify=y),
             lambda: skms.train_test_split(X, y, test_size=0.25, random_state=0, stratify=y),
         ),
+        (f"train_test_split, {on_dask}", "dask-ml (blockwise shuffle)", dask_engine(None), dask_ml),
         (
-            "train_test_split, dask (threads)",
-            "dask-ml (blockwise shuffle)",
-            dask_engine(None),
-            dask_ml,
-        ),
-        (
-            "train_test_split stratified, dask (threads)",
+            f"train_test_split stratified, {on_dask}",
             "(none: dask-ml cannot stratify)",
             dask_engine(yd),
             None,
@@ -97,44 +107,40 @@ def main() -> None:
             lambda: imb_over.RandomOverSampler(random_state=0).fit_resample(X, y),
         ),
         (
-            "RandomUnderSampler, dask (threads)",
+            f"RandomUnderSampler, {on_dask}",
             "(none on Dask)",
-            lambda: dask.compute(
-                *RandomUnderSampler(random_state=0).fit_resample(Xd, yd), scheduler="threads"
-            ),
+            lambda: dask.compute(*RandomUnderSampler(random_state=0).fit_resample(Xd, yd)),
             None,
         ),
         (
-            "RandomOverSampler, dask (threads)",
+            f"RandomOverSampler, {on_dask}",
             "(none on Dask)",
-            lambda: dask.compute(
-                *RandomOverSampler(random_state=0).fit_resample(Xd, yd), scheduler="threads"
-            ),
+            lambda: dask.compute(*RandomOverSampler(random_state=0).fit_resample(Xd, yd)),
             None,
         ),
     ]
+
+
+def measure(tasks: list[tuple], repeats: int) -> list[dict]:
+    """One row per (task, variant): the engine's and the peer's median seconds."""
     rows = []
-    for task, peer, ours, theirs in cases:
-        t_ours = median_seconds(ours, repeats=args.repeats)
-        t_peer = median_seconds(theirs, repeats=args.repeats) if theirs else None
-        rows.append(
-            {
-                "task": task,
-                "engine_s": round(t_ours, 4),
-                "peer": peer,
-                "peer_s": None if t_peer is None else round(t_peer, 4),
-                "peer/engine": None if t_peer is None else round(t_peer / t_ours, 2),
-            }
-        )
+    for task, peer, ours, theirs in tasks:
+        t_ours = median_seconds(ours, repeats=repeats)
+        rows.append({"task": task, "variant": "engine", "seconds": t_ours, "time vs engine": 1.0})
+        if theirs is None:
+            rows[-1]["note"] = peer
+        else:
+            t_peer = median_seconds(theirs, repeats=repeats)
+            rows.append(
+                {
+                    "task": task,
+                    "variant": peer,
+                    "seconds": t_peer,
+                    "time vs engine": t_peer / t_ours,
+                }
+            )
         print(rows[-1], flush=True)
-    name = "bench_split_quick" if args.quick else "bench_split"
-    md = write_results(
-        name,
-        rows,
-        ["task", "engine_s", "peer", "peer_s", "peer/engine"],
-        {"n_rows": n, "n_columns": 8, "dask_chunks": 8, "repeats": args.repeats},
-    )
-    print(md)
+    return rows
 
 
 if __name__ == "__main__":

@@ -140,3 +140,18 @@ def cluster_client(real_cluster):
         yield client
     finally:
         client.close()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """A headless Chromium (Debian's ``chromium``); skipped when absent unless CI requires it."""
+    from tests.headless import REQUIRE_ENV, Chromium, find_chromium
+
+    executable = find_chromium()
+    if executable is None:
+        message = "Chromium is not installed (Debian: apt-get install chromium)"
+        if os.environ.get(REQUIRE_ENV) == "1":
+            pytest.fail(f"{message}, and {REQUIRE_ENV}=1 requires the browser tests to run")
+        pytest.skip(f"{message}; set {REQUIRE_ENV}=1 to make this a failure")
+    with Chromium(executable) as browser:
+        yield browser

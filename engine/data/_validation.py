@@ -1,17 +1,109 @@
 """The one place where user input and parameters are checked.
 
-Every public entry point calls these helpers at its boundary, so errors are
-uniform and name the column, key or parameter at fault.
+Input checks (columns, emptiness, lengths) are the engine's own. Parameter
+checks are scikit-learn's: its constraint classes (``Interval``,
+``StrOptions``, ``Options``, ``HasMethods``, ``Hidden``, ``RealNotInt``) and
+its checker, so an engine estimator rejects a bad parameter exactly as a
+scikit-learn estimator does (``InvalidParameterError``, a subclass of both
+``ValueError`` and ``TypeError``, worded "The 'x' parameter of Est must be
+... Got ... instead."), and scikit-learn's ``check_param_validation`` runs
+on every engine estimator.
+
+Those classes live in scikit-learn's private module
+``sklearn.utils._param_validation``. This module is the engine's single seam
+to it: no other engine module imports it; they take the names from
+:mod:`engine.data`. ``tests/data/test_validation.py`` pins the behaviour the
+engine relies on, so a scikit-learn release that changes it fails there first.
+
+Constraint vocabulary (scikit-learn's): a type (``dict``, ``list``,
+``Mapping``...), ``None``, ``callable``, ``"boolean"``, ``"verbose"``,
+``"random_state"``, ``"cv_object"``, ``"array-like"``, or one of the classes
+above. ``Interval.closed`` must be one of ``"left"``, ``"right"``, ``"both"``,
+``"neither"`` (anything else raises when the constraint is built).
 """
 
 from __future__ import annotations
 
-import numbers
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from sklearn import get_config
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Hidden,
+    Interval,
+    InvalidParameterError,
+    Options,
+    RealNotInt,
+    StrOptions,
+    validate_parameter_constraints,
+)
+
+__all__ = [
+    "HasMethods",
+    "Hidden",
+    "Interval",
+    "InvalidParameterError",
+    "Options",
+    "RealNotInt",
+    "StrOptions",
+    "check_consistent_length",
+    "check_not_empty",
+    "check_numeric_columns",
+    "check_params",
+    "check_same_columns",
+    "validate_params",
+]
+
+
+def validate_params(owner: str, params: Mapping[str, Any], constraints: Mapping) -> None:
+    """Check ``params`` against scikit-learn-style ``constraints``; raise naming the parameter.
+
+    ``constraints`` maps a parameter name to a list of accepted forms (see the
+    module docstring); a value is valid when any form accepts it. Names
+    without a constraint are not checked. Honours scikit-learn's
+    ``skip_parameter_validation`` configuration.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``"The 'name' parameter of owner must be ... Got value instead."``
+
+    Examples
+    --------
+    >>> from numbers import Integral
+    >>> from engine.data import Interval, validate_params
+    >>> validate_params("f", {"n": 0}, {"n": [Interval(Integral, 1, None, closed="left")]})
+    Traceback (most recent call last):
+    ...
+    sklearn.utils._param_validation.InvalidParameterError: The 'n' parameter of f must be an int in the range [1, inf). Got 0 instead.
+    """
+    if get_config()["skip_parameter_validation"]:
+        return
+    validate_parameter_constraints(constraints, params, caller_name=owner)
+
+
+def check_params(estimator: Any) -> None:
+    """Validate ``estimator.get_params(deep=False)`` against its ``_parameter_constraints``.
+
+    The one entry point every engine estimator, sampler, pipeline and search
+    calls at the start of ``fit``.
+
+    Examples
+    --------
+    >>> from engine.data import check_params
+    >>> from engine.preprocessing import MissingDropper
+    >>> check_params(MissingDropper(threshold=2.0))
+    Traceback (most recent call last):
+    ...
+    sklearn.utils._param_validation.InvalidParameterError: The 'threshold' parameter of MissingDropper must be a float in the range [0.0, 1.0]. Got 2.0 instead.
+    """
+    validate_params(
+        type(estimator).__name__,
+        estimator.get_params(deep=False),
+        type(estimator)._parameter_constraints,
+    )
 
 
 def check_numeric_columns(dtypes: Iterable, columns: Sequence[str]) -> None:
@@ -46,19 +138,6 @@ def check_same_columns(
         )
 
 
-def check_no_inf(block: np.ndarray, columns: Sequence[str] | None = None) -> np.ndarray:
-    """Raise ``ValueError`` naming the first column holding +/-inf; return ``block``."""
-    bad = np.isinf(block).any(axis=0)
-    if bad.any():
-        j = int(np.flatnonzero(bad)[0])
-        name = columns[j] if columns is not None else f"x{j}"
-        raise ValueError(
-            f"Input X contains infinity in column {name!r}; replace it (for example with NaN) "
-            "before fitting"
-        )
-    return block
-
-
 def check_not_empty(n_rows: float, n_columns: int, what: str = "X") -> None:
     """Raise ``ValueError`` for an input with no rows or no columns (unknown rows pass)."""
     if n_columns == 0:
@@ -83,130 +162,3 @@ def check_consistent_length(**arrays: Any) -> None:
     if len(set(lengths.values())) > 1:
         detail = ", ".join(f"{k}={v}" for k, v in lengths.items())
         raise ValueError(f"inconsistent numbers of samples: {detail}")
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A numeric parameter constraint: ``low <= value <= high`` (bounds optional)."""
-
-    kind: type
-    low: float | None = None
-    high: float | None = None
-    closed: str = "both"  # "both", "left", "right", "neither"
-
-    def accepts(self, value: Any) -> bool:
-        if isinstance(value, bool):
-            return False
-        if self.kind is numbers.Integral and not isinstance(value, numbers.Integral):
-            return False
-        if not isinstance(value, numbers.Real):
-            return False
-        lo_ok = self.low is None or (
-            value >= self.low if self.closed in ("both", "left") else value > self.low
-        )
-        hi_ok = self.high is None or (
-            value <= self.high if self.closed in ("both", "right") else value < self.high
-        )
-        return lo_ok and hi_ok
-
-    def __str__(self) -> str:
-        left = "[" if self.closed in ("both", "left") else "("
-        right = "]" if self.closed in ("both", "right") else ")"
-        lo = "-inf" if self.low is None else self.low
-        hi = "inf" if self.high is None else self.high
-        return (
-            f"{'an int' if self.kind is numbers.Integral else 'a float'} in {left}{lo}, {hi}{right}"
-        )
-
-
-@dataclass(frozen=True)
-class OneOf:
-    """A parameter constraint: the value is one of the listed options."""
-
-    options: tuple
-
-    def accepts(self, value: Any) -> bool:
-        return any(
-            value is opt or (type(value) is type(opt) and value == opt) for opt in self.options
-        )
-
-    def __str__(self) -> str:
-        return "one of " + ", ".join(repr(o) for o in self.options)
-
-
-@dataclass(frozen=True)
-class InstanceOf:
-    """A parameter constraint: the value is an instance of the given types."""
-
-    types: tuple
-
-    def accepts(self, value: Any) -> bool:
-        return isinstance(value, self.types)
-
-    def __str__(self) -> str:
-        return "an instance of " + " or ".join(t.__name__ for t in self.types)
-
-
-@dataclass(frozen=True)
-class Satisfies:
-    """A parameter constraint given by a predicate and a description."""
-
-    predicate: Callable[[Any], bool]
-    description: str
-
-    def accepts(self, value: Any) -> bool:
-        return bool(self.predicate(value))
-
-    def __str__(self) -> str:
-        return self.description
-
-
-def validate_params(
-    owner: str, params: Mapping[str, Any], constraints: Mapping[str, Sequence]
-) -> None:
-    """Check ``params`` against declared ``constraints``; raise naming the parameter.
-
-    ``constraints`` maps a parameter name to a list of accepted forms: an
-    :class:`Interval`, :class:`OneOf`, :class:`InstanceOf`, :class:`Satisfies`,
-    ``None`` (the value ``None``), or a string option (shorthand for
-    ``OneOf``). A value is valid when any form accepts it.
-    """
-    for name, value in params.items():
-        forms = constraints.get(name)
-        if forms is None:
-            continue
-        if any(_accepts(form, value) for form in forms):
-            continue
-        wanted = " or ".join(_describe(form) for form in forms)
-        exc = (
-            TypeError
-            if all(isinstance(f, InstanceOf) for f in forms if f is not None)
-            else ValueError
-        )
-        raise exc(f"The {name!r} parameter of {owner} must be {wanted}. Got {value!r} instead.")
-
-
-def _accepts(form, value) -> bool:
-    if form is None:
-        return value is None
-    if isinstance(form, str):
-        return isinstance(value, str) and value == form
-    return form.accepts(value)
-
-
-def _describe(form) -> str:
-    if form is None:
-        return "None"
-    if isinstance(form, str):
-        return repr(form)
-    return str(form)
-
-
-def check_param_names(owner: str, given: Iterable[str], valid: Iterable[str]) -> None:
-    """Raise ``ValueError`` naming unknown parameter names and listing the valid ones."""
-    valid = sorted(set(valid))
-    unknown = [name for name in given if name not in valid]
-    if unknown:
-        raise ValueError(
-            f"invalid parameter(s) {unknown} for {owner}; valid parameters are: {valid}"
-        )

@@ -13,7 +13,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 
-from engine.data._validation import Interval, OneOf, check_consistent_length, validate_params
+from engine.data import Interval, StrOptions, check_consistent_length, validate_params
 from engine.drift._window_metrics import (
     CLASSIFICATION,
     LOWER_IS_BETTER,
@@ -204,9 +204,9 @@ def performance_drift(
         "performance_drift",
         {"metric": metric, "tolerance": tolerance, "average": average},
         {
-            "metric": [OneOf(CLASSIFICATION + REGRESSION)],
+            "metric": [StrOptions({*CLASSIFICATION, *REGRESSION})],
             "tolerance": [Interval(numbers.Real, 0, None, closed="left")],
-            "average": [OneOf(("binary", "micro", "macro", "weighted"))],
+            "average": [StrOptions({"binary", "micro", "macro", "weighted"})],
         },
     )
     known = {

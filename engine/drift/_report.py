@@ -10,7 +10,7 @@ from typing import Any
 import dask
 import pandas as pd
 
-from engine.data._validation import InstanceOf, Interval, OneOf, validate_params
+from engine.data import Interval, StrOptions, validate_params
 from engine.drift._distributions import dataset_partials
 from engine.drift._inputs import check_not_empty_dataset, column_specs, read_dataset
 from engine.drift._stattests import METHODS, column_result
@@ -79,8 +79,8 @@ class DriftReport:
 
 def _check_params(method, threshold, drift_share) -> None:
     constraints = {
-        "method": [OneOf(("auto", *METHODS)), InstanceOf((Mapping,))],
-        "threshold": [None, Interval(numbers.Real, 0, None, closed="left"), InstanceOf((Mapping,))],
+        "method": [StrOptions({"auto", *METHODS}), Mapping],
+        "threshold": [None, Interval(numbers.Real, 0, None, closed="left"), Mapping],
         "drift_share": [Interval(numbers.Real, 0, 1, closed="both")],
     }
     validate_params(
@@ -93,7 +93,7 @@ def _check_params(method, threshold, drift_share) -> None:
             validate_params(
                 "drift_report",
                 {f"method[{col!r}]": m},
-                {f"method[{col!r}]": [OneOf(("auto", *METHODS))]},
+                {f"method[{col!r}]": [StrOptions({"auto", *METHODS})]},
             )
     if isinstance(threshold, Mapping):
         for col, t in threshold.items():

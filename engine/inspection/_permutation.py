@@ -9,23 +9,19 @@ import dask
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
+from engine.data import HasMethods, Interval, RealNotInt, validate_params
 from engine.data._adapters import is_lazy
-from engine.data._validation import Interval, Satisfies, validate_params
 from engine.inspection._permutation_dask import dask_permutation_scores
 from engine.inspection._permutation_local import in_memory_scores
 
 _CONSTRAINTS = {
-    "estimator": [Satisfies(lambda e: hasattr(e, "fit"), "an estimator with a 'fit' method")],
+    "estimator": [HasMethods(["fit"])],
     "n_repeats": [Interval(numbers.Integral, 1, None, closed="left")],
     "max_samples": [
         Interval(numbers.Integral, 1, None, closed="left"),
-        Interval(float, 0, 1, closed="right"),
+        Interval(RealNotInt, 0, 1, closed="right"),
     ],
-    "random_state": [
-        None,
-        Interval(numbers.Integral, 0, None, closed="left"),
-        Satisfies(lambda r: isinstance(r, np.random.RandomState), "a numpy RandomState"),
-    ],
+    "random_state": ["random_state"],
 }
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numbers
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,6 +23,8 @@ import numpy as np
 from dask.base import tokenize
 from sklearn.utils.random import sample_without_replacement
 from threadpoolctl import ThreadpoolController
+
+from engine.data import estimator_token
 
 _lock = threading.Lock()
 # The controller scans the loaded libraries once per process (a fresh
@@ -127,14 +128,10 @@ def resolve_max_samples(max_samples: float | int, n_samples: int) -> int:
     return int(max_samples)
 
 
-def _object_token(obj: Any) -> str:
-    """A deterministic token for an estimator or scorer (a fresh one if dask cannot)."""
-    try:
-        return tokenize(obj)
-    except Exception:  # noqa: BLE001 - objects dask cannot tokenize deterministically
-        return uuid.uuid4().hex
-
-
 def graph_token(estimator: Any, scorer: Any, *inputs: Any) -> str:
-    """The token naming every key of one permutation-importance graph."""
-    return tokenize(_object_token(estimator), _object_token(scorer), *inputs)
+    """The token naming every key of one permutation-importance graph.
+
+    The fitted estimator and the scorer are tokenized by the engine's one rule
+    (:func:`engine.data.estimator_token`: class, parameters and fitted state).
+    """
+    return tokenize(estimator_token(estimator), estimator_token(scorer), *inputs)

@@ -144,15 +144,17 @@ def keyed_counts(codes, sizes, weights):
         ``(n_keys, n_rows)`` codes, ``codes[j, i]`` in ``[0, sizes[j])``.
     sizes : int64[:]
         Number of distinct values of each key.
-    weights : float64[:]
+    weights : float64[:] or int64[:]
         Weight per row, or an empty array for unweighted counts.
 
     Returns
     -------
     rows : int64[:]
         Row count per flat key ``((c0 * s1 + c1) * s2 + c2) ...`` (C order).
-    wsum : float64[:]
-        Weight sum per flat key, summed in row order (empty when unweighted).
+    wsum : float64[:] or int64[:]
+        Weight sum per flat key, summed in row order, in the weights' dtype
+        (integer weights add exactly, wrapping on overflow as NumPy does;
+        empty when unweighted).
 
     Examples
     --------
@@ -169,7 +171,7 @@ def keyed_counts(codes, sizes, weights):
         total *= sizes[j]
     weighted = weights.shape[0] > 0
     rows = np.zeros(total, np.int64)
-    wsum = np.zeros(total if weighted else 0)
+    wsum = np.zeros(total if weighted else 0, weights.dtype)
     for i in range(n):
         flat = 0
         for j in range(d):
@@ -207,3 +209,31 @@ def partition_by_code(values, codes, n_codes):
         grouped[pos[c]] = values[i]
         pos[c] += 1
     return grouped, offsets
+
+
+@njit(cache=True, nogil=True)
+def float_label_flags(values):
+    """``(n_nan, n_inf, non_integral)`` of float labels in one branch-free pass.
+
+    ``non_integral`` is scikit-learn's test for a continuous target: a value
+    that does not survive a round trip through int64 (a fraction, or a
+    magnitude beyond int64's range); NaN and infinity count as non-integral
+    too (scikit-learn then rejects them).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float_label_flags(np.array([0.0, 1.0, np.nan, 2.5]))
+    (1, 0, True)
+    """
+    n_nan = 0
+    n_inf = 0
+    n_bad = 0
+    for i in range(values.shape[0]):
+        v = values[i]
+        n_nan += v != v
+        n_inf += np.abs(v) == np.inf
+        n_bad += (
+            (v != np.trunc(v)) | (v >= 9.223372036854775807e18) | (v < -9.223372036854775808e18)
+        )
+    return n_nan, n_inf, n_bad > 0

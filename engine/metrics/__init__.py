@@ -5,6 +5,11 @@ input. For Dask input the metric is computed in one pass over the data with
 per-block partial results (confusion counts, exact score distributions,
 sums and moments) merged in a fixed order, so the value is identical on every
 scheduler. :func:`evaluate` computes several metrics in the same pass.
+
+Binary (any two labels: strings, booleans, {-1, 1}), multiclass and
+multilabel-indicator targets are told apart with scikit-learn's rules
+(:func:`type_of_target`, exact and one pass on Dask); :func:`unique_labels`
+finds the classes of Dask targets in one pass without collecting them.
 """
 
 from engine.metrics._classification import (
@@ -13,6 +18,8 @@ from engine.metrics._classification import (
     confusion_matrix,
     f1_score,
     fbeta_score,
+    hamming_loss,
+    multilabel_confusion_matrix,
     precision_recall_fscore_support,
     precision_score,
     recall_score,
@@ -28,6 +35,7 @@ from engine.metrics._regression import (
     root_mean_squared_error,
 )
 from engine.metrics._scorers import get_scorer, get_scorer_names
+from engine.metrics._targets import type_of_target, unique_labels
 
 __all__ = [
     "accuracy_score",
@@ -39,9 +47,11 @@ __all__ = [
     "fbeta_score",
     "get_scorer",
     "get_scorer_names",
+    "hamming_loss",
     "log_loss",
     "mean_absolute_error",
     "mean_squared_error",
+    "multilabel_confusion_matrix",
     "precision_recall_fscore_support",
     "precision_score",
     "r2_score",
@@ -49,4 +59,6 @@ __all__ = [
     "roc_auc_score",
     "roc_curve",
     "root_mean_squared_error",
+    "type_of_target",
+    "unique_labels",
 ]

@@ -12,7 +12,7 @@ from engine.metrics import _classification as cls
 from engine.metrics import _probabilistic as prob
 from engine.metrics import _ranking as rank
 from engine.metrics import _regression as reg
-from engine.metrics._partials import Needs, Partials, lazy_partials
+from engine.metrics._partials import Needs, Partials, finish, lazy_partials
 
 
 @dataclass(frozen=True)
@@ -21,14 +21,19 @@ class _Entry:
     finalize: Callable[..., Any]
     uses: str  # "pred" or "score"
 
+    def needs_for(self, kwargs: dict) -> Needs:
+        """The partials this metric needs with these keyword arguments."""
+        if self.needs.confusion:
+            return self.needs | cls.confusion_needs(kwargs.get("labels"))
+        return self.needs
 
-def _prf(index: int, key: str):
+
+def _prf(what: str, beta: float | None = None):
     def fin(parts: Partials, weighted: bool, **kw):
-        kw.setdefault("average", "binary")
-        if key == "f1":
-            kw["beta"] = 1.0
-        value = cls.finalize_prfs(parts, weighted, **kw)[index]
-        return float(value) if kw.get("average") is not None else value
+        if beta is not None:
+            kw["beta"] = beta
+        value = cls.finalize_prf_score(parts, weighted, what, **kw)
+        return float(value) if kw.get("average", "binary") is not None else value
 
     return fin
 
@@ -39,6 +44,14 @@ def _acc(parts, weighted, **kw):
 
 def _cm(parts, weighted, **kw):
     return cls.finalize_confusion_matrix(parts, weighted, **kw)
+
+
+def _mcm(parts, weighted, **kw):
+    return cls.finalize_multilabel_confusion_matrix(parts, weighted, **kw)
+
+
+def _hamming(parts, weighted, **kw):
+    return cls.finalize_hamming(parts, weighted, **kw)
 
 
 def _report(parts, weighted, **kw):
@@ -67,11 +80,13 @@ def _regression(fin):
 _C, _S, _L, _R = cls.CONFUSION, rank.SCORES, prob.LOGLOSS, reg.REGRESSION
 METRICS: dict[str, _Entry] = {
     "accuracy": _Entry(_C, _acc, "pred"),
-    "precision": _Entry(_C, _prf(0, "precision"), "pred"),
-    "recall": _Entry(_C, _prf(1, "recall"), "pred"),
-    "f1": _Entry(_C, _prf(2, "f1"), "pred"),
-    "fbeta": _Entry(_C, _prf(2, "fbeta"), "pred"),
+    "precision": _Entry(_C, _prf("precision"), "pred"),
+    "recall": _Entry(_C, _prf("recall"), "pred"),
+    "f1": _Entry(_C, _prf("f-score", beta=1.0), "pred"),
+    "fbeta": _Entry(_C, _prf("f-score"), "pred"),
     "confusion_matrix": _Entry(_C, _cm, "pred"),
+    "multilabel_confusion_matrix": _Entry(_C, _mcm, "pred"),
+    "hamming_loss": _Entry(_C, _hamming, "pred"),
     "classification_report": _Entry(_C, _report, "pred"),
     "roc_auc": _Entry(_S, _auc, "score"),
     "roc_curve": _Entry(_S, _curve, "score"),
@@ -128,7 +143,8 @@ def evaluate(y_true, y_pred=None, y_score=None, metrics=("accuracy",), sample_we
         Scores or probabilities (``roc_auc``, ``roc_curve``, ``log_loss``).
     metrics : sequence of str, or mapping of str to dict
         Metric names (``"accuracy"``, ``"precision"``, ``"recall"``, ``"f1"``,
-        ``"fbeta"``, ``"confusion_matrix"``, ``"classification_report"``,
+        ``"fbeta"``, ``"confusion_matrix"``, ``"multilabel_confusion_matrix"``,
+        ``"hamming_loss"``, ``"classification_report"``,
         ``"roc_auc"``, ``"roc_curve"``, ``"log_loss"``, ``"mean_squared_error"``,
         ``"root_mean_squared_error"``, ``"mean_absolute_error"``, ``"r2"``,
         ``"explained_variance"``; scikit-learn function names work too), or
@@ -155,9 +171,9 @@ def evaluate(y_true, y_pred=None, y_score=None, metrics=("accuracy",), sample_we
     """
     requests = _normalize(metrics)
     needs = Needs()
-    for _, base, _ in requests:
+    for _, base, kwargs in requests:
         entry = METRICS[base]
-        needs = needs | entry.needs
+        needs = needs | entry.needs_for(kwargs)
         if entry.uses == "pred" and y_pred is None:
             raise ValueError(f"metric {base!r} needs y_pred")
         if entry.uses == "score" and y_score is None:
@@ -167,7 +183,6 @@ def evaluate(y_true, y_pred=None, y_score=None, metrics=("accuracy",), sample_we
     parts = lazy_partials(needs, y_true, y_pred, y_score, sample_weight)
     if dask.is_dask_collection(parts):
         (parts,) = dask.compute(parts)
-    if parts.n_rows == 0:
-        raise ValueError("Found empty input: y_true has 0 samples; a metric needs at least one")
+    parts = finish(parts, sample_weight)
     weighted = sample_weight is not None
     return {label: METRICS[base].finalize(parts, weighted, **kw) for label, base, kw in requests}

@@ -14,113 +14,30 @@ proportional to the number of distinct scores.
 from __future__ import annotations
 
 import warnings
+from itertools import combinations
 
 import numpy as np
 from sklearn.exceptions import UndefinedMetricWarning
 
-from engine.kernels.distinct import roc_area
+from engine.kernels.distinct import merge_value_counts
+from engine.metrics._binary_roc import binary_auc, curve_from_points, curve_points, pos_label_index
+from engine.metrics._multilabel_ranking import ONE_CLASS, multilabel_roc_auc
 from engine.metrics._partials import Needs, Partials, compute_partials
+from engine.metrics._targets import MULTILABEL, target_type
+from engine.stats.partials import check_lengths
 
 SCORES = Needs(scores=True)
 
 
-def _is_continuous(labels: np.ndarray) -> bool:
-    return labels.dtype.kind == "f" and bool(np.any(labels != np.round(labels)))
-
-
-def _target_type(labels: np.ndarray) -> str:
-    if _is_continuous(labels):
-        return "continuous"
-    return "binary" if len(labels) <= 2 else "multiclass"
-
-
-def curve_points(values: np.ndarray, pos: np.ndarray, neg: np.ndarray):
-    """``(fps, tps, thresholds)`` at every distinct score, from the highest down."""
-    keep = (pos + neg) != 0
-    if not keep.all():
-        values, pos, neg = values[keep], pos[keep], neg[keep]
-    return np.cumsum(neg[::-1]), np.cumsum(pos[::-1]), values[::-1].copy()
-
-
-def _rate(cumulative: np.ndarray, message: str) -> np.ndarray:
-    if cumulative[-1] <= 0:
-        warnings.warn(message, UndefinedMetricWarning, stacklevel=4)
-        return np.full(cumulative.shape, np.nan)
-    return cumulative / cumulative[-1]
-
-
-def curve_from_points(fps, tps, thresholds, drop_intermediate: bool = True):
-    """scikit-learn's ``roc_curve`` tail: drop collinear points, prepend (0, 0), normalize."""
-    if drop_intermediate and fps.shape[0] > 2:
-        optimal = np.where(np.r_[True, np.logical_or(np.diff(fps, 2), np.diff(tps, 2)), True])[0]
-        fps, tps, thresholds = fps[optimal], tps[optimal], thresholds[optimal]
-    tps = np.r_[0.0, tps]
-    fps = np.r_[0.0, fps]
-    thresholds = np.r_[np.inf, thresholds.astype(np.float64)]
-    fpr = _rate(fps, "No negative samples in y_true, false positive value should be meaningless")
-    tpr = _rate(tps, "No positive samples in y_true, true positive value should be meaningless")
-    return fpr, tpr, thresholds
-
-
-def _auc(fpr: np.ndarray, tpr: np.ndarray) -> float:
-    direction = 1
-    dx = np.diff(fpr)
-    if np.any(dx < 0):
-        if np.all(dx <= 0):
-            direction = -1
-        else:
-            raise ValueError(f"x is neither increasing nor decreasing : {fpr}.")
-    return float(direction * np.trapezoid(tpr, fpr))
-
-
-def binary_auc(values, pos, neg, max_fpr=None) -> float:
-    """Binary ROC AUC (optionally McClish-standardized partial AUC) from one distribution."""
-    if max_fpr is None or max_fpr == 1:
-        pos = np.ascontiguousarray(pos, dtype=np.float64)
-        neg = np.ascontiguousarray(neg, dtype=np.float64)
-        if pos.sum() <= 0 or neg.sum() <= 0:  # warns and returns NaN like scikit-learn's curve
-            fps, tps, thr = curve_points(values, pos, neg)
-            return _auc(*curve_from_points(fps, tps, thr)[:2])
-        return float(roc_area(pos, neg))
-    fps, tps, thr = curve_points(values, pos, neg)
-    fpr, tpr, _ = curve_from_points(fps, tps, thr)
-    if max_fpr <= 0 or max_fpr > 1:
-        raise ValueError(f"Expected max_fpr in range (0, 1], got: {max_fpr!r}")
-    stop = np.searchsorted(fpr, max_fpr, "right")
-    tpr = np.append(
-        tpr[:stop], np.interp(max_fpr, [fpr[stop - 1], fpr[stop]], [tpr[stop - 1], tpr[stop]])
-    )
-    fpr = np.append(fpr[:stop], max_fpr)
-    partial = _auc(fpr, tpr)
-    min_area = 0.5 * max_fpr**2
-    return 0.5 * (1 + (partial - min_area) / (max_fpr - min_area))
-
-
-def _pos_label_index(labels: np.ndarray, pos_label) -> int:
-    if pos_label is None:
-        ok = labels.dtype.kind in "biuf" and (
-            set(labels.tolist()) <= {0, 1} or set(labels.tolist()) <= {-1, 1}
-        )
-        if not ok:
-            classes_repr = ", ".join(repr(c) for c in labels.tolist())
-            raise ValueError(
-                f"y_true takes value in {{{classes_repr}}} and pos_label is not specified: either "
-                "make y_true take value in {0, 1} or {-1, 1} or pass pos_label explicitly."
-            )
-        pos_label = 1
-    hits = np.flatnonzero(labels == pos_label)
-    return int(hits[0]) if hits.size else -1
-
-
 def finalize_roc_curve(parts: Partials, *, pos_label=None, drop_intermediate: bool = True):
-    sc = parts.scores
-    labels = sc.labels
-    kind = _target_type(labels)
+    kind = target_type(parts.true_summary, "y_true")
     if not (kind == "binary" or (kind == "multiclass" and pos_label is not None)):
         raise ValueError(f"{kind} format is not supported")
+    sc = parts.scores
     if len(sc.columns) != 1:
         raise ValueError("roc_curve expects a 1-D y_score")
-    i = _pos_label_index(labels, pos_label)
+    labels = sc.labels
+    i = pos_label_index(labels, pos_label)
     values, counts = sc.columns[0]
     pos = counts[:, i] if i >= 0 else np.zeros(len(values))
     neg = counts.sum(axis=1) - pos
@@ -151,6 +68,7 @@ def _average(scores: np.ndarray, average, weights: np.ndarray):
     if average == "weighted":
         if np.isclose(weights.sum(), 0.0):
             return 0
+        scores[weights == 0] = 0  # as scikit-learn: a zero-weight NaN does not spoil the mean
         return float(np.average(scores, weights=weights))
     return float(np.average(scores))
 
@@ -164,22 +82,29 @@ def finalize_roc_auc(
     labels=None,
     weighted: bool = False,
 ):
-    sc = parts.scores
-    classes = sc.labels
-    kind = _target_type(classes)
-    n_cols = len(sc.columns)
-    if kind == "continuous":
-        raise ValueError("continuous format is not supported")
+    kind = target_type(parts.true_summary, "y_true")
+    n_cols = parts.n_score_columns
     if kind == "multiclass" or (kind == "binary" and n_cols > 2):
-        return _multiclass_auc(parts, classes, average, max_fpr, multi_class, labels, weighted)
-    if n_cols != 1:
-        raise ValueError(f"y_score must be 1-D for a binary y_true; got {n_cols} columns")
-    if len(classes) != 2:
-        warnings.warn(
-            "Only one class is present in y_true. ROC AUC score is not defined in that case.",
-            UndefinedMetricWarning,
-            stacklevel=3,
+        return _multiclass_auc(
+            parts, parts.scores.labels, average, max_fpr, multi_class, labels, weighted
         )
+    if kind == "binary":
+        return _binary_roc_auc(parts.scores, max_fpr)
+    options = (None, "micro", "macro", "weighted", "samples")
+    if average not in options:
+        raise ValueError(f"average has to be one of {options}")
+    if kind != MULTILABEL:
+        raise ValueError(f"{kind} format is not supported")
+    return multilabel_roc_auc(
+        parts.multilabel_scores, parts.true_summary.uniques, average=average, max_fpr=max_fpr
+    )
+
+
+def _binary_roc_auc(sc, max_fpr) -> float:
+    if len(sc.columns) != 1:
+        raise ValueError(f"y_score must be 1-D for a binary y_true; got {len(sc.columns)} columns")
+    if len(sc.labels) != 2:
+        warnings.warn(ONE_CLASS, UndefinedMetricWarning, stacklevel=4)
         return np.nan
     values, counts = sc.columns[0]
     return binary_auc(values, counts[:, 1], counts[:, 0], max_fpr)
@@ -249,10 +174,7 @@ def _multiclass_auc(parts, classes, average, max_fpr, multi_class, labels, weigh
     )
     if multi_class == "ovo":
         if weighted:
-            raise ValueError(
-                "sample_weight is not supported for multiclass one-vs-one ROC AUC, "
-                "'sample_weight' must be None in this case."
-            )
+            raise ValueError(_OVO_WEIGHTS)
         return _ovo(sc, where, average, parts.n_rows)
     return _ovr(sc, where, average)
 
@@ -263,8 +185,6 @@ def _column(counts: np.ndarray, j: int) -> np.ndarray:
 
 def _ovr(sc, where, average):
     if average == "micro":
-        from engine.kernels.distinct import merge_value_counts
-
         merged_v, merged_c = np.empty(0), np.zeros((0, 2))
         for c, (values, counts) in enumerate(sc.columns):
             pos = _column(counts, where[c])
@@ -282,20 +202,34 @@ def _ovr(sc, where, average):
             or neg.sum() == 0
             or (np.count_nonzero(pos) == 0 and np.count_nonzero(neg) == 0)
         ):
-            warnings.warn(
-                "Only one class is present in y_true. ROC AUC score is not defined in that case.",
-                UndefinedMetricWarning,
-                stacklevel=4,
-            )
+            warnings.warn(ONE_CLASS, UndefinedMetricWarning, stacklevel=4)
             scores[c] = np.nan
             continue
         scores[c] = binary_auc(values, pos, neg)
     return _average(scores, average, weights)
 
 
+_OVO_WEIGHTS = (
+    "sample_weight is not supported for multiclass one-vs-one ROC AUC, "
+    "'sample_weight' must be None in this case."
+)
+
+
+def _reject_ovo_weights_first(y_true, y_score, sample_weight) -> None:
+    """scikit-learn rejects weights for one-vs-one before it looks at their length."""
+    try:
+        check_lengths(y_true=y_true, y_score=y_score, sample_weight=sample_weight)
+    except ValueError:
+        parts = compute_partials(SCORES, y_true, y_score=y_score)
+        kind = target_type(parts.true_summary, "y_true")
+        if kind == "multiclass" or (kind == "binary" and parts.n_score_columns > 2):
+            raise ValueError(_OVO_WEIGHTS) from None
+        raise
+
+
 def _ovo(sc, where, average, n_rows):
-    n_classes = len(where)
-    pairs = [(a, b) for a in range(n_classes) for b in range(a + 1, n_classes)]
+    present = [c for c in range(len(where)) if where[c] >= 0]  # classes seen in y_true
+    pairs = list(combinations(present, 2))
     pair_scores = np.empty(len(pairs))
     prevalence = np.empty(len(pairs))
     for ix, (a, b) in enumerate(pairs):
@@ -325,15 +259,18 @@ def roc_auc_score(
     """Area under the ROC curve (scikit-learn's ``roc_auc_score``), exact.
 
     Binary (1-D scores, with ``max_fpr``), multiclass one-vs-rest
-    (``average`` micro/macro/weighted/None) and one-vs-one (macro/weighted).
-    Not binned: equal to scikit-learn's to ~1e-15 on any chunking, ties
-    included. Cost: one pass.
+    (``average`` micro/macro/weighted/None) and one-vs-one (macro/weighted),
+    multilabel indicators (micro/macro/weighted/samples/None). Not binned:
+    equal to scikit-learn's to ~1e-15 on any chunking, ties included. Cost:
+    one pass.
 
     Examples
     --------
     >>> roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
     0.75
     """
+    if multi_class == "ovo" and sample_weight is not None:
+        _reject_ovo_weights_first(y_true, y_score, sample_weight)
     parts = compute_partials(SCORES, y_true, y_score=y_score, sample_weight=sample_weight)
     return finalize_roc_auc(
         parts,

@@ -1,29 +1,38 @@
-"""The common machinery of every search: validation, evaluation rounds, refit, delegation."""
+"""The common machinery of every cross-validated search: validation, evaluation rounds, refit."""
 
 from __future__ import annotations
 
+import numbers
+import os
 import time
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from dask import delayed
 from dask.base import tokenize
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, is_classifier
+from sklearn.metrics import get_scorer_names
 from sklearn.model_selection import check_cv
-from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
 
-from engine.data._validation import InstanceOf, Satisfies, check_param_names, validate_params
+from engine.data import HasMethods, StrOptions, check_params, estimator_token
 from engine.model_selection._checkpoint import Checkpoint
-from engine.model_selection._evaluate import Evaluator, SearchData, prepare_data
-from engine.model_selection._plan import token
+from engine.model_selection._delegation import BestEstimatorDelegation
+from engine.model_selection._evaluate import Evaluator, prepare_data
 from engine.model_selection._progress import Progress
-from engine.model_selection._results import error_messages, format_results, warn_fit_failures
+from engine.model_selection._results import (
+    error_messages,
+    format_results,
+    warn_fit_failures,
+    warn_score_failures,
+)
 from engine.model_selection._run import run_tasks
 from engine.model_selection._scoring import check_refit, resolve_scorers
-from engine.model_selection._tasks import single_blas_thread
+from engine.model_selection._tasks import configured, single_blas_thread
+
+SCORER_NAMES = StrOptions(set(get_scorer_names()))
 
 
 def _refit_task(X, y, estimator, params, fit_params):
@@ -31,20 +40,9 @@ def _refit_task(X, y, estimator, params, fit_params):
     # single task costs far more than it gains
     with single_blas_thread():
         start = time.perf_counter()
-        est = clone(estimator).set_params(**params)
+        est = configured(estimator, params)
         est.fit(X, y, **fit_params) if y is not None else est.fit(X, **fit_params)
         return est, time.perf_counter() - start
-
-
-def _estimator_has(attr: str):
-    def check(self):
-        if hasattr(self, "best_estimator_"):
-            getattr(self.best_estimator_, attr)
-            return True
-        getattr(self.estimator, attr)
-        return True
-
-    return check
 
 
 def valid_param_names(estimator: Any, space: Mapping) -> set[str]:
@@ -59,31 +57,89 @@ def valid_param_names(estimator: Any, space: Mapping) -> set[str]:
 
 
 def check_space_names(owner: str, estimator: Any, space: Mapping) -> None:
-    """``ValueError`` naming unknown parameters and listing the valid names."""
-    check_param_names(
-        f"{owner} (estimator {type(estimator).__name__})",
-        list(space),
-        valid_param_names(estimator, space),
-    )
+    """``ValueError`` naming unknown parameters of a search space and listing the valid names."""
+    valid = sorted(valid_param_names(estimator, space))
+    unknown = [name for name in space if name not in valid]
+    if unknown:
+        raise ValueError(
+            f"invalid parameter(s) {unknown} for {owner} (estimator "
+            f"{type(estimator).__name__}); valid parameters are: {valid}"
+        )
 
 
-class BaseSearch(MetaEstimatorMixin, BaseEstimator):
-    """Base class of the engine's searches (not public API)."""
+def search_spaces(owner: str, name: str, value: Any, estimator: Any) -> list[Mapping]:
+    """The non-empty dicts of a ``param_distributions``-like argument, their names checked."""
+    spaces = [value] if isinstance(value, Mapping) else value
+    if not spaces or any(not isinstance(s, Mapping) or not s for s in spaces):
+        raise ValueError(f"{name} must be a non-empty dict or list of dicts, got {value!r}")
+    for space in spaces:
+        check_space_names(owner, estimator, space)
+    return list(spaces)
+
+
+@dataclass
+class Rounds:
+    """What a search's ``_run_search`` receives: the data's size and splits, and ``evaluate``.
+
+    Calling it evaluates candidates on the splits (or on ``round_splits``) in
+    one Dask graph and returns ``cv_results_`` of everything evaluated so far.
+    It lives only during ``fit``: nothing of the data stays on the search.
+    """
+
+    n_samples: int
+    y: Any
+    splits: list
+    evaluator: Evaluator
+    metric_names: list
+    return_train_score: bool
+    error_score: Any
+    candidates: list = field(default_factory=list)
+    records: list = field(default_factory=list)
+    more: dict = field(default_factory=dict)
+
+    def __call__(
+        self,
+        candidates: Sequence[Mapping],
+        more: Mapping | None = None,
+        round_splits: Sequence | None = None,
+    ) -> dict:
+        candidates = [dict(c) for c in candidates]
+        self.records.extend(self.evaluator.evaluate(candidates, round_splits or self.splits))
+        self.candidates.extend(candidates)
+        for key, values in (more or {}).items():
+            self.more.setdefault(key, []).extend(values)
+        with warnings.catch_warnings():  # warned once, on the final results
+            warnings.simplefilter("ignore", UserWarning)
+            return self.results()
+
+    def results(self) -> dict:
+        return format_results(
+            self.candidates,
+            self.records,
+            self.metric_names,
+            self.return_train_score,
+            self.error_score,
+            self.more,
+        )
+
+
+class BaseSearch(BestEstimatorDelegation, MetaEstimatorMixin, BaseEstimator):
+    """Base class of the engine's cross-validated searches (not public API).
+
+    ``fit`` checks the parameters once (``_parameter_constraints``, then the
+    subclass's :meth:`_check_search`), splits the data, runs
+    :meth:`_run_search` with a :class:`Rounds` and refits the best candidate.
+    """
 
     _parameter_constraints: dict = {
-        "estimator": [Satisfies(lambda e: hasattr(e, "fit"), "an estimator with fit")],
-        "refit": [InstanceOf((bool, str)), Satisfies(callable, "a callable")],
-        "verbose": [InstanceOf((int, bool))],
-        "return_train_score": [InstanceOf((bool,))],
-        "error_score": [
-            "raise",
-            Satisfies(lambda v: isinstance(v, int | float) and not isinstance(v, bool), "a number"),
-        ],
-        "checkpoint": [
-            None,
-            InstanceOf((str,)),
-            Satisfies(lambda p: hasattr(p, "__fspath__"), "a path"),
-        ],
+        "estimator": [HasMethods(["fit"])],
+        "scoring": [SCORER_NAMES, callable, list, tuple, set, frozenset, dict, None],
+        "refit": ["boolean", str, callable],
+        "cv": ["cv_object"],
+        "verbose": ["verbose"],
+        "error_score": [StrOptions({"raise"}), numbers.Real],
+        "return_train_score": ["boolean"],
+        "checkpoint": [None, str, os.PathLike],
     }
 
     def __init__(
@@ -108,37 +164,26 @@ class BaseSearch(MetaEstimatorMixin, BaseEstimator):
         self.checkpoint = checkpoint
 
     # -- hooks for subclasses ------------------------------------------------
-    def _search_token(self) -> Any:  # pragma: no cover - abstract
+    def _check_search(self) -> None:
+        """Rules on the search space beyond ``_parameter_constraints`` (raise ``ValueError``)."""
+
+    def _fingerprint(self) -> Any:  # pragma: no cover - abstract
+        """What determines the candidates (with the data and splits: the checkpoint's identity)."""
         raise NotImplementedError
 
-    def _run_search(self, evaluate) -> None:  # pragma: no cover - abstract
+    def _run_search(self, rounds: Rounds) -> None:  # pragma: no cover - abstract
+        """Evaluate candidates by calling ``rounds`` once per round."""
         raise NotImplementedError
 
     # -- fit -----------------------------------------------------------------
-    def _validate(self) -> None:
-        params = self.get_params(deep=False)
-        validate_params(type(self).__name__, params, self._parameter_constraints)
-
-    def _setup(self, X, y, groups, fit_params):
-        self._validate()
-        if (
-            self.checkpoint is not None
-            and "random_state" in self.get_params(deep=False)
-            and getattr(self, "random_state", 0) is None
-        ):
+    def _check(self) -> None:
+        check_params(self)
+        self._check_search()
+        if self.checkpoint is not None and getattr(self, "random_state", 0) is None:
             raise ValueError(
                 f"{type(self).__name__} with a checkpoint needs an integer random_state, "
                 "so that a rerun draws the same candidates and can resume"
             )
-        scorers, multimetric = resolve_scorers(self.scoring)
-        check_refit(self.refit, scorers, multimetric)
-        data = prepare_data(X, y)
-        cv = check_cv(self.cv, data.y_split, classifier=is_classifier(self.estimator))
-        splits = [
-            (np.asarray(tr), np.asarray(te))
-            for tr, te in cv.split(data.X_split, data.y_split, groups)
-        ]
-        return scorers, multimetric, data, cv, splits
 
     def fit(self, X, y=None, *, groups=None, **fit_params):
         """Evaluate every candidate on every fold (one Dask graph per round), then refit.
@@ -157,7 +202,15 @@ class BaseSearch(MetaEstimatorMixin, BaseEstimator):
         -------
         self
         """
-        scorers, multimetric, data, cv, splits = self._setup(X, y, groups, fit_params)
+        self._check()
+        scorers, multimetric = resolve_scorers(self.scoring)
+        check_refit(self.refit, scorers, multimetric)
+        data = prepare_data(X, y)
+        cv = check_cv(self.cv, data.y_split, classifier=is_classifier(self.estimator))
+        splits = [
+            (np.asarray(tr), np.asarray(te))
+            for tr, te in cv.split(data.X_split, data.y_split, groups)
+        ]
         self.multimetric_ = multimetric
         self.scorer_ = scorers if multimetric else scorers["score"]
         self.n_splits_ = len(splits)
@@ -166,16 +219,13 @@ class BaseSearch(MetaEstimatorMixin, BaseEstimator):
         )
         fingerprint = tokenize(
             type(self).__name__,
-            token(self.estimator),
-            token(self._search_token()),
-            token(self.scoring),
+            estimator_token(
+                (self.estimator, self._fingerprint(), self.scoring, self.error_score, fit_params)
+            ),
             tokenize(splits),
             data.token,
-            repr(self.error_score),
             self.return_train_score,
-            token(fit_params),
         )
-        checkpoint = Checkpoint(self.checkpoint, fingerprint)
         progress = Progress(self.verbose, type(self).__name__)
         evaluator = Evaluator(
             self.estimator,
@@ -184,51 +234,31 @@ class BaseSearch(MetaEstimatorMixin, BaseEstimator):
             error_score=self.error_score,
             return_train_score=self.return_train_score,
             fit_params=fit_params,
-            checkpoint=checkpoint,
+            checkpoint=Checkpoint(self.checkpoint, fingerprint),
             progress=progress,
             rank_metric=rank_metric,
         )
-        all_candidates: list[dict] = []
-        all_records: list[list[dict]] = []
-        all_more: dict[str, list] = {}
-
-        def evaluate(candidates: Sequence[Mapping], more: Mapping | None = None, round_splits=None):
-            candidates = [dict(c) for c in candidates]
-            records = evaluator.evaluate(candidates, round_splits or splits)
-            all_candidates.extend(candidates)
-            all_records.extend(records)
-            for key, values in (more or {}).items():
-                all_more.setdefault(key, []).extend(values)
-            with warnings.catch_warnings():  # warned once, on the final results
-                warnings.simplefilter("ignore", UserWarning)
-                return format_results(
-                    all_candidates,
-                    all_records,
-                    list(scorers),
-                    self.return_train_score,
-                    self.error_score,
-                    all_more,
-                )
-
-        self._data_info = (data.n_samples, data.y_split, splits)
-        try:
-            self._run_search(evaluate)
-        finally:
-            progress.close()
-        if not all_candidates:
-            raise ValueError(f"{type(self).__name__} evaluated no candidate")
-        self.n_fits_ = evaluator.n_fits
-        self.n_fit_tasks_ = evaluator.planner.n_tasks_fit
-        self.error_messages_ = error_messages(all_records)
-        warn_fit_failures(self.error_messages_, self.error_score)
-        self.cv_results_ = format_results(
-            all_candidates,
-            all_records,
+        rounds = Rounds(
+            data.n_samples,
+            data.y_split,
+            splits,
+            evaluator,
             list(scorers),
             self.return_train_score,
             self.error_score,
-            all_more,
         )
+        try:
+            self._run_search(rounds)
+        finally:
+            progress.close()
+        if not rounds.candidates:
+            raise ValueError(f"{type(self).__name__} evaluated no candidate")
+        self.n_fits_ = evaluator.n_fits
+        self.n_fit_tasks_ = evaluator.planner.n_tasks_fit
+        self.error_messages_ = error_messages(rounds.records)
+        warn_fit_failures(self.error_messages_, self.error_score)
+        warn_score_failures(rounds.records, self.error_score)
+        self.cv_results_ = rounds.results()
         self._select_best(rank_metric)
         if self.refit:
             self._refit(data, fit_params)
@@ -244,62 +274,9 @@ class BaseSearch(MetaEstimatorMixin, BaseEstimator):
             self.best_score_ = float(self.cv_results_[f"mean_test_{rank_metric}"][self.best_index_])
         self.best_params_ = self.cv_results_["params"][self.best_index_]
 
-    def _refit(self, data: SearchData, fit_params: Mapping) -> None:
+    def _refit(self, data, fit_params: Mapping) -> None:
         task = delayed(_refit_task, pure=False)(
             data.X_node, data.y_node, self.estimator, self.best_params_, dict(fit_params)
         )
         est, self.refit_time_ = run_tasks({"refit": task}, lambda *_: None)["refit"]
-        self.best_estimator_ = est
-        for attr in ("n_features_in_", "feature_names_in_"):
-            if hasattr(est, attr):
-                setattr(self, attr, getattr(est, attr))
-
-    # -- delegation ----------------------------------------------------------
-    @property
-    def classes_(self):
-        check_is_fitted(self, "best_estimator_")
-        return self.best_estimator_.classes_
-
-    def score(self, X, y=None) -> float:
-        """Score of ``best_estimator_`` with the refit metric (its own ``score`` if none)."""
-        check_is_fitted(self, "best_estimator_")
-        scorer = self.scorer_[self.refit] if self.multimetric_ else self.scorer_
-        if scorer is None:
-            return self.best_estimator_.score(X, y)
-        return scorer(self.best_estimator_, X, y)
-
-    @available_if(_estimator_has("predict"))
-    def predict(self, X):
-        """``best_estimator_.predict(X)``."""
-        check_is_fitted(self, "best_estimator_")
-        return self.best_estimator_.predict(X)
-
-    @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X):
-        """``best_estimator_.predict_proba(X)``."""
-        check_is_fitted(self, "best_estimator_")
-        return self.best_estimator_.predict_proba(X)
-
-    @available_if(_estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X):
-        """``best_estimator_.predict_log_proba(X)``."""
-        check_is_fitted(self, "best_estimator_")
-        return self.best_estimator_.predict_log_proba(X)
-
-    @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X):
-        """``best_estimator_.decision_function(X)``."""
-        check_is_fitted(self, "best_estimator_")
-        return self.best_estimator_.decision_function(X)
-
-    @available_if(_estimator_has("transform"))
-    def transform(self, X):
-        """``best_estimator_.transform(X)``."""
-        check_is_fitted(self, "best_estimator_")
-        return self.best_estimator_.transform(X)
-
-    @available_if(_estimator_has("inverse_transform"))
-    def inverse_transform(self, X):
-        """``best_estimator_.inverse_transform(X)``."""
-        check_is_fitted(self, "best_estimator_")
-        return self.best_estimator_.inverse_transform(X)
+        self._set_best_estimator(est)

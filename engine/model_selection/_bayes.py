@@ -10,9 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from engine.data._validation import Interval, validate_params
-from engine.model_selection._base import BaseSearch, check_space_names
-from engine.model_selection._plan import est_token
+from engine.data import Interval
+from engine.model_selection._base import BaseSearch, Rounds, check_space_names
 from engine.model_selection._run import active_client
 
 
@@ -107,10 +106,11 @@ class BayesSearchCV(BaseSearch):
 
     _parameter_constraints = {
         **BaseSearch._parameter_constraints,
-        "n_iter": [Interval(numbers.Integral, 1, None)],
-        "batch_size": [None, Interval(numbers.Integral, 1, None)],
-        "n_startup_trials": [Interval(numbers.Integral, 0, None)],
-        "random_state": [None, Interval(numbers.Integral, 0, None)],
+        "param_distributions": [Mapping],
+        "n_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [None, Interval(numbers.Integral, 1, None, closed="left")],
+        "n_startup_trials": [Interval(numbers.Integral, 0, None, closed="left")],
+        "random_state": [None, Interval(numbers.Integral, 0, None, closed="left")],
     }
 
     def __init__(
@@ -147,17 +147,15 @@ class BayesSearchCV(BaseSearch):
         self.random_state = random_state
 
     def _space(self) -> dict:
-        validate_params(
-            type(self).__name__,
-            {"n_iter": self.n_iter},
-            {"n_iter": self._parameter_constraints["n_iter"]},
-        )
-        if not isinstance(self.param_distributions, Mapping) or not self.param_distributions:
+        if not self.param_distributions:
             raise ValueError(
                 f"param_distributions must be a non-empty dict, got {self.param_distributions!r}"
             )
         check_space_names(type(self).__name__, self.estimator, self.param_distributions)
         return {k: to_optuna_distribution(k, v) for k, v in self.param_distributions.items()}
+
+    def _check_search(self) -> None:
+        self._space()
 
     def _batch(self) -> int:
         if self.batch_size is not None:
@@ -167,7 +165,7 @@ class BayesSearchCV(BaseSearch):
             return max(1, sum(client.nthreads().values()))
         return os.cpu_count() or 1
 
-    def _search_token(self):
+    def _fingerprint(self):
         space = self._space()
         return (
             sorted((k, repr(v)) for k, v in space.items()),
@@ -175,10 +173,10 @@ class BayesSearchCV(BaseSearch):
             self._batch(),
             self.n_startup_trials,
             self.random_state,
-            est_token(self.refit),
+            self.refit,
         )
 
-    def _run_search(self, evaluate) -> None:
+    def _run_search(self, rounds: Rounds) -> None:
         import optuna
         from optuna.trial import TrialState
 
@@ -192,7 +190,7 @@ class BayesSearchCV(BaseSearch):
         metric = self.refit if isinstance(self.refit, str) else None
         for start in range(0, self.n_iter, batch):
             trials = [study.ask(space) for _ in range(min(batch, self.n_iter - start))]
-            results = evaluate([t.params for t in trials])
+            results = rounds([t.params for t in trials])
             key = (
                 f"mean_test_{metric}"
                 if metric and f"mean_test_{metric}" in results

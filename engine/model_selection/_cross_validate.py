@@ -11,7 +11,11 @@ from sklearn.model_selection import check_cv
 from engine.model_selection._checkpoint import Checkpoint
 from engine.model_selection._evaluate import Evaluator, prepare_data
 from engine.model_selection._progress import Progress
-from engine.model_selection._results import error_messages, warn_fit_failures
+from engine.model_selection._results import (
+    error_messages,
+    warn_fit_failures,
+    warn_score_failures,
+)
 from engine.model_selection._scoring import resolve_scorers
 
 
@@ -93,6 +97,7 @@ def cross_validate(
         progress.close()
     messages = error_messages([row])
     warn_fit_failures(messages, error_score)
+    warn_score_failures([row], error_score)
     out: dict[str, Any] = {
         "fit_time": np.array([r["fit_time"] for r in row]),
         "score_time": np.array([r["score_time"] for r in row]),

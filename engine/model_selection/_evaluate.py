@@ -9,9 +9,11 @@ from typing import Any
 import numpy as np
 from dask import delayed
 from dask.base import is_dask_collection, tokenize
+from sklearn.utils import indexable
 
+from engine.data import estimator_token
 from engine.model_selection._checkpoint import Checkpoint
-from engine.model_selection._plan import GraphPlanner, token
+from engine.model_selection._plan import GraphPlanner
 from engine.model_selection._progress import Progress
 from engine.model_selection._run import active_client, run_tasks
 from engine.model_selection._tasks import concat_blocks
@@ -59,6 +61,10 @@ def prepare_data(X: Any, y: Any) -> SearchData:
     For Dask input only ``y`` (one small vector, needed by stratified
     splitters) is computed on the client; ``X`` stays lazy.
     """
+    if not is_dask_collection(X):  # sparse to CSR, objects with __array__ only to arrays
+        X = indexable(X)[0]
+    if y is not None and not is_dask_collection(y):
+        y = indexable(y)[0]
     n = _n_rows(X)
     if y is not None and _n_rows(y) != n:
         raise ValueError(f"inconsistent numbers of samples: X={n}, y={_n_rows(y)}")
@@ -113,7 +119,7 @@ class Evaluator:
         keys = {}
         tasks = {}
         for c, params in enumerate(candidates):
-            ptoken = token(params)
+            ptoken = estimator_token(params)
             for f, (train, test) in enumerate(splits):
                 key = f"{ptoken}:{tokenize(train, test)}"
                 keys[(c, f)] = key

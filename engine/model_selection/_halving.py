@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import numbers
-from math import ceil, floor, log
+from collections.abc import Mapping
+from math import ceil
 
 import numpy as np
 from sklearn.base import is_classifier
 from sklearn.model_selection import ParameterSampler
 from sklearn.utils import resample
 
-from engine.data._validation import Interval, Satisfies
-from engine.model_selection._base import BaseSearch, check_space_names
-from engine.model_selection._plan import est_token
+from engine.data import Interval, StrOptions
+from engine.model_selection._base import SCORER_NAMES, BaseSearch, Rounds, search_spaces
+from engine.model_selection._schedule import Bracket, halving_resources, run_brackets
 
 
 def _top_k(results: dict, k: int, itr: int) -> list[dict]:
@@ -25,14 +26,8 @@ def _top_k(results: dict, k: int, itr: int) -> list[dict]:
     return list(params[idx][order[-k:]])
 
 
-def _auto_or_int(name: str, options: tuple):
-    return Satisfies(
-        lambda v: (
-            (isinstance(v, str) and v in options)
-            or (isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1)
-        ),
-        f"an int >= 1 or one of {options}",
-    )
+def _positive_int_or(*options: str) -> list:
+    return [Interval(numbers.Integral, 1, None, closed="left"), StrOptions(set(options))]
 
 
 class SuccessiveHalvingSearchCV(BaseSearch):
@@ -88,12 +83,15 @@ class SuccessiveHalvingSearchCV(BaseSearch):
 
     _parameter_constraints = {
         **BaseSearch._parameter_constraints,
-        "n_candidates": [_auto_or_int("n_candidates", ("exhaust",))],
+        "scoring": [SCORER_NAMES, callable, None],  # one metric
+        "param_distributions": [Mapping, list, tuple],
+        "n_candidates": _positive_int_or("exhaust"),
         "factor": [Interval(numbers.Real, 1, None, closed="neither")],
-        "resource": [Satisfies(lambda v: isinstance(v, str), "a string")],
-        "max_resources": [_auto_or_int("max_resources", ("auto",))],
-        "min_resources": [_auto_or_int("min_resources", ("smallest", "exhaust"))],
-        "aggressive_elimination": [Satisfies(lambda v: isinstance(v, bool), "a bool")],
+        "resource": [str],
+        "max_resources": _positive_int_or("auto"),
+        "min_resources": _positive_int_or("smallest", "exhaust"),
+        "aggressive_elimination": ["boolean"],
+        "random_state": ["random_state"],
     }
 
     def __init__(
@@ -135,11 +133,7 @@ class SuccessiveHalvingSearchCV(BaseSearch):
         self.aggressive_elimination = aggressive_elimination
         self.random_state = random_state
 
-    def _search_token(self):
-        if not isinstance(self.scoring, str | type(None)) and not callable(self.scoring):
-            raise ValueError(
-                "SuccessiveHalvingSearchCV supports one metric: scoring must be None, a name or a callable"
-            )
+    def _check_search(self) -> None:
         if self.min_resources == "exhaust" and self.n_candidates == "exhaust":
             raise ValueError("n_candidates and min_resources cannot be both set to 'exhaust'.")
         if self.resource != "n_samples" and self.resource not in self.estimator.get_params():
@@ -147,25 +141,19 @@ class SuccessiveHalvingSearchCV(BaseSearch):
                 f"Cannot use resource={self.resource!r} which is not a parameter "
                 f"of estimator {type(self.estimator).__name__}"
             )
-        spaces = (
-            [self.param_distributions]
-            if isinstance(self.param_distributions, dict)
-            else self.param_distributions
-        )
-        if not spaces or any(not isinstance(s, dict) or not s for s in spaces):
-            raise ValueError(
-                f"param_distributions must be a non-empty dict or list of dicts, "
-                f"got {self.param_distributions!r}"
-            )
-        for space in spaces:
-            check_space_names(type(self).__name__, self.estimator, space)
+        name = type(self).__name__
+        for space in search_spaces(
+            name, "param_distributions", self.param_distributions, self.estimator
+        ):
             if self.resource in space:
                 raise ValueError(
                     f"Cannot use parameter {self.resource!r} as the resource since "
                     "it is part of the searched parameters."
                 )
+
+    def _fingerprint(self):
         return (
-            est_token(self.param_distributions) if isinstance(self.random_state, int) else None,
+            self.param_distributions if isinstance(self.random_state, int) else None,
             self.n_candidates,
             self.factor,
             self.resource,
@@ -195,57 +183,58 @@ class SuccessiveHalvingSearchCV(BaseSearch):
                 f"max_resources_={self.max_resources_}."
             )
 
-    def _run_search(self, evaluate) -> None:
-        n_samples, y, splits = self._data_info
-        self._resources(n_samples, y, len(splits))
+    def _run_search(self, rounds: Rounds) -> None:
+        self._resources(rounds.n_samples, rounds.y, len(rounds.splits))
         n_first = self.n_candidates
         if n_first == "exhaust":
             n_first = self.max_resources_ // self.min_resources_
         candidates = list(
             ParameterSampler(self.param_distributions, n_first, random_state=self.random_state)
         )
-        n_required = 1 + floor(log(len(candidates), self.factor))
-        if self.min_resources == "exhaust":
-            self.min_resources_ = max(
-                self.min_resources_, self.max_resources_ // self.factor ** (n_required - 1)
-            )
-        n_possible = 1 + floor(log(self.max_resources_ // self.min_resources_, self.factor))
-        n_iterations = n_required if self.aggressive_elimination else min(n_possible, n_required)
-        self.n_resources_, self.n_candidates_ = [], []
-        for itr in range(n_iterations):
-            power = max(0, itr - n_required + n_possible) if self.aggressive_elimination else itr
-            n_res = min(int(self.factor**power * self.min_resources_), self.max_resources_)
-            self.n_resources_.append(n_res)
-            self.n_candidates_.append(len(candidates))
-            round_splits = splits
+        schedule = halving_resources(
+            len(candidates),
+            self.min_resources_,
+            self.max_resources_,
+            self.factor,
+            self.aggressive_elimination,
+            exhaust=self.min_resources == "exhaust",
+        )
+        self.min_resources_ = schedule.min_resources
+        bracket = Bracket(0, candidates, schedule.resources, lambda n: ceil(n / self.factor))
+        self.n_resources_ = list(schedule.resources)
+        self.n_candidates_ = bracket.sizes()
+
+        def evaluate(active: list[Bracket]) -> dict:
+            (b,) = active
+            round_candidates, round_splits = b.candidates, rounds.splits
             if self.resource == "n_samples":
-                frac = n_res / n_samples
-                round_splits = [
-                    (
-                        resample(
-                            tr,
-                            replace=False,
-                            random_state=self.random_state,
-                            n_samples=int(frac * len(tr)),
-                        ),
-                        resample(
-                            te,
-                            replace=False,
-                            random_state=self.random_state,
-                            n_samples=int(frac * len(te)),
-                        ),
-                    )
-                    for tr, te in splits
-                ]
+                round_splits = self._subsample(rounds.splits, b.resource / rounds.n_samples)
             else:
-                candidates = [{**c, self.resource: n_res} for c in candidates]
-            more = {"iter": [itr] * len(candidates), "n_resources": [n_res] * len(candidates)}
-            results = evaluate(candidates, more, round_splits)
-            candidates = _top_k(results, ceil(len(candidates) / self.factor), itr)
-        self.n_remaining_candidates_ = len(candidates)
-        self.n_required_iterations_ = n_required
-        self.n_possible_iterations_ = n_possible
-        self.n_iterations_ = n_iterations
+                round_candidates = [{**c, self.resource: b.resource} for c in b.candidates]
+            n = len(round_candidates)
+            more = {"iter": [b.rung] * n, "n_resources": [b.resource] * n}
+            return rounds(round_candidates, more, round_splits)
+
+        run_brackets([bracket], evaluate, lambda b, results, k: _top_k(results, k, b.rung))
+        self.n_remaining_candidates_ = len(bracket.candidates)
+        self.n_required_iterations_ = schedule.n_required
+        self.n_possible_iterations_ = schedule.n_possible
+        self.n_iterations_ = len(schedule.resources)
+
+    def _subsample(self, splits: list, fraction: float) -> list:
+        """Every fold's training and test rows subsampled to ``fraction`` (scikit-learn's draw)."""
+        return [
+            tuple(
+                resample(
+                    rows,
+                    replace=False,
+                    random_state=self.random_state,
+                    n_samples=int(fraction * len(rows)),
+                )
+                for rows in (train, test)
+            )
+            for train, test in splits
+        ]
 
     def _select_best(self, rank_metric: str) -> None:
         if callable(self.refit):

@@ -2,45 +2,36 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 import warnings
 
 import numpy as np
-from dask.base import is_dask_collection
+from dask import delayed
+from dask.base import is_dask_collection, tokenize
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, is_classifier
 from sklearn.model_selection import ParameterSampler
-from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils import indexable
 
-from engine.data._validation import Interval, OneOf, Satisfies, validate_params
-from engine.model_selection._base import check_space_names
+from engine.data import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    check_consistent_length,
+    check_not_empty,
+    check_params,
+    estimator_token,
+)
+from engine.model_selection._base import SCORER_NAMES, check_space_names
+from engine.model_selection._delegation import BestEstimatorDelegation
 from engine.model_selection._incremental import BlockPlan, ModelState, train_segment
 from engine.model_selection._progress import Progress
 from engine.model_selection._results import _param_arrays
 from engine.model_selection._run import run_tasks
+from engine.model_selection._schedule import Bracket, hyperband_brackets, run_brackets
 from engine.model_selection._scoring import resolve_scorers
 
 
-def brackets(max_iter: float, eta: float) -> list[tuple[int, int, float]]:
-    """Hyperband's brackets ``(s, n_models, first rung resources)``, most aggressive first."""
-    s_max = int(math.floor(math.log(max_iter, eta) + 1e-9))
-    out = []
-    for s in range(s_max, -1, -1):
-        n = int(math.ceil((s_max + 1) / (s + 1) * eta**s))
-        out.append((s, n, max_iter * eta ** (-s)))
-    return out
-
-
-def _delegate(attr):
-    def check(self):
-        getattr(self.best_estimator_ if hasattr(self, "best_estimator_") else self.estimator, attr)
-        return True
-
-    return check
-
-
-class HyperbandSearchCV(MetaEstimatorMixin, BaseEstimator):
+class HyperbandSearchCV(BestEstimatorDelegation, MetaEstimatorMixin, BaseEstimator):
     """Hyperband: successive halving brackets over models trained with ``partial_fit``.
 
     The data is cut into row blocks (a Dask collection's chunks, or
@@ -48,10 +39,12 @@ class HyperbandSearchCV(MetaEstimatorMixin, BaseEstimator):
     ``test_size`` of its rows for validation (seeded per block). Models are
     trained incrementally, one ``partial_fit`` call per block, by tasks that
     receive the blocks they need, so the data is never gathered on the client.
-    All brackets advance together: each rung of every bracket is one Dask
-    graph, the best ``1/aggressiveness`` of each rung go on with
-    ``aggressiveness`` times more budget. With ``patience``, a model stops when
-    its validation score has not improved by ``tol`` over ``patience`` calls.
+    All brackets advance together on the successive-halving schedule (the
+    one :class:`SuccessiveHalvingSearchCV` runs, with several brackets): each
+    rung of every bracket is one Dask graph, the best ``1/aggressiveness`` of
+    each rung go on with ``aggressiveness`` times more budget. With
+    ``patience``, a model stops when its validation score has not improved by
+    ``tol`` over ``patience`` calls.
 
     Method: Hyperband (Li et al. 2018) with deterministic block order; scores
     are exact validation scores. Cost: about ``(s_max + 1)**2 * max_iter``
@@ -69,7 +62,8 @@ class HyperbandSearchCV(MetaEstimatorMixin, BaseEstimator):
         One unit is one ``partial_fit`` call (one block) or one training sample.
     aggressiveness : int, default=3
         Keep the best ``1/aggressiveness`` of each rung.
-    patience : int or False, default=False
+    patience : int or bool, default=False
+        ``True`` picks ``max(max_iter // aggressiveness, 1)``, as dask-ml does.
     tol : float, default=1e-3
     test_size : float, default=0.15
     block_size : int or None
@@ -98,22 +92,18 @@ class HyperbandSearchCV(MetaEstimatorMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "max_iter": [Interval(numbers.Integral, 1, None)],
-        "budget": [OneOf(("iterations", "samples"))],
+        "estimator": [HasMethods(["fit", "partial_fit"])],
+        "parameters": [dict],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "budget": [StrOptions({"iterations", "samples"})],
         "aggressiveness": [Interval(numbers.Real, 1, None, closed="neither")],
-        "patience": [
-            Satisfies(
-                lambda v: (
-                    v is False or (isinstance(v, numbers.Integral) and v >= 1 and v is not True)
-                ),
-                "False or an int >= 1",
-            )
-        ],
-        "tol": [Interval(numbers.Real, None, None)],
+        "patience": [Interval(numbers.Integral, 1, None, closed="left"), "boolean"],
+        "tol": [Interval(numbers.Real, None, None, closed="neither")],
         "test_size": [Interval(numbers.Real, 0, 1, closed="neither")],
-        "block_size": [None, Interval(numbers.Integral, 1, None)],
-        "random_state": [None, Interval(numbers.Integral, 0, None)],
-        "verbose": [Satisfies(lambda v: isinstance(v, int | bool), "an int")],
+        "block_size": [None, Interval(numbers.Integral, 1, None, closed="left")],
+        "scoring": [SCORER_NAMES, callable, None],
+        "random_state": [None, Interval(numbers.Integral, 0, None, closed="left")],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -147,23 +137,12 @@ class HyperbandSearchCV(MetaEstimatorMixin, BaseEstimator):
 
     def fit(self, X, y=None, **fit_params):
         """Run all brackets; ``best_estimator_`` is the best trained model (no refit)."""
-        validate_params(
-            type(self).__name__, self.get_params(deep=False), self._parameter_constraints
-        )
-        if not hasattr(self.estimator, "partial_fit"):
-            raise ValueError(
-                f"HyperbandSearchCV needs an estimator with partial_fit; "
-                f"{type(self.estimator).__name__} has none"
-            )
-        if not isinstance(self.parameters, dict) or not self.parameters:
+        check_params(self)
+        if not self.parameters:
             raise ValueError(f"parameters must be a non-empty dict, got {self.parameters!r}")
         check_space_names(type(self).__name__, self.estimator, self.parameters)
-        scorers, multi = resolve_scorers(self.scoring)
-        if multi:
-            raise ValueError(
-                "HyperbandSearchCV supports one metric: scoring must be None, a name or a callable"
-            )
-        scorer = scorers["score"]
+        scorers, _ = resolve_scorers(self.scoring)
+        X, y = _checked_input(X, y)
         seed = (
             self.random_state
             if self.random_state is not None
@@ -182,69 +161,27 @@ class HyperbandSearchCV(MetaEstimatorMixin, BaseEstimator):
                 f"max_iter={self.max_iter} samples is less than one training block "
                 f"({unit:.0f} rows); raise max_iter or lower block_size"
             )
-        bracket_list = [(s, n, r0 * unit) for s, n, r0 in brackets(self.max_iter / unit, eta)]
-        n_models = sum(n for _, n, _ in bracket_list)
+        bracket_list, first = [], 0
+        for s, n, r0 in hyperband_brackets(self.max_iter / unit, eta):
+            rungs = [r0 * unit * eta**i for i in range(s + 1)]
+            members = list(range(first, first + n))
+            bracket_list.append(Bracket(s, members, rungs, lambda k: max(1, int(k / eta))))
+            first += n
         with warnings.catch_warnings():  # a finite space smaller than n_models is cycled
             warnings.simplefilter("ignore", UserWarning)
-            params = list(ParameterSampler(self.parameters, n_models, random_state=seed))
-        states, rungs, ids = {}, {}, 0
-        for s, n, r0 in bracket_list:
-            rungs[s] = (0, list(range(ids, ids + n)), r0)
-            for i in range(ids, ids + n):
-                states[i] = ModelState(i, dict(params[i % len(params)]))
-            ids += n
+            params = list(ParameterSampler(self.parameters, first, random_state=seed))
+        states = {i: ModelState(i, dict(params[i % len(params)])) for i in range(first)}
+        bracket_of = {i: b.name for b in bracket_list for i in b.candidates}
         self.history_ = []
         progress = Progress(self.verbose, type(self).__name__)
-        progress.start(
-            sum(sum(max(1, int(n * eta**-i)) for i in range(s + 1)) for s, n, _ in bracket_list)
-        )
-        bracket_of = {i: s for s, (_, members, _) in rungs.items() for i in members}
+        progress.start(sum(sum(b.sizes()) for b in bracket_list))
+        trainer = _Trainer(self, plan, states, scorers["score"], kwargs, progress, bracket_of)
         try:
-            while rungs:
-                tasks = {}
-                for rung, members, r0 in rungs.values():
-                    target = r0 * eta**rung
-                    for i in members:
-                        st = states[i]
-                        n_calls = plan.calls_for(st.calls, st.samples, target, self.budget)
-                        blocks = [plan.train[plan.block_at(st.calls + k)] for k in range(n_calls)]
-                        if not blocks:
-                            continue
-                        tasks[i] = _segment(
-                            st,
-                            self.estimator,
-                            blocks,
-                            plan.validation,
-                            scorer,
-                            kwargs,
-                            self.patience or None,
-                            self.tol,
-                        )
-
-                def on_done(i, value):
-                    progress.update(1, value.scores[-1][2] if value.scores else None)
-
-                for i, value in run_tasks(tasks, on_done).items():
-                    states[i] = value
-                    self.history_.extend(
-                        {
-                            "model_id": i,
-                            "bracket": bracket_of[i],
-                            "partial_fit_calls": c,
-                            "n_samples_seen": m,
-                            "score": v,
-                        }
-                        for c, m, v in value.scores
-                        if not self.history_ or c > _last_calls(self.history_, i)
-                    )
-                nxt = {}
-                for s, (rung, members, r0) in rungs.items():
-                    if rung >= s:
-                        continue
-                    keep = max(1, int(len(members) / eta))
-                    ranked = sorted(members, key=lambda i: (-_score(states[i]), i))
-                    nxt[s] = (rung + 1, ranked[:keep], r0)
-                rungs = nxt
+            run_brackets(
+                bracket_list,
+                trainer.train,
+                lambda b, _, k: sorted(b.candidates, key=lambda i: (-_score(states[i]), i))[:k],
+            )
         finally:
             progress.close()
         self._finish(states, bracket_of, scorers)
@@ -278,69 +215,93 @@ class HyperbandSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.best_index_ = int(np.argmin(results["rank_test_score"]))
         self.best_score_ = float(scores[self.best_index_])
         self.best_params_ = models[self.best_index_].params
-        self.best_estimator_ = models[self.best_index_].estimator
+        self._set_best_estimator(models[self.best_index_].estimator)
         self.scorer_ = scorers["score"]
+        self.multimetric_ = False
         self.metadata_ = {
             "n_models": len(models),
             "partial_fit_calls": int(results["partial_fit_calls"].sum()),
             "brackets": sorted(set(bracket_of.values()), reverse=True),
         }
 
-    def score(self, X, y=None) -> float:
-        """Score of ``best_estimator_`` with the search's scorer."""
-        check_is_fitted(self, "best_estimator_")
-        if self.scorer_ is None:
-            return self.best_estimator_.score(X, y)
-        return self.scorer_(self.best_estimator_, X, y)
 
-    @available_if(_delegate("predict"))
-    def predict(self, X):
-        """``best_estimator_.predict(X)``."""
-        check_is_fitted(self, "best_estimator_")
-        return self.best_estimator_.predict(X)
-
-    @available_if(_delegate("predict_proba"))
-    def predict_proba(self, X):
-        """``best_estimator_.predict_proba(X)``."""
-        check_is_fitted(self, "best_estimator_")
-        return self.best_estimator_.predict_proba(X)
-
-    @available_if(_delegate("decision_function"))
-    def decision_function(self, X):
-        """``best_estimator_.decision_function(X)``."""
-        check_is_fitted(self, "best_estimator_")
-        return self.best_estimator_.decision_function(X)
-
-    @available_if(_delegate("transform"))
-    def transform(self, X):
-        """``best_estimator_.transform(X)``."""
-        check_is_fitted(self, "best_estimator_")
-        return self.best_estimator_.transform(X)
+def _checked_input(X, y) -> tuple:
+    """``X, y`` with the same number of rows, not empty; sparse as CSR (scikit-learn's indexable)."""
+    if is_dask_collection(X):
+        check_consistent_length(X=X, y=y)
+        n_rows = np.nan
+    else:
+        X, y = indexable(X, y)
+        n_rows = X.shape[0] if hasattr(X, "shape") else len(X)
+    check_not_empty(n_rows, np.shape(X)[1] if np.ndim(X) == 2 else 1)
+    return X, y
 
 
-def _segment(state, template, blocks, validation, scorer, kwargs, patience, tol):
-    from dask import delayed
+class _Trainer:
+    """Train every model of the active brackets up to its rung's budget (one graph per rung)."""
 
-    key = f"engine-hb-seg-{state.model_id}-{state.calls}-{len(blocks)}"
-    return delayed(train_segment, pure=True)(
-        state,
-        template,
-        blocks,
-        validation,
-        scorer,
-        kwargs,
-        patience,
-        tol,
-        dask_key_name=f"{key}-{_state_token(state, template)}",
-    )
+    def __init__(self, search, plan, states, scorer, fit_kwargs, progress, bracket_of):
+        self.search, self.plan, self.states = search, plan, states
+        self.scorer, self.fit_kwargs, self.progress = scorer, fit_kwargs, progress
+        self.bracket_of = bracket_of
+        self.patience = _patience(search)
+
+    def train(self, active: list[Bracket]) -> dict:
+        tasks = {}
+        for bracket in active:
+            for i in bracket.candidates:
+                task = self._segment(self.states[i], bracket.resource)
+                if task is not None:
+                    tasks[i] = task
+
+        def on_done(i, value):
+            self.progress.update(1, value.scores[-1][2] if value.scores else None)
+
+        history = self.search.history_
+        for i, value in run_tasks(tasks, on_done).items():
+            self.states[i] = value
+            history.extend(
+                {
+                    "model_id": i,
+                    "bracket": self.bracket_of[i],
+                    "partial_fit_calls": c,
+                    "n_samples_seen": m,
+                    "score": v,
+                }
+                for c, m, v in value.scores
+                if not history or c > _last_calls(history, i)
+            )
+        return self.states
+
+    def _segment(self, state: ModelState, target: float):
+        """The Delayed training of one model up to ``target`` budget units (None: nothing to do)."""
+        plan, search = self.plan, self.search
+        n_calls = plan.calls_for(state.calls, state.samples, target, search.budget)
+        blocks = [plan.train[plan.block_at(state.calls + k)] for k in range(n_calls)]
+        if not blocks:
+            return None
+        key = f"engine-hb-seg-{state.model_id}-{state.calls}-{len(blocks)}"
+        token = tokenize(
+            estimator_token((search.estimator, state.params)), state.calls, state.scores
+        )
+        return delayed(train_segment, pure=True)(
+            state,
+            search.estimator,
+            blocks,
+            plan.validation,
+            self.scorer,
+            self.fit_kwargs,
+            self.patience,
+            search.tol,
+            dask_key_name=f"{key}-{token}",
+        )
 
 
-def _state_token(state, template) -> str:
-    from dask.base import tokenize
-
-    from engine.model_selection._plan import est_token
-
-    return tokenize(est_token(template), est_token(state.params), state.calls, state.scores)
+def _patience(search) -> int | None:
+    """Calls without improvement before a model stops (``None``: never)."""
+    if search.patience is True:
+        return max(search.max_iter // search.aggressiveness, 1)
+    return int(search.patience) or None
 
 
 def _score(state: ModelState) -> float:

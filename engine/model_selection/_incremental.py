@@ -16,9 +16,8 @@ from typing import Any
 import numpy as np
 from dask import delayed
 from dask.base import is_dask_collection, tokenize
-from sklearn.base import clone
 
-from engine.model_selection._tasks import concat_blocks, single_blas_thread, take_rows
+from engine.model_selection._tasks import concat_blocks, configured, single_blas_thread, take_rows
 
 
 @dataclass
@@ -98,7 +97,7 @@ class BlockPlan:
         if not self.train or sum(sizes) - sum(self.train_sizes) == 0:
             raise ValueError(
                 "HyperbandSearchCV needs both training and validation rows: "
-                f"test_size={test_size} with block sizes {sizes}"
+                f"test_size={test_size} with block sizes {sizes} (n_samples={sum(sizes)})"
             )
         self.validation = delayed(_gather_validation, pure=True)(
             val, dask_key_name=f"engine-hb-validation-{token}"
@@ -138,7 +137,7 @@ def train_segment(
     X_val, y_val = validation
     with single_blas_thread():
         if state.estimator is None:
-            state.estimator = clone(template).set_params(**state.params)
+            state.estimator = configured(template, state.params)
         else:  # never mutate a task input: train a copy
             state.estimator = copy.deepcopy(state.estimator)
         for k, (Xb, yb) in enumerate(blocks):

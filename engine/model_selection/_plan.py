@@ -1,8 +1,9 @@
 """Build the search graph: one Dask task per distinct (pipeline prefix, parameters, fold).
 
 Keys are derived from tokens of the data, the split indices and the
-canonical parameters of every step, so two candidates that share a pipeline
-prefix produce the same key for it and Dask computes it once.
+parameters of every step (:func:`engine.data.estimator_token`), so two
+candidates that share a pipeline prefix produce the same key for it and Dask
+computes it once.
 """
 
 from __future__ import annotations
@@ -15,33 +16,8 @@ from dask import delayed
 from dask.base import tokenize
 from sklearn.pipeline import Pipeline
 
+from engine.data import estimator_token
 from engine.model_selection._tasks import fit_and_score, fit_transform_step, select_fold, take_rows
-
-
-def est_token(obj: Any) -> Any:
-    """A deterministic, process-independent description of an estimator or value."""
-    if hasattr(obj, "get_params") and not isinstance(obj, type):
-        params = obj.get_params(deep=False)
-        return (
-            type(obj).__module__,
-            type(obj).__qualname__,
-            tuple((k, est_token(params[k])) for k in sorted(params)),
-        )
-    if obj is None or isinstance(obj, bool | int | float | str):
-        return (type(obj).__name__, repr(obj))
-    if isinstance(obj, Mapping):
-        return ("dict", tuple((str(k), est_token(obj[k])) for k in sorted(obj, key=str)))
-    if isinstance(obj, list | tuple):
-        return (type(obj).__name__, tuple(est_token(v) for v in obj))
-    try:
-        return tokenize(obj)
-    except Exception:  # objects dask cannot hash deterministically
-        return (type(obj).__qualname__, repr(obj))
-
-
-def token(*parts: Any) -> str:
-    """Short hex token of canonical parts."""
-    return tokenize(*[est_token(p) for p in parts])
 
 
 def _route_fit_params(fit_params: Mapping, step_names: list[str]) -> dict[str, dict] | None:
@@ -140,7 +116,7 @@ class GraphPlanner:
             if template is None or (isinstance(template, str) and template == "passthrough"):
                 key = f"{key}-skip"
                 continue
-            key = f"engine-fit-{name}-{tokenize(key, token(template, sub, step_fit))}"
+            key = f"engine-fit-{name}-{tokenize(key, estimator_token((template, sub, step_fit)))}"
             if key not in self._nodes:
                 self._nodes[key] = delayed(fit_transform_step, pure=True)(
                     node, name, template, sub, step_fit, self.error_score, dask_key_name=key
@@ -150,6 +126,7 @@ class GraphPlanner:
         name, template, sub, step_fit = steps[-1]
         self.n_tasks_fit += 1
         assemble = (self.estimator, dict(params)) if self.return_estimator else None
+        step_token = estimator_token((template, sub, step_fit))
         return delayed(fit_and_score, pure=True)(
             node,
             template,
@@ -158,5 +135,5 @@ class GraphPlanner:
             self.scorers,
             self.error_score,
             assemble,
-            dask_key_name=f"engine-score-{label}-{tokenize(key, token(template, sub, step_fit))}",
+            dask_key_name=f"engine-score-{label}-{tokenize(key, step_token)}",
         )

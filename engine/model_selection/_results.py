@@ -126,3 +126,20 @@ def warn_fit_failures(messages: np.ndarray, error_score: Any) -> None:
         FitFailedWarning,
         stacklevel=3,
     )
+
+
+def warn_score_failures(records: Sequence[Sequence[dict]], error_score: Any) -> None:
+    """scikit-learn's "Scoring failed" ``UserWarning``, once per failed score.
+
+    A score fails when the fit succeeded but a scorer, or transforming the
+    rows to score, raised; that score is ``error_score``.
+    """
+    for row in records:
+        for record in row:
+            for message in record["score_errors"]:
+                warnings.warn(
+                    "Scoring failed. The score on this train-test partition for these "
+                    f"parameters will be set to {error_score}. Details: \n{message}",
+                    UserWarning,
+                    stacklevel=3,
+                )

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import ParameterGrid, ParameterSampler
 
-from engine.data._validation import Interval, validate_params
-from engine.model_selection._base import BaseSearch, check_space_names
+from engine.data import Interval
+from engine.model_selection._base import BaseSearch, Rounds, check_space_names, search_spaces
 
 
 def _grids(param_grid: Any) -> list[Mapping]:
@@ -87,6 +87,11 @@ class GridSearchCV(BaseSearch):
     ['C']
     """
 
+    _parameter_constraints = {
+        **BaseSearch._parameter_constraints,
+        "param_grid": [Mapping, list, tuple],
+    }
+
     def __init__(
         self,
         estimator,
@@ -112,17 +117,15 @@ class GridSearchCV(BaseSearch):
         )
         self.param_grid = param_grid
 
-    def _candidates(self) -> list[dict]:
-        grids = _grids(self.param_grid)
-        for grid in grids:
+    def _check_search(self) -> None:
+        for grid in _grids(self.param_grid):
             check_space_names(type(self).__name__, self.estimator, grid)
-        return list(ParameterGrid(grids))
 
-    def _search_token(self):
-        return self._candidates()
+    def _fingerprint(self):
+        return list(ParameterGrid(_grids(self.param_grid)))
 
-    def _run_search(self, evaluate) -> None:
-        evaluate(self._candidates())
+    def _run_search(self, rounds: Rounds) -> None:
+        rounds(list(ParameterGrid(_grids(self.param_grid))))
 
 
 class RandomizedSearchCV(BaseSearch):
@@ -158,7 +161,9 @@ class RandomizedSearchCV(BaseSearch):
 
     _parameter_constraints = {
         **BaseSearch._parameter_constraints,
-        "n_iter": [Interval(numbers.Integral, 1, None)],
+        "param_distributions": [Mapping, list, tuple],
+        "n_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
     }
 
     def __init__(
@@ -190,31 +195,19 @@ class RandomizedSearchCV(BaseSearch):
         self.n_iter = n_iter
         self.random_state = random_state
 
-    def _candidates(self) -> list[dict]:
-        validate_params(
-            type(self).__name__,
-            {"n_iter": self.n_iter},
-            {"n_iter": [Interval(numbers.Integral, 1, None)]},
+    def _check_search(self) -> None:
+        search_spaces(
+            type(self).__name__, "param_distributions", self.param_distributions, self.estimator
         )
-        spaces = (
-            [self.param_distributions]
-            if isinstance(self.param_distributions, Mapping)
-            else self.param_distributions
-        )
-        if not spaces or any(not isinstance(s, Mapping) or not s for s in spaces):
-            raise ValueError(
-                f"param_distributions must be a non-empty dict or list of dicts, "
-                f"got {self.param_distributions!r}"
+
+    def _fingerprint(self):
+        return (self.param_distributions, self.n_iter, self.random_state)
+
+    def _run_search(self, rounds: Rounds) -> None:
+        rounds(
+            list(
+                ParameterSampler(
+                    self.param_distributions, self.n_iter, random_state=self.random_state
+                )
             )
-        for space in spaces:
-            check_space_names(type(self).__name__, self.estimator, space)
-        return list(
-            ParameterSampler(self.param_distributions, self.n_iter, random_state=self.random_state)
         )
-
-    def _search_token(self):
-        self._sampled = self._candidates()  # drawn once per fit (random_state may be None)
-        return self._sampled
-
-    def _run_search(self, evaluate) -> None:
-        evaluate(self._sampled)

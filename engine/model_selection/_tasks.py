@@ -3,12 +3,22 @@
 Each task is pure: it receives concrete NumPy/pandas blocks and estimator
 templates and returns a small result. BLAS/OpenMP threads are limited to one
 per task (:func:`single_blas_thread`) so that the scheduler's threads never
-oversubscribe the cores. A failing fit is caught and returned as a
-:class:`Failure` that downstream tasks pass on, unless ``error_score="raise"``.
+oversubscribe the cores.
+
+Failures follow scikit-learn's ``error_score`` rules, unless
+``error_score="raise"``: a failing fit (of any pipeline step) is caught and
+returned as a :class:`Failure` that downstream tasks pass on, and every score
+of that (candidate, fold) is ``error_score`` (a fit failure, reported with a
+``FitFailedWarning``); when the fit succeeded but transforming the test (or
+training-score) rows or a scorer fails, that score alone is ``error_score``
+and the traceback is kept (scikit-learn's "Scoring failed" warning).
+Estimators are always fitted as clones with cloned parameter values
+(:func:`configured`), so a user's objects are never fitted or changed.
 """
 
 from __future__ import annotations
 
+import numbers
 import threading
 import time
 import traceback
@@ -58,14 +68,34 @@ def single_blas_thread():
 
 @dataclass
 class Failure:
-    """A fit that raised: its formatted traceback travels to the result."""
+    """A fit or transform that raised: its formatted traceback travels to the result."""
 
     message: str
 
 
+def _raise_or_fail(error_score: Any) -> Failure:
+    """Inside ``except``: re-raise for ``error_score="raise"``, else the traceback as a Failure."""
+    if isinstance(error_score, str) and error_score == "raise":
+        raise
+    return Failure(traceback.format_exc())
+
+
+def configured(template: Any, params: dict) -> Any:
+    """A clone of ``template`` with ``params`` set, estimators among the values cloned too.
+
+    scikit-learn's rule (``clone(parameters, safe=False)``): the template and
+    any estimator given as a value in a search space stay untouched.
+    """
+    return clone(template).set_params(**clone(params, safe=False))
+
+
 @dataclass
 class Fold:
-    """Training and test rows of one split (``*_score`` inputs feed train scores)."""
+    """Training and test rows of one split (``*_score`` inputs feed train scores).
+
+    ``X_test`` and ``X_train_score`` are a :class:`Failure` when a fitted
+    pipeline step could not transform them: their scores become ``error_score``.
+    """
 
     X_train: Any
     y_train: Any
@@ -88,12 +118,16 @@ def take_rows(X: Any, idx: np.ndarray) -> Any:
 
 
 def concat_blocks(blocks: list) -> Any:
-    """Concatenate row blocks (NumPy or pandas) into one in-memory object."""
+    """Concatenate row blocks (NumPy, pandas or scipy.sparse) into one in-memory object."""
     first = blocks[0]
     if hasattr(first, "iloc"):
         import pandas as pd
 
         return pd.concat(blocks)
+    if hasattr(first, "tocsr"):
+        import scipy.sparse as sp
+
+        return sp.vstack(blocks, format=first.format)
     return np.concatenate(blocks, axis=0)
 
 
@@ -120,15 +154,15 @@ def fit_transform_step(
     with single_blas_thread():
         start = time.perf_counter()
         try:
-            est = clone(step).set_params(**params)
+            est = configured(step, params)
             X_train = est.fit_transform(prev.X_train, prev.y_train, **fit_params)
         except Exception:
-            if isinstance(error_score, str) and error_score == "raise":
-                raise
-            return Failure(traceback.format_exc())
+            return _raise_or_fail(error_score)
         fit_time = prev.fit_time + time.perf_counter() - start
-        X_test = est.transform(prev.X_test)
-        X_train_score = None if prev.X_train_score is None else est.transform(prev.X_train_score)
+        X_test = _transform(est, prev.X_test, error_score)
+        X_train_score = (
+            None if prev.X_train_score is None else _transform(est, prev.X_train_score, error_score)
+        )
     return Fold(
         X_train,
         prev.y_train,
@@ -140,13 +174,43 @@ def fit_transform_step(
     )
 
 
-def score_all(est: Any, scorers: dict, X: Any, y: Any) -> dict:
-    """Evaluate every scorer; ``None`` as a scorer means ``est.score``."""
-    out = {}
+def _transform(est: Any, X: Any, error_score: Any) -> Any:
+    """``est.transform(X)``; a Failure (passed on) when ``X`` is one or the transform raises."""
+    if isinstance(X, Failure):
+        return X
+    try:
+        return est.transform(X)
+    except Exception:
+        return _raise_or_fail(error_score)
+
+
+def score_all(est: Any, scorers: dict, X: Any, y: Any, error_score: Any) -> tuple[dict, list]:
+    """Every scorer's value on ``(X, y)`` and the tracebacks of those that failed.
+
+    ``None`` as a scorer means ``est.score``. As scikit-learn's ``_score``: a
+    scorer that raises (or rows a pipeline step could not transform) gives
+    ``error_score`` for that metric, unless ``error_score="raise"``; a scorer
+    returning something else than a number is a ``ValueError``.
+    """
+    if isinstance(X, Failure):
+        return dict.fromkeys(scorers, float(error_score)), [X.message] * len(scorers)
+    out, errors = {}, []
     for name, scorer in scorers.items():
-        value = est.score(X, y) if scorer is None else scorer(est, X, y)
+        try:
+            value = est.score(X, y) if scorer is None else scorer(est, X, y)
+        except Exception:
+            errors.append(_raise_or_fail(error_score).message)
+            out[name] = float(error_score)
+            continue
+        if hasattr(value, "item"):
+            value = value.item()
+        if not isinstance(value, numbers.Number):
+            raise ValueError(
+                f"scoring must return a number, got {value!r} ({type(value)}) instead. "
+                f"(scorer={name})"
+            )
         out[name] = float(value)
-    return out
+    return out, errors
 
 
 def fit_and_score(
@@ -163,7 +227,8 @@ def fit_and_score(
     ``return_estimator`` is ``None`` or ``(template, params)``: the fitted
     estimator is then returned (a Pipeline rebuilt from the fitted prefix).
     Returns ``{"test": {name: score}, "train": {...} or None, "fit_time",
-    "score_time", "error": message or None, "estimator": fitted or None}``.
+    "score_time", "error": fit traceback or None, "score_errors": [scoring
+    tracebacks], "estimator": fitted or None}``.
     """
     names = list(scorers)
     if isinstance(prev, Failure):
@@ -171,30 +236,27 @@ def fit_and_score(
     with single_blas_thread():
         start = time.perf_counter()
         try:
-            est = clone(estimator).set_params(**params)
+            est = configured(estimator, params)
             est.fit(prev.X_train, prev.y_train, **fit_params)
         except Exception:
-            if isinstance(error_score, str) and error_score == "raise":
-                raise
-            return _failed(traceback.format_exc(), names, error_score, prev)
+            return _failed(_raise_or_fail(error_score).message, names, error_score, prev)
         fit_time = prev.fit_time + time.perf_counter() - start
         start = time.perf_counter()
-        try:
-            test = score_all(est, scorers, prev.X_test, prev.y_test)
-        except Exception:
-            if isinstance(error_score, str) and error_score == "raise":
-                raise
-            return _failed(traceback.format_exc(), names, error_score, prev)
+        test, errors = score_all(est, scorers, prev.X_test, prev.y_test, error_score)
         score_time = time.perf_counter() - start
         train = None
         if prev.X_train_score is not None:
-            train = score_all(est, scorers, prev.X_train_score, prev.y_train)
+            train, train_errors = score_all(
+                est, scorers, prev.X_train_score, prev.y_train, error_score
+            )
+            errors += train_errors
     return {
         "test": test,
         "train": train,
         "fit_time": fit_time,
         "score_time": score_time,
         "error": None,
+        "score_errors": errors,
         "estimator": _assemble(est, prev, return_estimator),
     }
 
@@ -205,7 +267,7 @@ def _assemble(est: Any, prev: Fold, spec: Any) -> Any:
     template, params = spec
     if not hasattr(template, "steps"):
         return est
-    full = clone(template).set_params(**params)
+    full = configured(template, params)
     fitted = dict(prev.fitted)
     last = full.steps[-1][0]
     full.steps = [(n, est if n == last else fitted.get(n, s)) for n, s in full.steps]
@@ -222,5 +284,6 @@ def _failed(message: str, names: list, error_score: Any, prev: Any) -> dict:
         "fit_time": 0.0,
         "score_time": 0.0,
         "error": message,
+        "score_errors": [],
         "estimator": None,
     }

@@ -2,9 +2,10 @@
 
 Every transformer follows the same plan:
 
-1. ``fit`` checks the parameters (``_parameter_constraints`` through
-   :func:`engine.data._validation.validate_params`) and the input (kind,
-   numeric columns, emptiness, feature names/count as scikit-learn does),
+1. ``fit`` checks the parameters (``_parameter_constraints``, scikit-learn's
+   constraint vocabulary, through :func:`engine.data.check_params`) and the
+   input (kind, numeric columns, emptiness, feature names/count as
+   scikit-learn does),
 2. asks the subclass for the statistics it needs (:meth:`_statistics`, lazy
    Dask objects for Dask input, NumPy values otherwise), computes all of them
    in ONE ``dask.compute`` (:func:`engine.stats._reduce.compute_all`) and
@@ -26,15 +27,21 @@ anyway).
 from __future__ import annotations
 
 import functools
+import numbers
 from typing import Any
 
 import numpy as np
-from dask.base import tokenize
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from engine.data import (
+    InvalidParameterError,
+    check_not_empty,
+    check_params,
+    check_same_columns,
+    estimator_token,
+)
 from engine.data._adapters import DASK_DATAFRAME, NUMPY, Table, as_table, input_kind
-from engine.data._validation import check_not_empty, check_same_columns, validate_params
 from engine.kernels import elementwise as ew
 from engine.kernels import moments as mk
 from engine.stats._reduce import compute_all
@@ -59,15 +66,17 @@ def raise_for_inf(block: np.ndarray, n_inf: int, columns: list[str] | None) -> N
         )
 
 
-def estimator_token(est: Any) -> tuple:
-    """A deterministic Dask token of an estimator: its class, parameters and fitted state."""
-    fitted = {k: v for k, v in vars(est).items() if k.endswith("_") and not k.startswith("_")}
-    return (
-        type(est).__module__,
-        type(est).__qualname__,
-        tokenize(est.get_params(deep=False)),
-        tokenize(fitted),
-    )
+def number_pair(est: Any, name: str) -> tuple[float, float]:
+    """The ``(low, high)`` parameter ``name`` of ``est``, checked to hold two numbers."""
+    value = getattr(est, name)
+    if len(value) != 2 or not all(
+        isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value
+    ):
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {type(est).__name__} must be a pair of numbers. "
+            f"Got {value!r} instead."
+        )
+    return value[0], value[1]
 
 
 def kind_of(X: Any) -> str:
@@ -127,9 +136,8 @@ class EngineTransformer(TransformerMixin, BaseEstimator):
 
     # ----------------------------------------------------------------- input
     def _check_params(self) -> None:
-        validate_params(
-            type(self).__name__, self.get_params(deep=False), self._parameter_constraints
-        )
+        """Check the parameters (declared constraints, then any rule between their values)."""
+        check_params(self)
 
     def _check_input(self, X: Any, *, reset: bool, numeric: bool = True) -> Table:
         """Validate ``X`` at the public boundary and adapt it to a :class:`Table`."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+import numbers
 
 import numpy as np
 from sklearn.base import OneToOneFeatureMixin
 
+from engine.data import Interval, StrOptions
 from engine.data._adapters import Table
-from engine.data._validation import Interval, OneOf
 from engine.kernels import elementwise as ew
 from engine.preprocessing._base import EngineTransformer, check_finite_moments
 from engine.stats._moments import Moments, column_moments
@@ -60,8 +61,8 @@ class MissingDropper(OneToOneFeatureMixin, EngineTransformer):
     """
 
     _parameter_constraints = {
-        "axis": [OneOf(("columns", "rows"))],
-        "threshold": [Interval(float, 0.0, 1.0)],
+        "axis": [StrOptions({"columns", "rows"})],
+        "threshold": [Interval(numbers.Real, 0.0, 1.0, closed="both")],
     }
 
     def __init__(self, *, axis: str = "columns", threshold: float = 0.5):

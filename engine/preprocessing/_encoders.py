@@ -12,6 +12,7 @@ each block's values to category codes with pandas' hash-based
 from __future__ import annotations
 
 import functools
+import numbers
 from typing import Any
 
 import dask
@@ -22,8 +23,8 @@ import pandas as pd
 from dask.delayed import Delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from engine.data import InvalidParameterError, StrOptions, check_not_empty
 from engine.data._adapters import DASK_ARRAY, DASK_DATAFRAME, NUMPY, PANDAS, XARRAY
-from engine.data._validation import InstanceOf, OneOf, Satisfies, check_not_empty, validate_params
 from engine.preprocessing._base import EngineTransformer, input_names, kind_of
 from engine.stats._reduce import tree_merge
 
@@ -126,15 +127,19 @@ def _ordinal_block(block, categories, names, handle_unknown, unknown_value):
     return out
 
 
-def _valid_categories(value) -> bool:
-    return value == "auto" or (isinstance(value, list) and all(np.ndim(c) == 1 for c in value))
-
-
 class _Encoder(EngineTransformer):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.categorical = True
         return tags
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        if self.categories != "auto" and not all(np.ndim(c) == 1 for c in self.categories):
+            raise InvalidParameterError(
+                f"The 'categories' parameter of {type(self).__name__} must be 'auto' or a "
+                f"list of 1-D array-likes. Got {self.categories!r} instead."
+            )
 
     def _n_fit_passes(self) -> int:
         return 1 if self.categories == "auto" else 0
@@ -171,9 +176,7 @@ class _Encoder(EngineTransformer):
 
     def fit(self, X: Any, y: Any = None):
         """Find every column's categories (one grouped pass over Dask input)."""
-        validate_params(
-            type(self).__name__, self.get_params(deep=False), self._parameter_constraints
-        )
+        self._check_params()
         kind, data, names = self._frame_input(X, reset=True)
         if self.categories != "auto":
             if len(self.categories) != len(names):
@@ -288,8 +291,8 @@ class OneHotEncoder(_Encoder):
     """
 
     _parameter_constraints = {
-        "categories": [Satisfies(_valid_categories, "'auto' or a list of 1-D array-likes")],
-        "handle_unknown": [OneOf(("error", "ignore"))],
+        "categories": [StrOptions({"auto"}), list],
+        "handle_unknown": [StrOptions({"error", "ignore"})],
     }
 
     def __init__(self, *, categories="auto", handle_unknown: str = "error"):
@@ -337,9 +340,9 @@ class OrdinalEncoder(_Encoder):
     """
 
     _parameter_constraints = {
-        "categories": [Satisfies(_valid_categories, "'auto' or a list of 1-D array-likes")],
-        "handle_unknown": [OneOf(("error", "use_encoded_value"))],
-        "unknown_value": [None, InstanceOf((int, float, np.integer, np.floating))],
+        "categories": [StrOptions({"auto"}), list],
+        "handle_unknown": [StrOptions({"error", "use_encoded_value"})],
+        "unknown_value": [None, numbers.Real],
     }
 
     def __init__(

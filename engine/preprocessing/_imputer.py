@@ -7,8 +7,8 @@ import numbers
 import numpy as np
 from sklearn.base import OneToOneFeatureMixin
 
+from engine.data import StrOptions
 from engine.data._adapters import Table
-from engine.data._validation import InstanceOf, OneOf
 from engine.preprocessing._base import (
     EngineTransformer,
     affine_function,
@@ -66,8 +66,8 @@ class SimpleImputer(OneToOneFeatureMixin, EngineTransformer):
     """
 
     _parameter_constraints = {
-        "strategy": [OneOf(("mean", "median", "most_frequent", "constant"))],
-        "fill_value": [None, InstanceOf((numbers.Real,))],
+        "strategy": [StrOptions({"mean", "median", "most_frequent", "constant"})],
+        "fill_value": [None, numbers.Real],
     }
 
     def __init__(self, *, strategy: str = "mean", fill_value: float | None = None):

@@ -9,8 +9,8 @@ import warnings
 import numpy as np
 from sklearn.base import OneToOneFeatureMixin
 
+from engine.data import Interval, StrOptions
 from engine.data._adapters import Table
-from engine.data._validation import Interval, OneOf
 from engine.kernels import elementwise as ew
 from engine.preprocessing._base import (
     EngineTransformer,
@@ -81,9 +81,9 @@ class OutlierHandler(OneToOneFeatureMixin, EngineTransformer):
     """
 
     _parameter_constraints = {
-        "method": [OneOf(("iqr", "zscore"))],
+        "method": [StrOptions({"iqr", "zscore"})],
         "factor": [None, Interval(numbers.Real, 0.0, None, closed="neither")],
-        "action": [OneOf(("clip", "nan", "flag", "drop"))],
+        "action": [StrOptions({"clip", "nan", "flag", "drop"})],
     }
 
     def __init__(self, *, method: str = "iqr", factor: float | None = None, action: str = "clip"):

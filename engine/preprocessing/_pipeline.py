@@ -29,14 +29,16 @@ without persisting, 1 with.
 
 from __future__ import annotations
 
+import numbers
 import os
 from collections import Counter
 from typing import Any
 
 import dask
 from sklearn.pipeline import Pipeline as _SkPipeline
+from sklearn.utils.metaestimators import available_if
 
-from engine.data._validation import InstanceOf, OneOf, validate_params
+from engine.data import Interval, StrOptions, check_params
 
 DEFAULT_MEMORY_FRACTION = 0.25
 
@@ -67,6 +69,17 @@ def fit_passes(step: Any) -> int:
     return int(count()) if callable(count) else 1
 
 
+def _can_fit_transform(pipe: Any) -> bool:
+    """scikit-learn's rule: ``fit_transform`` exists when the last step can transform."""
+    last = pipe.steps[-1][1]
+    return (
+        last is None
+        or (isinstance(last, str) and last == "passthrough")
+        or hasattr(last, "transform")
+        or hasattr(last, "fit_transform")
+    )
+
+
 class Pipeline(_SkPipeline):
     """scikit-learn's :class:`~sklearn.pipeline.Pipeline` that fits Dask input in fewest reads.
 
@@ -83,7 +96,7 @@ class Pipeline(_SkPipeline):
     ----------
     steps : list of (name, estimator)
     persist : {"auto", True, False}, default="auto"
-    memory_fraction : float, default=0.25
+    memory_fraction : float in (0, 1], default=0.25
         Share of available memory a source may take to be persisted by "auto".
     memory, transform_input, verbose :
         As in scikit-learn.
@@ -105,9 +118,10 @@ class Pipeline(_SkPipeline):
     (True, {'standardscaler': 1, 'minmaxscaler': 1})
     """
 
-    _engine_constraints = {
-        "persist": [OneOf(("auto", True, False))],
-        "memory_fraction": [InstanceOf((float, int))],
+    _parameter_constraints = {
+        **_SkPipeline._parameter_constraints,
+        "persist": [StrOptions({"auto"}), "boolean"],
+        "memory_fraction": [Interval(numbers.Real, 0, 1, closed="right")],
     }
 
     def __init__(
@@ -125,19 +139,16 @@ class Pipeline(_SkPipeline):
         self.memory_fraction = memory_fraction
 
     def _should_persist(self, X: Any) -> bool:
-        if not dask.is_dask_collection(X) or self.persist is False:
+        if not dask.is_dask_collection(X):
             return False
-        if self.persist is True:
-            return True
+        if not isinstance(self.persist, str):  # True or False; the only string is "auto"
+            return bool(self.persist)
         size = _nbytes(X)
         return size == size and size <= self.memory_fraction * available_memory()
 
     def _prepare(self, X: Any) -> Any:
-        validate_params(
-            type(self).__name__,
-            {"persist": self.persist, "memory_fraction": self.memory_fraction},
-            self._engine_constraints,
-        )
+        # checked before the source is persisted; scikit-learn's fit checks its own four again
+        check_params(self)
         self.persisted_ = self._should_persist(X)
         self.fit_passes_ = {
             name: fit_passes(step) for name, step in self.steps if step not in (None, "passthrough")
@@ -146,11 +157,14 @@ class Pipeline(_SkPipeline):
 
     def fit(self, X, y=None, **params):
         """Fit every step in turn (persisting Dask input first, see the class docstring)."""
-        return super().fit(self._prepare(X), y, **params)
+        X = self._prepare(X)
+        return super().fit(X, y, **params)
 
+    @available_if(_can_fit_transform)
     def fit_transform(self, X, y=None, **params):
         """Fit every step, then transform; Dask input is persisted first when allowed."""
-        return super().fit_transform(self._prepare(X), y, **params)
+        X = self._prepare(X)
+        return super().fit_transform(X, y, **params)
 
 
 def make_pipeline(

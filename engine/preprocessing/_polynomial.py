@@ -8,20 +8,9 @@ from itertools import chain, combinations, combinations_with_replacement
 
 import numpy as np
 
+from engine.data import Interval
 from engine.data._adapters import Table
-from engine.data._validation import InstanceOf, Satisfies
 from engine.preprocessing._base import EngineTransformer, input_names
-
-
-def _valid_degree(value) -> bool:
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return value >= 0
-    return (
-        isinstance(value, tuple)
-        and len(value) == 2
-        and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value)
-        and 0 <= value[0] <= value[1]
-    )
 
 
 def _poly_block(block, n_full, n_out, max_degree, interaction_only, include_bias):
@@ -89,15 +78,32 @@ class PolynomialFeatures(EngineTransformer):
     """
 
     _parameter_constraints = {
-        "degree": [Satisfies(_valid_degree, "an int >= 0 or a (min, max) tuple of ints")],
-        "interaction_only": [InstanceOf((bool,))],
-        "include_bias": [InstanceOf((bool,))],
+        "degree": [Interval(numbers.Integral, 0, None, closed="left"), tuple],
+        "interaction_only": ["boolean"],
+        "include_bias": ["boolean"],
     }
 
     def __init__(self, degree=2, *, interaction_only: bool = False, include_bias: bool = True):
         self.degree = degree
         self.interaction_only = interaction_only
         self.include_bias = include_bias
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        if isinstance(self.degree, tuple):
+            valid = len(self.degree) == 2 and all(
+                isinstance(d, numbers.Integral) for d in self.degree
+            )
+            if not (valid and 0 <= self.degree[0] <= self.degree[1]):
+                raise ValueError(
+                    "degree=(min_degree, max_degree) must be non-negative integers that "
+                    f"fulfil min_degree <= max_degree, got {self.degree}."
+                )
+        if self._degrees()[1] == 0 and not self.include_bias:
+            raise ValueError(
+                "Setting degree to zero and include_bias to False would result in an empty "
+                "output array."
+            )
 
     def _n_fit_passes(self) -> int:
         return 0
@@ -117,11 +123,6 @@ class PolynomialFeatures(EngineTransformer):
 
     def _finish_fit(self, stats: dict, table: Table) -> None:
         min_degree, max_degree = self._degrees()
-        if max_degree == 0 and not self.include_bias:
-            raise ValueError(
-                "PolynomialFeatures: degree 0 with include_bias=False gives no "
-                "output column; set include_bias=True or a degree >= 1"
-            )
         n = table.n_columns
         combos = self._combinations(n, min_degree, max_degree, self.include_bias)
         self.powers_ = np.vstack([np.bincount(c, minlength=n) for c in combos]).astype(np.int64)

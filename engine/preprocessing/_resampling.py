@@ -18,7 +18,9 @@ chunking, on any scheduler.
 from __future__ import annotations
 
 import numbers
+from abc import ABCMeta, abstractmethod
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import dask.array as da
@@ -28,15 +30,14 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.multiclass import type_of_target
 
-from engine.data._rows import align_rows, map_rows, repeat_rows, row_blocks, select_part
-from engine.data._validation import InstanceOf, Interval, OneOf, Satisfies, validate_params
-from engine.preprocessing._base import estimator_token
+from engine.data import Interval, StrOptions, check_not_empty, check_params, estimator_token
+from engine.data._rows import Aligned, align_rows, map_rows, repeat_rows, row_blocks, select_part
 from engine.stats import _draws
 from engine.stats import _row_plans as _plans
 
 __all__ = ["RandomOverSampler", "RandomUnderSampler"]
 
-_STRINGS = ("auto", "minority", "majority", "not minority", "not majority", "all")
+_SHARED = {"auto", "not minority", "not majority", "all"}
 
 
 def _select_classes(kind: str, classes, counts, over: bool) -> list:
@@ -45,10 +46,6 @@ def _select_classes(kind: str, classes, counts, over: bool) -> list:
     minority = classes[int(np.argmin(counts))]
     if kind == "auto":
         kind = "not majority" if over else "not minority"
-    if kind == "majority" and over:
-        raise ValueError("'sampling_strategy'='majority' cannot be used with over-sampler.")
-    if kind == "minority" and not over:
-        raise ValueError("'sampling_strategy'='minority' cannot be used with under-sampler.")
     pick = {
         "all": lambda c: True,
         "majority": lambda c: c == majority,
@@ -134,68 +131,93 @@ def _targets_from_dict(wanted: Mapping, stats: dict, over: bool) -> dict:
     return targets
 
 
-def _valid_strategy(value: Any) -> bool:
-    if isinstance(value, str):
-        return value in _STRINGS
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, numbers.Real):
-        return 0 < value <= 1
-    return isinstance(value, Mapping) or callable(value)
+def _strategy_constraint(strings: set) -> list:
+    """imbalanced-learn's ``sampling_strategy`` constraint, with its sampler's strings."""
+    return [Interval(numbers.Real, 0, 1, closed="right"), StrOptions(strings), Mapping, callable]
 
 
-class _BaseRandomSampler(BaseEstimator):
+@dataclass
+class _Checked:
+    """Validated sampler input: X and y on the same row blocks, and the class layout."""
+
+    aligned: Aligned
+    layout: Any
+    y_blocks: list
+
+    def per_class(self, fill: Callable[[Any, int], int]) -> np.ndarray:
+        """``fill(class, rows of the class)`` for every class, in class order."""
+        totals = self.layout.totals()
+        return np.array(
+            [fill(c, int(n)) for c, n in zip(self.layout.classes.tolist(), totals, strict=True)]
+        )
+
+
+class _BaseRandomSampler(BaseEstimator, metaclass=ABCMeta):
+    """imbalanced-learn's template: public ``fit`` / ``fit_resample``, abstract ``_fit_resample``.
+
+    ``fit_resample`` checks the parameters and the input, counts the classes
+    (one pass over ``y``), resolves ``sampling_strategy_`` and hands the
+    aligned input to the sampler's ``_fit_resample``.
+    """
+
     _over: bool = False
-    _parameter_constraints: dict = {
-        "sampling_strategy": [
-            Satisfies(
-                _valid_strategy,
-                f"a float in (0, 1], one of {list(_STRINGS)}, a dict or a callable",
-            )
-        ],
-        "random_state": [
-            None,
-            Interval(numbers.Integral, 0, None),
-            InstanceOf((np.random.RandomState, np.random.Generator)),
-        ],
-    }
+    _parameter_constraints: dict = {"random_state": ["random_state", np.random.Generator]}
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.input_tags.allow_nan = True  # rows are copied, never computed on
+        tags.input_tags.sparse = True
+        tags.input_tags.string = True
+        return tags
 
     def __dask_tokenize__(self):
         return estimator_token(self)
 
-    def _validate(self, X, y):
-        validate_params(
-            type(self).__name__, self.get_params(deep=False), self._parameter_constraints
-        )
+    def _check(self, X, y) -> _Checked:
+        check_params(self)
         if y is None:
-            raise ValueError(f"{type(self).__name__} needs the class labels y; got y=None")
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        if np.ndim(X) != 2:
+            raise ValueError(
+                f"Expected 2D array, got {np.ndim(X)}D array instead: reshape X with "
+                "X.reshape(-1, 1) if it has a single feature"
+            )
         aligned = align_rows({"X": X, "y": y}, convertible=())
+        check_not_empty(sum(aligned.lengths), np.shape(X)[1])
         y_al = aligned.arrays["y"]
         y_blocks = row_blocks(y_al) if aligned.lazy else [np.asarray(y_al)]
         layout = _draws.class_layout(y_blocks, aligned.lengths)
         kind = type_of_target(layout.classes)
         if kind not in ("binary", "multiclass"):
-            raise ValueError(f"y must hold binary or multiclass labels; got {kind!r} targets")
-        targets = resolve_targets(
+            raise ValueError(
+                f"Unknown label type: {kind!r}; y must hold binary or multiclass labels"
+            )
+        self.sampling_strategy_ = resolve_targets(
             self.sampling_strategy, layout.classes, layout.totals(), self._over, y
         )
-        self.sampling_strategy_ = targets
         shape = getattr(X, "shape", None)
         if shape is not None and len(shape) == 2:
             self.n_features_in_ = int(shape[1])
         if isinstance(X, pd.DataFrame | dd.DataFrame):
             self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
-        return aligned, layout, y_blocks
+        return _Checked(aligned, layout, y_blocks)
 
     def fit(self, X: Any, y: Any) -> _BaseRandomSampler:
         """Count the classes (one pass over ``y``) and resolve ``sampling_strategy_``."""
-        self._validate(X, y)
+        self._check(X, y)
         return self
 
-    def _per_class(self, layout, fill: Callable[[Any, int], int]) -> np.ndarray:
-        return np.array(
-            [fill(c, int(n)) for c, n in zip(layout.classes.tolist(), layout.totals(), strict=True)]
-        )
+    def fit_resample(self, X: Any, y: Any) -> tuple:
+        """Resample ``X`` and ``y`` (same kinds as given; lazy for Dask)."""
+        checked = self._check(X, y)
+        return self._fit_resample(checked, _draws.random_entropy(self.random_state))
+
+    @abstractmethod
+    def _fit_resample(self, checked: _Checked, entropy: int) -> tuple:
+        """``(X_resampled, y_resampled)``; set ``sample_indices_`` for in-memory input."""
 
 
 class RandomOverSampler(_BaseRandomSampler):
@@ -237,17 +259,19 @@ class RandomOverSampler(_BaseRandomSampler):
     """
 
     _over = True
+    _parameter_constraints = {
+        **_BaseRandomSampler._parameter_constraints,
+        "sampling_strategy": _strategy_constraint(_SHARED | {"minority"}),
+    }
 
     def __init__(self, *, sampling_strategy="auto", random_state=None):
         self.sampling_strategy = sampling_strategy
         self.random_state = random_state
 
-    def fit_resample(self, X: Any, y: Any) -> tuple:
-        """Resample ``X`` and ``y`` (same kinds as given; lazy for Dask)."""
-        aligned, layout, y_blocks = self._validate(X, y)
-        n_draws = self._per_class(layout, lambda c, n: self.sampling_strategy_.get(c, 0))
-        entropy = _draws.random_entropy(self.random_state)
-        plan = _plans.repeat_plan(layout, y_blocks, n_draws, entropy, aligned.lazy)
+    def _fit_resample(self, checked: _Checked, entropy: int) -> tuple:
+        aligned = checked.aligned
+        n_draws = checked.per_class(lambda c, n: self.sampling_strategy_.get(c, 0))
+        plan = _plans.repeat_plan(checked.layout, checked.y_blocks, n_draws, entropy, aligned.lazy)
         reps = plan.values()
         out = []
         for name in ("X", "y"):
@@ -312,7 +336,8 @@ class RandomUnderSampler(_BaseRandomSampler):
 
     _parameter_constraints = {
         **_BaseRandomSampler._parameter_constraints,
-        "replacement": [OneOf((True, False))],
+        "sampling_strategy": _strategy_constraint(_SHARED | {"majority"}),
+        "replacement": ["boolean"],
     }
 
     def __init__(self, *, sampling_strategy="auto", random_state=None, replacement=False):
@@ -320,20 +345,19 @@ class RandomUnderSampler(_BaseRandomSampler):
         self.random_state = random_state
         self.replacement = replacement
 
-    def fit_resample(self, X: Any, y: Any) -> tuple:
-        """Resample ``X`` and ``y`` (same kinds as given; lazy for Dask)."""
-        aligned, layout, y_blocks = self._validate(X, y)
-        targets = self.sampling_strategy_
-        entropy = _draws.random_entropy(self.random_state)
+    def _fit_resample(self, checked: _Checked, entropy: int) -> tuple:
+        aligned, layout, targets = checked.aligned, checked.layout, self.sampling_strategy_
         if self.replacement:
-            draws = self._per_class(layout, lambda c, n: targets.get(c, 0))
-            keep = self._per_class(layout, lambda c, n: 0 if c in targets else 1)
-            plan = _plans.repeat_plan(layout, y_blocks, draws, entropy, aligned.lazy, keep=keep)
+            draws = checked.per_class(lambda c, n: targets.get(c, 0))
+            keep = checked.per_class(lambda c, n: 0 if c in targets else 1)
+            plan = _plans.repeat_plan(
+                layout, checked.y_blocks, draws, entropy, aligned.lazy, keep=keep
+            )
             values, func, args = plan.values(), repeat_rows, ()
         else:
-            kept = self._per_class(layout, lambda c, n: targets.get(c, n))
+            kept = checked.per_class(lambda c, n: targets.get(c, n))
             alloc = np.stack([kept, layout.totals() - kept], axis=1)
-            plan = _plans.part_plan(layout, y_blocks, alloc, entropy, aligned.lazy)
+            plan = _plans.part_plan(layout, checked.y_blocks, alloc, entropy, aligned.lazy)
             values, func, args = plan.values(), select_part, (0,)
         out = tuple(
             map_rows(

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from scipy import stats as sps
 from sklearn.base import OneToOneFeatureMixin
 
 from engine.data._adapters import Table
-from engine.data._validation import InstanceOf, Satisfies
 from engine.preprocessing._base import (
     EngineTransformer,
     affine_function,
     check_finite_moments,
     handle_zeros_in_scale,
+    number_pair,
 )
 from engine.stats._moments import column_moments
 from engine.stats._quantile import column_quantiles
-
-
-def _valid_quantile_range(value) -> bool:
-    return (
-        isinstance(value, tuple | list)
-        and len(value) == 2
-        and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value)
-        and 0 <= value[0] <= value[1] <= 100
-    )
 
 
 class RobustScaler(OneToOneFeatureMixin, EngineTransformer):
@@ -65,14 +54,10 @@ class RobustScaler(OneToOneFeatureMixin, EngineTransformer):
     """
 
     _parameter_constraints = {
-        "with_centering": [InstanceOf((bool,))],
-        "with_scaling": [InstanceOf((bool,))],
-        "quantile_range": [
-            Satisfies(
-                _valid_quantile_range, "a (q_min, q_max) tuple with 0 <= q_min <= q_max <= 100"
-            )
-        ],
-        "unit_variance": [InstanceOf((bool,))],
+        "with_centering": ["boolean"],
+        "with_scaling": ["boolean"],
+        "quantile_range": [tuple, list],
+        "unit_variance": ["boolean"],
     }
 
     def __init__(
@@ -87,6 +72,12 @@ class RobustScaler(OneToOneFeatureMixin, EngineTransformer):
         self.with_scaling = with_scaling
         self.quantile_range = quantile_range
         self.unit_variance = unit_variance
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        q_min, q_max = number_pair(self, "quantile_range")
+        if not 0 <= q_min <= q_max <= 100:
+            raise ValueError(f"Invalid quantile range: {self.quantile_range}")
 
     def _levels(self) -> np.ndarray:
         q_min, q_max = self.quantile_range

@@ -10,18 +10,16 @@ sum, which differs by rounding only).
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from sklearn.base import OneToOneFeatureMixin
 
 from engine.data._adapters import Table
-from engine.data._validation import InstanceOf, Satisfies
 from engine.preprocessing._base import (
     EngineTransformer,
     affine_function,
     check_finite_moments,
     handle_zeros_in_scale,
+    number_pair,
     samples_seen,
 )
 from engine.stats._moments import Moments, column_moments
@@ -41,8 +39,8 @@ class StandardScaler(_MomentScaler):
 
     Same parameters, attributes and results as
     :class:`sklearn.preprocessing.StandardScaler` (population standard deviation,
-    constant columns get scale 1). NaN is ignored in fit and kept in transform;
-    inf is rejected with an error naming the column.
+    constant columns get variance 0 and scale 1). NaN is ignored in fit and kept
+    in transform; inf is rejected with an error naming the column.
 
     Method: mean and variance from a one-pass NaN-aware moments kernel merged
     with Chan et al.'s formula in a fixed order (exact up to rounding, bit
@@ -70,7 +68,7 @@ class StandardScaler(_MomentScaler):
     [-1.0, 1.0]
     """
 
-    _parameter_constraints = {"with_mean": [InstanceOf((bool,))], "with_std": [InstanceOf((bool,))]}
+    _parameter_constraints = {"with_mean": ["boolean"], "with_std": ["boolean"]}
 
     def __init__(self, *, with_mean: bool = True, with_std: bool = True):
         self.with_mean = with_mean
@@ -79,7 +77,9 @@ class StandardScaler(_MomentScaler):
     def _set_scaling(self, m: Moments) -> None:
         self.n_samples_seen_ = samples_seen(m.count)
         self.mean_ = m.mean if (self.with_mean or self.with_std) else None
-        self.var_ = m.var(0) if self.with_std else None
+        # a column whose (exact) min equals its max is constant: variance 0, not the
+        # rounding residue of the moment merges (scikit-learn's two-pass sum gives 0 too)
+        self.var_ = np.where(m.min == m.max, 0.0, m.var(0)) if self.with_std else None
         if self.with_std:
             eps = np.finfo(np.float64).eps
             n = m.count
@@ -95,15 +95,6 @@ class StandardScaler(_MomentScaler):
             sub=self.mean_ if self.with_mean else None,
             div=self.scale_ if self.with_std else None,
         )
-
-
-def _valid_range(value) -> bool:
-    return (
-        isinstance(value, tuple | list)
-        and len(value) == 2
-        and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value)
-        and value[0] < value[1]
-    )
 
 
 class MinMaxScaler(_MomentScaler):
@@ -133,13 +124,22 @@ class MinMaxScaler(_MomentScaler):
     """
 
     _parameter_constraints = {
-        "feature_range": [Satisfies(_valid_range, "a (min, max) tuple of numbers with min < max")],
-        "clip": [InstanceOf((bool,))],
+        "feature_range": [tuple, list],
+        "clip": ["boolean"],
     }
 
     def __init__(self, feature_range: tuple = (0, 1), *, clip: bool = False):
         self.feature_range = feature_range
         self.clip = clip
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        low, high = number_pair(self, "feature_range")
+        if low >= high:
+            raise ValueError(
+                "Minimum of desired feature range must be smaller than maximum. "
+                f"Got {self.feature_range}."
+            )
 
     def _set_scaling(self, m: Moments) -> None:
         low, high = self.feature_range

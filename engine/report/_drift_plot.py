@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from engine.report._figure import new_figure
 from engine.report._histograms import ColumnHistogram, column_histograms
@@ -92,6 +93,8 @@ def _panel(ax, hist: ColumnHistogram, verdict) -> None:
     if hist.edges is not None:
         ax.stairs(ref, hist.edges, fill=True, alpha=0.45, color="tab:blue", label="reference")
         ax.stairs(cur, hist.edges, fill=True, alpha=0.45, color="tab:orange", label="current")
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+        ax.xaxis.set_major_formatter(FuncFormatter(compact_tick))
     else:
         positions = np.arange(len(hist.categories))
         ax.bar(positions - 0.2, ref, width=0.4, color="tab:blue", label="reference")
@@ -104,6 +107,22 @@ def _panel(ax, hist: ColumnHistogram, verdict) -> None:
         title = f"{hist.name}: {method} = {statistic:.3g}" + (" (drift)" if drifted else "")
     ax.set_title(title, color="tab:red" if drifted else "black")
     ax.legend(fontsize="small")
+
+
+def compact_tick(value: float, _position=None) -> str:
+    """An axis tick short enough not to run into its neighbours: ``250k``, ``1.5M``, ``0.25``.
+
+    Examples
+    --------
+    >>> [compact_tick(v) for v in (250000, -20000, 1500000, 0.25, 0)]
+    ['250k', '-20k', '1.5M', '0.25', '0']
+    """
+    magnitude = abs(value)
+    if magnitude >= 1e6:
+        return f"{value / 1e6:g}M"
+    if magnitude >= 1e4:
+        return f"{value / 1e3:g}k"
+    return f"{value:g}"
 
 
 def _verdicts(report: Any) -> dict:

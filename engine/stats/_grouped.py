@@ -204,7 +204,8 @@ def keyed_counts_block(
     """Grouped counts of one block (see :class:`KeyedCounts`).
 
     ``encoded`` maps a column position to its already computed
-    ``(uniques, codes)`` (from :func:`encode_column`).
+    ``(uniques, codes)`` (from :func:`encode_column`). Weights are summed as
+    float64, or exactly as int64 when they are ``int64`` already.
     """
     encoded = encoded or {}
     columns = [as_block_array(c).reshape(-1) for c in columns]
@@ -222,7 +223,9 @@ def keyed_counts_block(
     sizes = np.array([len(k) for k in keys], np.int64)
     w = np.empty(0)
     if weights is not None:
-        w = np.ascontiguousarray(as_block_array(weights), dtype=np.float64).reshape(-1)
+        w = as_block_array(weights)
+        w = np.ascontiguousarray(w, dtype=np.int64 if w.dtype == np.int64 else np.float64)
+        w = w.reshape(-1)
         if w.shape[0] != n:
             raise ValueError(
                 f"inconsistent numbers of samples in a block: {names[0]}={n}, sample_weight={w.shape[0]}"
@@ -323,12 +326,19 @@ def _length(x: Any) -> float:
 
 
 def check_lengths(**arrays: Any) -> None:
-    """Raise ``ValueError`` for inputs of known different lengths or an empty input."""
+    """Raise ``ValueError`` for inputs of known different lengths or an empty input.
+
+    The message lists the lengths in argument order, as scikit-learn's
+    ``check_consistent_length`` does, then names them.
+    """
     lengths = {k: _length(v) for k, v in arrays.items() if v is not None}
     known = {k: int(v) for k, v in lengths.items() if not np.isnan(v)}
     if len(set(known.values())) > 1:
+        listed = ", ".join(str(v) for v in known.values())
         detail = ", ".join(f"{k}={v}" for k, v in known.items())
-        raise ValueError(f"Found input variables with inconsistent numbers of samples: {detail}")
+        raise ValueError(
+            f"Found input variables with inconsistent numbers of samples: [{listed}] ({detail})"
+        )
     for name, n in known.items():
         if n == 0:
             raise ValueError(

@@ -35,10 +35,15 @@ class Evaluation:
     drift_reference: Any = None
     drift_current: Any = None
     feature_names: list[str] = field(default_factory=list)
+    #: What the model predicts; the run scores the positive class's probability.
+    task: str = "binary classification"
 
     @property
     def summary(self) -> dict:
-        out: dict[str, Any] = {"metrics": {k: float(v) for k, v in self.metrics.items()}}
+        out: dict[str, Any] = {
+            "task": self.task,
+            "metrics": {k: float(v) for k, v in self.metrics.items()},
+        }
         if self.drift is not None:
             out["drift"] = {
                 "share_drifted": float(self.drift.share_drifted),

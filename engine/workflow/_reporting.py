@@ -1,8 +1,9 @@
-"""The HTML report of a run: profiles, metrics, plots, bias, drift and importance."""
+"""The HTML report of a run: a summary of verdicts first, then data, model, checks and timings."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -16,47 +17,157 @@ from engine.report import (
 from engine.report.html import write_report
 from engine.workflow._record import RunRecord
 
+#: The metric the summary shows when the spec's search names no scoring.
+PREFERRED_METRICS = ("roc_auc", "accuracy", "r2")
+#: Decimals kept in the profile of standardised columns (their float noise, ~1e-17, reads as 0).
+SCALED_DECIMALS = 4
+
+
+def headline_metric(spec: dict, metrics: dict) -> tuple[str, float]:
+    """The search's scoring metric when it was computed, else a preferred one, else the first."""
+    search = spec["model"]["search"] or {}
+    for name in (search.get("scoring"), *PREFERRED_METRICS):
+        if name in metrics:
+            return name, float(metrics[name])
+    name = next(iter(metrics))
+    return name, float(metrics[name])
+
+
+def drift_verdict(drift) -> tuple[str, str]:
+    """``(text, status)`` for the summary: how many columns drifted and the dataset verdict."""
+    columns = len(drift.columns)
+    methods = ", ".join(sorted(set(drift.columns["method"])))
+    text = f"{drift.n_drifted} of {columns} columns drifted ({methods})"
+    if drift.drifted:
+        return f"DRIFT: {text}", "alert"
+    return f"no dataset drift: {text}", "ok"
+
+
+def fairness_verdict(bias, sensitive: str) -> tuple[str, str]:
+    """``(text, status)``: the flagged fairness criteria, or none."""
+    flagged = bias.disparities.loc[bias.disparities["flagged"], "criterion"].tolist()
+    if flagged:
+        return f"flagged by {sensitive}: {', '.join(flagged)}", "alert"
+    return f"no disparity flagged by {sensitive}", "ok"
+
+
+def run_summary(record: RunRecord, evaluation, test_rows: int) -> dict[str, Any]:
+    """The summary block: task, data, fingerprint, model, headline metric, drift, fairness."""
+    spec, data = record.spec, record.spec["data"]
+    name, value = headline_metric(spec, evaluation.metrics)
+    summary: dict[str, Any] = {
+        "Task": f"{evaluation.task} of {data['target']!r}",
+        "Data": f"{data['source']}: {record.results['train_rows']:,} training rows, "
+        f"{test_rows:,} test rows",
+        "Data fingerprint": record.data_fingerprint,
+        "Model": spec["model"]["estimator"].rpartition(".")[2],
+        f"{name} (test part)": value,
+    }
+    if evaluation.drift is not None:
+        summary["Drift (train vs test)"] = drift_verdict(evaluation.drift)
+    if evaluation.bias is not None:
+        summary["Fairness"] = fairness_verdict(evaluation.bias, data["sensitive"])
+    return summary
+
+
+def _data_section(record: RunRecord, before: pd.DataFrame, test_rows: int) -> list:
+    data = record.spec["data"]
+    facts = {
+        "source": data["source"],
+        "target": data["target"],
+        "sensitive attribute": data["sensitive"] or "none",
+        "training rows": record.results["train_rows"],
+        "test rows": test_rows,
+        "fingerprint": record.data_fingerprint,
+    }
+    return [facts, "Numeric columns before cleaning (all rows):", before]
+
+
+def _model_section(record: RunRecord) -> list:
+    model = record.spec["model"]
+    facts: dict[str, Any] = {"estimator": model["estimator"], "parameters": model["params"]}
+    search = record.results.get("search")
+    if search is not None:
+        facts.update(
+            {
+                "search": model["search"]["kind"],
+                "candidates": search["n_candidates"],
+                "best parameters": search["best_params"],
+                f"best cross-validated {model['search']['scoring'] or 'score'}": search[
+                    "best_score"
+                ],
+            }
+        )
+    return [facts]
+
 
 def write_run_report(
     path: Path, record: RunRecord, before: pd.DataFrame, after: pd.DataFrame, evaluation
 ) -> Path:
     """Write ``report.html`` for a finished run (figures embedded, nothing overwritten)."""
-    sections: list[tuple[str, object]] = [
-        (
-            "Data",
-            f"fingerprint {record.data_fingerprint}; {record.results.get('train_rows', '?')} training rows",
-        ),
-        ("Profile before cleaning", before),
-        ("Profile after cleaning and scaling (training part)", after),
-        ("Metrics (test part)", pd.Series(evaluation.metrics, name="value").to_frame()),
-    ]
-    if "search" in record.results:
-        sections.append(
-            ("Model search", pd.Series(record.results["search"], dtype=object).to_frame("value"))
-        )
-    sections.append(("ROC curve", plot_roc_curve(evaluation.y_true, evaluation.y_score)))
-    sections.append(
-        ("Confusion matrix", plot_confusion_matrix(evaluation.y_true, evaluation.y_pred))
+    test_rows = len(evaluation.y_true)
+    steps = ", ".join(name for name, _ in record.spec["preprocessing"]) or "none"
+    metrics = pd.DataFrame(
+        {
+            "metric": list(evaluation.metrics),
+            "value": [float(v) for v in evaluation.metrics.values()],
+        }
     )
+    sections: list[tuple[str, object]] = [
+        ("Data", _data_section(record, before, test_rows)),
+        (
+            "After cleaning and scaling (training part)",
+            [f"Steps: {steps}.", after.round(SCALED_DECIMALS)],
+        ),
+        ("Model", _model_section(record)),
+        (
+            "Performance on the test part",
+            [
+                metrics,
+                plot_roc_curve(evaluation.y_true, evaluation.y_score),
+                plot_confusion_matrix(evaluation.y_true, evaluation.y_pred),
+            ],
+        ),
+    ]
     if evaluation.bias is not None:
-        sections.append(("Bias by group", evaluation.bias.by_group))
-        sections.append(("Disparities", evaluation.bias.disparities))
-        sections.append(("Group rates", plot_fairness(evaluation.bias)))
-    if evaluation.drift is not None:
-        sections.append(("Drift (train vs test)", evaluation.drift.to_frame()))
+        sensitive = record.spec["data"]["sensitive"]
         sections.append(
             (
-                "Drift histograms",
-                plot_drift_histograms(
-                    evaluation.drift_reference, evaluation.drift_current, report=evaluation.drift
-                ),
+                f"Fairness by {sensitive}",
+                [
+                    fairness_verdict(evaluation.bias, sensitive)[0],
+                    evaluation.bias.by_group,
+                    evaluation.bias.disparities,
+                    plot_fairness(evaluation.bias),
+                ],
+            )
+        )
+    if evaluation.drift is not None:
+        sections.append(
+            (
+                "Drift: training vs test part",
+                [
+                    evaluation.drift.summary(),
+                    evaluation.drift.to_frame(),
+                    plot_drift_histograms(
+                        evaluation.drift_reference,
+                        evaluation.drift_current,
+                        report=evaluation.drift,
+                    ),
+                ],
             )
         )
     if evaluation.importance is not None:
         sections.append(
             (
-                "Permutation importance",
+                "Permutation importance (test part)",
                 plot_permutation_importance(evaluation.importance, evaluation.feature_names),
             )
         )
-    return write_report(path, sections, title=f"engine run: {record.name}", timings=record.timings)
+    return write_report(
+        path,
+        sections,
+        title=f"engine run: {record.name}",
+        summary=run_summary(record, evaluation, test_rows),
+        timings=record.timings,
+    )

@@ -7,7 +7,7 @@ import dask.array as da
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -127,3 +127,39 @@ def test_dense_float_path_and_partition(values, n_codes):
     grouped, offsets = gk.partition_by_code(values, labels, n_codes)
     for c in range(n_codes):
         np.testing.assert_array_equal(grouped[offsets[c] : offsets[c + 1]], values[labels == c])
+
+
+@settings(max_examples=60)
+@given(
+    values=arrays(
+        np.float64,
+        st.integers(0, 50),
+        elements=st.one_of(
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.integers(-5, 5).map(float),
+            st.sampled_from([2.0**63, -(2.0**63), 1e20, 0.5]),
+        ),
+    )
+)
+def test_float_label_flags_match_sklearns_round_trip(values):
+    n_nan, n_inf, non_integral = gk.float_label_flags(values)
+    assert n_nan == np.count_nonzero(np.isnan(values))
+    assert n_inf == np.count_nonzero(np.isinf(values))
+    finite = values[np.isfinite(values)]
+    with np.errstate(invalid="ignore"):
+        round_trip = finite.astype(np.int64).astype(np.float64)
+    expected = bool(np.any(finite != round_trip)) or bool(n_nan or n_inf)
+    assert non_integral == expected
+
+
+@given(
+    arrays(np.int64, st.integers(1, 40), elements=st.integers(-(2**62), 2**62)),
+    st.integers(1, 5),
+)
+def test_integer_weights_sum_exactly_as_int64(weights, n_blocks):
+    keys = np.arange(len(weights)) % 2
+    kc = keyed_counts({"k": da.from_array(keys, chunks=-(-len(keys) // n_blocks))}, weights)
+    (kc,) = dask.compute(kc)
+    assert kc.wsum.dtype == np.int64
+    expected = np.array([weights[keys == k].sum() for k in np.unique(keys)])
+    np.testing.assert_array_equal(kc.wsum, expected)

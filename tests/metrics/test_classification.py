@@ -153,3 +153,24 @@ def test_one_compute_and_schedulers_bit_identical(cluster_client):
     for a, b, c in zip(ref, sync, dist, strict=True):
         np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(a, c)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.bool_, np.float32, np.float64])
+def test_confusion_matrix_dtype_follows_sample_weight_as_sklearn(dtype):
+    t, p, _ = _data(seed=5)
+    w = np.random.default_rng(0).integers(0, 3, len(t)).astype(dtype)
+    expected = skm.confusion_matrix(t, p, sample_weight=w)
+    for sw_t, sw_p, sw in [(t, p, w)] + [
+        (as_dask(t, b), as_dask(p, b), as_dask(w, b)) for b in ROW_CHUNKINGS
+    ]:
+        got = em.confusion_matrix(sw_t, sw_p, sample_weight=sw)
+        assert got.dtype == expected.dtype
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_integer_weights_add_exactly_and_wrap_as_sklearn():
+    y = np.array([0, 1, 1])
+    for weight in (np.full(3, 4294967295, dtype=np.uint32), np.full(3, 2**63 - 1, np.int64)):
+        expected = skm.confusion_matrix(y, y, sample_weight=weight)
+        got = em.confusion_matrix(as_dask(y, 3), as_dask(y, 3), sample_weight=as_dask(weight, 3))
+        np.testing.assert_array_equal(got, expected)

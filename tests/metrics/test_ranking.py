@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import dask
 import numpy as np
 import pytest
@@ -138,3 +140,37 @@ def test_auc_bit_identical_across_schedulers(cluster_client):
         assert em.roc_auc_score(*args, **kw) == ref
     with dask.config.set(scheduler=cluster_client.get):
         assert em.roc_auc_score(*args, **kw) == ref
+
+
+@pytest.mark.parametrize("multi_class", ["ovo", "ovr"])
+@pytest.mark.parametrize("average", ["macro", "weighted"])
+def test_labels_with_a_class_absent_from_y_true(multi_class, average):
+    """The issue's case: ovo with labels=[0, 1, 2] and class 1 never true (sklearn: 0.25)."""
+    cases = [
+        (
+            np.array([0, 2, 0, 2]),
+            np.array([[0.2, 0.1, 0.7], [0.6, 0.1, 0.3], [0.2, 0.3, 0.5], [0.5, 0.3, 0.2]]),
+        ),
+    ]
+    t, p, _ = _multiclass(n=300, k=4, seed=4)
+    keep = t != 2  # class 2 absent from y_true, present in labels and y_score
+    cases.append((t[keep], p[keep]))
+    for y_true, y_score in cases:
+        labels = list(range(y_score.shape[1]))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UndefinedMetricWarning)
+            expected = skm.roc_auc_score(
+                y_true, y_score, multi_class=multi_class, labels=labels, average=average
+            )
+            for n_blocks in ROW_CHUNKINGS:
+                got = em.roc_auc_score(
+                    as_dask(y_true, n_blocks),
+                    as_dask(y_score, n_blocks),
+                    multi_class=multi_class,
+                    labels=labels,
+                    average=average,
+                )
+                np.testing.assert_allclose(got, expected, rtol=1e-12)
+    toy = em.roc_auc_score(*cases[0], multi_class="ovo", labels=[0, 1, 2])
+    assert toy == skm.roc_auc_score(*cases[0], multi_class="ovo", labels=[0, 1, 2])
+    assert not np.isnan(toy)

@@ -235,7 +235,7 @@ def test_bad_input_errors(clf_data):
         GridSearchCV(_pipe(), {}).fit(X, y)
     with pytest.raises(ValueError, match="non-empty list"):
         GridSearchCV(_pipe(), {"clf__C": []}).fit(X, y)
-    with pytest.raises(ValueError, match="unknown scorer name 'acuracy'"):
+    with pytest.raises(ValueError, match="'scoring' parameter of GridSearchCV.* Got 'acuracy'"):
         GridSearchCV(_pipe(), {"clf__C": [1.0]}, scoring="acuracy").fit(X, y)
     with pytest.raises(ValueError, match="n_iter"):
         RandomizedSearchCV(_pipe(), {"clf__C": [1.0]}, n_iter=0).fit(X, y)
@@ -253,3 +253,19 @@ def test_refit_false_and_callable(clf_data):
     assert not hasattr(s, "best_estimator_") and "rank_test_f1" in s.cv_results_
     last = GridSearchCV(_pipe(), SMALL_GRID, cv=3, refit=lambda r: len(r["params"]) - 1).fit(X, y)
     assert last.best_index_ == 3 and not hasattr(last, "best_score_")
+
+
+def test_score_samples_delegation_and_tags_match_sklearn():
+    from sklearn.base import is_classifier, is_regressor
+    from sklearn.neighbors import KernelDensity
+
+    X = np.random.default_rng(0).normal(size=(90, 2))
+    grid = {"bandwidth": [0.5, 1.0]}
+    ours = GridSearchCV(KernelDensity(), grid, cv=3).fit(X)
+    ref = skms.GridSearchCV(KernelDensity(), grid, cv=3).fit(X)
+    np.testing.assert_array_equal(ours.score_samples(X), ref.score_samples(X))
+    for est in (LogisticRegression(), Ridge()):
+        ours, ref = GridSearchCV(est, {}), skms.GridSearchCV(est, {})
+        assert is_classifier(ours) == is_classifier(ref) == is_classifier(est)
+        assert is_regressor(ours) == is_regressor(ref) == is_regressor(est)
+    assert not hasattr(GridSearchCV(Ridge(), {}), "predict_proba")

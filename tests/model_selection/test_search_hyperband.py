@@ -13,8 +13,8 @@ from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 
 from engine.model_selection import HyperbandSearchCV
-from engine.model_selection._hyperband import brackets
 from engine.model_selection._incremental import BlockPlan
+from engine.model_selection._schedule import hyperband_brackets as brackets
 
 SPACE = {"alpha": loguniform(1e-6, 1.0), "penalty": ["l2", "l1"]}
 
@@ -74,6 +74,16 @@ def test_patience_stops_models_early(data):
     assert early.cv_results_["stopped_early"].any()
     assert early.metadata_["partial_fit_calls"] < full.metadata_["partial_fit_calls"]
     assert len(early.history_) > len(early.cv_results_["params"])  # scored after every call
+
+
+def test_patience_true_is_dask_mls_automatic_value(data):
+    X, y = data
+    auto = _search(patience=True, tol=0.05).fit(X, y)  # max(max_iter // aggressiveness, 1) = 3
+    three = _search(patience=3, tol=0.05).fit(X, y)
+    np.testing.assert_array_equal(auto.cv_results_["test_score"], three.cv_results_["test_score"])
+    np.testing.assert_array_equal(
+        auto.cv_results_["partial_fit_calls"], three.cv_results_["partial_fit_calls"]
+    )
 
 
 def test_samples_budget(data):

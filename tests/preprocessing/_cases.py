@@ -1,4 +1,8 @@
-"""The estimators under conformance test, each with its reference implementation."""
+"""The estimators under conformance test, each with its reference implementation.
+
+Besides the transformers (with their references), the samplers, the pipeline
+and the searches run scikit-learn's own checks in the same suite.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,9 @@ import numpy as np
 import sklearn.impute as ski
 import sklearn.preprocessing as skp
 from dask.callbacks import Callback
+from sklearn.linear_model import LogisticRegression, SGDClassifier
 
+import engine.model_selection as ems
 import engine.preprocessing as ep
 
 
@@ -275,3 +281,35 @@ DEFAULT_ESTIMATORS = [
     ep.OneHotEncoder(),
     ep.OrdinalEncoder(),
 ]
+
+SAMPLERS = [ep.RandomOverSampler(random_state=0), ep.RandomUnderSampler(random_state=0)]
+
+# small and quick: two candidates, two folds; Hyperband with blocks that hold validation rows
+SEARCHES = [
+    ems.GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=2),
+    ems.RandomizedSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, n_iter=2, cv=2, random_state=0),
+    ems.BayesSearchCV(
+        LogisticRegression(), {"C": (0.1, 1.0)}, n_iter=2, batch_size=2, cv=2, random_state=0
+    ),
+    ems.SuccessiveHalvingSearchCV(
+        LogisticRegression(), {"C": [0.1, 1.0]}, cv=2, min_resources=10, random_state=0
+    ),
+    ems.HyperbandSearchCV(
+        SGDClassifier(random_state=0),
+        {"alpha": [1e-4, 1e-2]},
+        max_iter=3,
+        test_size=0.5,
+        block_size=5,
+        random_state=0,
+    ),
+]
+
+# scikit-learn checks an engine estimator fails on purpose, with the reason
+EXPECTED_FAILED_CHECKS = {
+    "HyperbandSearchCV": {
+        "check_non_transformer_estimators_n_iter": (
+            "max_iter is Hyperband's budget per model (dask-ml's meaning), not an optimizer's "
+            "iteration cap, so there is no n_iter_"
+        ),
+    },
+}

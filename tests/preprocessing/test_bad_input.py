@@ -1,5 +1,7 @@
 """Bad input gets a clear error naming the column or parameter, never a silent NaN."""
 
+import re
+
 import dask
 import dask.array as da
 import dask.dataframe as dd
@@ -117,19 +119,42 @@ def test_all_missing_column_is_a_value_error_naming_it(strategy):
 
 
 @pytest.mark.parametrize(
-    ("est", "name"),
+    ("est", "match"),
     [
-        (ep.StandardScaler(with_mean="yes"), "with_mean"),
-        (ep.MinMaxScaler(feature_range=(1, 0)), "feature_range"),
-        (ep.RobustScaler(quantile_range=(80, 20)), "quantile_range"),
-        (ep.SimpleImputer(strategy="mode"), "strategy"),
-        (ep.MissingDropper(threshold=1.5), "threshold"),
-        (ep.MissingDropper(axis=0), "axis"),
-        (ep.OutlierHandler(method="mad"), "method"),
-        (ep.OutlierHandler(factor=-1.0), "factor"),
-        (ep.OutlierHandler(action="winsorize"), "action"),
+        (ep.StandardScaler(with_mean="yes"), "'with_mean' parameter of StandardScaler"),
+        (ep.MinMaxScaler(feature_range=(1, 0)), r"feature range must be .* Got \(1, 0\)"),
+        (ep.MinMaxScaler(feature_range=("a", 1)), "'feature_range' parameter of MinMaxScaler"),
+        (ep.RobustScaler(quantile_range=(80, 20)), r"Invalid quantile range: \(80, 20\)"),
+        (ep.SimpleImputer(strategy="mode"), "'strategy' parameter of SimpleImputer"),
+        (ep.MissingDropper(threshold=1.5), "'threshold' parameter of MissingDropper"),
+        (ep.MissingDropper(axis=0), "'axis' parameter of MissingDropper"),
+        (ep.OutlierHandler(method="mad"), "'method' parameter of OutlierHandler"),
+        (ep.OutlierHandler(factor=-1.0), "'factor' parameter of OutlierHandler"),
+        (ep.OutlierHandler(action="winsorize"), "'action' parameter of OutlierHandler"),
+        (ep.PolynomialFeatures(degree=(3, 1)), r"min_degree <= max_degree, got \(3, 1\)"),
     ],
 )
-def test_bad_parameters_are_named(est, name):
-    with pytest.raises((ValueError, TypeError), match=f"'{name}' parameter of"):
+def test_bad_parameters_are_named(est, match):
+    """scikit-learn's wording: the constraint messages, and its own for value rules."""
+    with pytest.raises(ValueError, match=match):
         est.fit(frame())
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [
+        (ep.MinMaxScaler(feature_range=(1, 0)), skp.MinMaxScaler(feature_range=(1, 0))),
+        (ep.RobustScaler(quantile_range=(80, 20)), skp.RobustScaler(quantile_range=(80, 20))),
+        (ep.PolynomialFeatures(degree=(3, 1)), skp.PolynomialFeatures(degree=(3, 1))),
+        (ep.StandardScaler(with_std=None), skp.StandardScaler(with_std=None)),
+        (
+            ep.PolynomialFeatures(degree=0, include_bias=False),
+            skp.PolynomialFeatures(degree=0, include_bias=False),
+        ),
+    ],
+)
+def test_bad_parameter_messages_equal_sklearn(ours, theirs):
+    with pytest.raises(ValueError) as expected:
+        theirs.fit(frame())
+    with pytest.raises(type(expected.value), match=re.escape(str(expected.value))):
+        ours.fit(frame())

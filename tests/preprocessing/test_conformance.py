@@ -1,7 +1,9 @@
-"""One conformance suite for every engine transformer.
+"""One conformance suite for every engine estimator.
 
-scikit-learn's own ``check_estimator`` checks (``parametrize_with_checks``), then
-the engine's: equal to the reference on NumPy and on Dask of 1/3/7 row blocks,
+scikit-learn's own ``check_estimator`` checks (``parametrize_with_checks``) and
+its ``check_param_validation`` on every transformer, sampler, pipeline and
+search; then, for the transformers, the engine's own checks: equal to the
+reference on NumPy and on Dask of 1/3/7 row blocks,
 same kind out (labels kept, Dask lazy with the same chunks), fit over Dask
 computes once, deterministic graph keys, bit-identical on the synchronous,
 threaded and distributed schedulers, input never modified, usable in Pipeline
@@ -20,18 +22,42 @@ import xarray as xr
 from dask.base import tokenize
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
-from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
 
+import engine.preprocessing as ep
 from tests.conftest import ROW_CHUNKINGS
-from tests.preprocessing._cases import CASES, DEFAULT_ESTIMATORS, Case, CountComputes, make_data
+from tests.preprocessing._cases import (
+    CASES,
+    DEFAULT_ESTIMATORS,
+    EXPECTED_FAILED_CHECKS,
+    SAMPLERS,
+    SEARCHES,
+    Case,
+    CountComputes,
+    make_data,
+)
 
 RTOL = 1e-12
 
 
-@parametrize_with_checks(DEFAULT_ESTIMATORS)
+@parametrize_with_checks(
+    DEFAULT_ESTIMATORS + SAMPLERS + SEARCHES,
+    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS.get(type(est).__name__, {}),
+)
 def test_sklearn_check_estimator(estimator, check):
     check(estimator)
+
+
+PIPELINE = ep.make_pipeline(ep.StandardScaler(), LogisticRegression())
+VALIDATED = DEFAULT_ESTIMATORS + SAMPLERS + SEARCHES + [PIPELINE]
+
+
+@pytest.mark.parametrize("estimator", VALIDATED, ids=[type(e).__name__ for e in VALIDATED])
+def test_sklearn_check_param_validation(estimator):
+    """Every parameter has a constraint, and fit rejects bad values as scikit-learn words it."""
+    check_param_validation(type(estimator).__name__, estimator)
 
 
 def as_numpy(out) -> np.ndarray:

@@ -176,8 +176,9 @@ def test_seeded_and_uniform():
     y = np.array([0] * 10 + [1] * 2)
     hits = np.zeros(10)
     reps = 400
+    rows = np.arange(12).reshape(-1, 1)  # X is 2-D, as imbalanced-learn requires
     for seed in range(reps):
-        hits[RandomUnderSampler(random_state=seed).fit_resample(np.arange(12), y)[0][:-2]] += 1
+        hits[RandomUnderSampler(random_state=seed).fit_resample(rows, y)[0][:-2, 0]] += 1
     assert np.all(np.abs(hits / reps - 0.2) < 5 * np.sqrt(0.2 * 0.8 / reps))
 
 
@@ -221,9 +222,10 @@ def test_errors():
         RandomOverSampler(sampling_strategy="most").fit_resample(X, y)
     with pytest.raises(ValueError, match="'sampling_strategy' parameter"):
         RandomUnderSampler(sampling_strategy=1.5).fit_resample(X, y)
-    with pytest.raises(ValueError, match="majority' cannot be used with over-sampler"):
+    # as imbalanced-learn: each sampler's strategy strings are part of its constraint
+    with pytest.raises(ValueError, match="'sampling_strategy' parameter of RandomOverSampler"):
         RandomOverSampler(sampling_strategy="majority").fit_resample(X, y)
-    with pytest.raises(ValueError, match="minority' cannot be used with under-sampler"):
+    with pytest.raises(ValueError, match="'sampling_strategy' parameter of RandomUnderSampler"):
         RandomUnderSampler(sampling_strategy="minority").fit_resample(X, y)
     with pytest.raises(ValueError, match="more than 1 class"):
         RandomUnderSampler().fit_resample(X, np.zeros(len(X)))
@@ -231,7 +233,11 @@ def test_errors():
         RandomUnderSampler().fit_resample(X, np.linspace(0, 1, len(X)))
     with pytest.raises(ValueError, match=r"X=300, y=299"):
         RandomUnderSampler().fit_resample(X, y[:-1])
-    with pytest.raises(ValueError, match="needs the class labels"):
+    with pytest.raises(ValueError, match="Expected 2D array, got 1D"):
+        RandomUnderSampler().fit_resample(np.arange(len(y)), y)
+    with pytest.raises(ValueError, match="0 sample"):
+        RandomUnderSampler().fit_resample(X[:0], y[:0])
+    with pytest.raises(ValueError, match="requires y to be passed"):
         RandomUnderSampler().fit_resample(X, None)
     with pytest.raises(ValueError, match="'random_state' parameter"):
         RandomUnderSampler(random_state=-1).fit_resample(X, y)

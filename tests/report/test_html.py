@@ -63,12 +63,60 @@ def test_report_embeds_images_tables_and_timings(parts, tmp_path):
         assert f"<td>{column}</td>" in text
     assert "fit on &lt;train&gt; &amp; scored on test" in text
     assert "share drifted" in text
-    assert "<td>41</td>" in text and "<td>43</td>" in text
+    assert '<td class="num">41</td>' in text and '<td class="num">43</td>' in text
     timings = text[text.index('id="timings"') :]
     assert "fit" in timings and "1.250" in timings and "report rendering" in timings
     order = [text.index(f"<h2>{name}</h2>") for name in ("Metrics", "Drift", "Notes", "Summary")]
     assert order == sorted(order)
     assert not re.search(r'(src|href)="(https?:)?//', text)
+
+
+def test_summary_comes_first_with_statuses(parts, tmp_path):
+    roc, *_ = parts
+    out = write_report(
+        tmp_path / "r.html",
+        {"ROC": roc},
+        summary={"Task": "binary <classification>", "AUC": 0.912345, "Drift": ("none", "ok")},
+    )
+    text = out.read_text()
+    block = text[text.index('<dl class="summary">') : text.index("</dl>")]
+    assert text.index('<dl class="summary">') < text.index("<h2>ROC</h2>")
+    assert "<dt>Task</dt><dd>binary &lt;classification&gt;</dd>" in block
+    assert "<dd>0.9123</dd>" in block
+    assert '<div class="ok"><dt>Drift</dt><dd>none</dd></div>' in block
+    with pytest.raises(ValueError, match=r"summary\['Drift'\].*status"):
+        write_report(tmp_path / "bad.html", {"ROC": roc}, summary={"Drift": ("none", "green")})
+    assert not (tmp_path / "bad.html").exists()
+
+
+def test_tables_round_numbers_and_drop_a_default_index(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "column": ["age", "income"],
+            "mean": [45.291634, 50597.123],
+            "min": [-3811640.2, 4.4e-18],
+            "p_value": [np.nan, 0.0123456],
+            "drifted": [True, False],
+        }
+    )
+    by_group = pd.DataFrame(
+        {"rate": [0.389447, 0.358209]}, index=pd.Index(["f", "m"], name="gender")
+    )
+    text = write_report(tmp_path / "t.html", {"T": [frame, by_group]}).read_text()
+    assert '<td class="text">age</td>' in text and '<td class="num">45.29</td>' in text
+    assert '<td class="num">50,597</td>' in text and '<td class="num">-3,811,640</td>' in text
+    assert '<td class="num">4.40e-18</td>' in text and '<td class="missing">–</td>' in text
+    assert '<td class="flag">yes</td>' in text and '<td class="text">no</td>' in text
+    assert '<th class="text">0</th>' not in text  # the 0..n-1 index is left out
+    assert '<th class="text">gender</th>' in text and '<th class="text">f</th>' in text
+    assert '<td class="num">0.3894</td>' in text
+
+
+def test_consecutive_figures_share_a_row(parts, tmp_path):
+    roc, cm, metrics, _ = parts
+    text = write_report(tmp_path / "f.html", {"Model": [metrics, roc, cm, "note", roc]}).read_text()
+    rows = re.findall(r'<div class="figures">(.*?)</div>', text, flags=re.S)
+    assert [row.count("<img ") for row in rows] == [2, 1]
 
 
 def test_report_refuses_to_overwrite(parts, tmp_path):

@@ -11,7 +11,9 @@ from sklearn.metrics import accuracy_score, roc_auc_score
 from engine.cli import main
 from engine.data import demo_table, fingerprint, write_table
 from engine.model_selection import train_test_split
+from engine.report._table import readable
 from engine.workflow import check_spec, load_model, run_spec
+from tests.headless import problems
 
 ROWS, PARTITIONS = 4_000, 4
 
@@ -66,7 +68,44 @@ def test_run_writes_record_model_and_report(finished_run):
     }
     html = open(record.outputs["report"]).read()
     assert len(re.findall(r"data:image/png;base64,", html)) >= 4
-    assert "Profile before cleaning" in html
+    assert "Numeric columns before cleaning" in html
+
+
+def test_report_reads_well_in_a_browser(finished_run, chromium, tmp_path):
+    _, record = finished_run
+    visit = chromium.visit(record.outputs["report"])
+    assert problems(visit) == []
+    assert len(visit.images) == 5  # ROC, confusion matrix, fairness, drift, importance
+    assert all(i["shownWidth"] <= 1100 for i in visit.images)  # no plot wider than the page
+    text = visit.structure["text"]
+    summary = text[: text.index("\nData\n")].lower()  # the summary block comes first
+    for expected in (
+        "binary classification of 'default'",
+        record.data_fingerprint,
+        "roc_auc (test part)",
+        readable(record.results["metrics"]["roc_auc"]),
+        "columns drifted",
+        "by gender",
+    ):
+        assert expected in summary, expected
+    headings = [h["text"] for h in visit.structure["headings"]]
+    assert headings[:4] == [
+        "engine run: tiny",
+        "Data",
+        "After cleaning and scaling (training part)",
+        "Model",
+    ]
+    assert {"Performance on the test part", "Fairness by gender", "Timings"} <= set(headings)
+    assert visit.structure["tables"] >= 8
+    numbers = re.findall(r'<td class="num">([^<]*)</td>', open(record.outputs["report"]).read())
+    assert numbers and max(map(_significant_digits, numbers)) <= 4  # rounded for reading
+    (tmp_path / "report.png").write_bytes(visit.screenshot)
+
+
+def _significant_digits(text: str) -> int:
+    """Digits a reader must read in a decimal number (0 for whole numbers)."""
+    mantissa = text.replace(",", "").lstrip("-").split("e")[0]
+    return len(mantissa.replace(".", "").lstrip("0")) if "." in mantissa else 0
 
 
 def test_run_metrics_equal_sklearn_on_the_saved_model(finished_run):
