@@ -31,12 +31,13 @@ Also ``engine --help`` and ``python -c "import engine"``. Target: (a), (c),
 folders are enforced by dropping the capabilities that let root write
 anywhere (``setpriv``).
 
-Run: ``python benchmarks/bench_cold_start.py`` (``--quick``: 1 repeat, no all-cold cluster).
+Run: ``python -m benchmarks --only cold_start`` (``--quick``: 1 repeat, no
+all-cold cluster). It measures fresh local processes and clusters, so it skips
+itself under ``--scheduler``.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -47,7 +48,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _harness import RESULTS, write_results
+from _harness import Plot, options, skip, write_results
 
 import engine
 
@@ -165,7 +166,7 @@ def _python(code: str, *args: str, env: dict, cwd: Path, prefix=()) -> tuple[dic
 
 def _median_row(case: str, runs: list[tuple[dict, float]]) -> dict:
     results = [r for r, _ in runs]
-    row = {"case": case, "runs": len(runs)}
+    row = {"case": case, "kind": "fresh process", "runs": len(runs)}
     for key in ("import_s", "calls_s", "peak_rss_mib", "compiled", "loaded"):
         row[key] = statistics.median(r[key] for r in results)
     row["process_s"] = statistics.median(wall for _, wall in runs)
@@ -250,7 +251,12 @@ def cluster_case(tmp: Path, name: str, client_cache: Path, repeats: int) -> dict
             CLUSTER, str(node), env=_env(ENGINE_KERNEL_CACHE=str(client_cache)), cwd=tmp
         )
         runs.append(result)
-    row = {"case": name, "runs": repeats, "outcomes": ",".join(runs[0]["outcomes"])}
+    row = {
+        "case": name,
+        "kind": "fresh 2-worker cluster",
+        "runs": repeats,
+        "outcomes": ",".join(runs[0]["outcomes"]),
+    }
     keys = ("import_s", "cluster_start_s", "remote_import_s", "connect_s", "profile_s")
     for key in (*keys, "profile_again_s"):
         row[key] = statistics.median(r[key] for r in runs)
@@ -275,36 +281,17 @@ def startup_times(tmp: Path, repeats: int) -> list[dict]:
     return rows
 
 
-def plot(rows: list[dict], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    bars = [r for r in rows if "calls_s" in r]
-    base = next(r["calls_s"] for r in bars if r["case"].startswith("(a)"))
-    fig, ax = plt.subplots(figsize=(9, 4.5))
-    names = [r["case"] for r in bars]
-    values = [r["calls_s"] for r in bars]
-    ax.barh(names, values, color=["#c44" if v > 2 else "#4a4" for v in values])
-    for y, value in enumerate(values):
-        ax.text(value, y, f" {value:.2f} s ({value / base:.1f}x warm)", va="center", fontsize=8)
-    ax.axvline(2.0, color="grey", linestyle="--", linewidth=1)
-    ax.set_xscale("log")
-    ax.set_xlabel("seconds to the first result beyond the imports (median, log scale); dashed: 2 s")
-    ax.invert_yaxis()
-    ax.set_xlim(min(values) / 2, max(values) * 8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+def with_ratio_to_warm(rows: list[dict]) -> list[dict]:
+    """Each timed row's seconds beyond the imports as a multiple of the warm cache's."""
+    warm = next(r["calls_s"] for r in rows if r["case"].startswith("(a)"))
+    return [{**r, "x warm": r["calls_s"] / warm} if "calls_s" in r else r for r in rows]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1 repeat, no all-cold cluster run")
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
-    repeats = 1 if args.quick else args.repeats
+    args = options(__doc__.split("\n")[0])
+    if args.scheduler:
+        skip("it times fresh local processes and clusters, not a remote scheduler")
+    repeats = args.repeats
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-cold-start-"))
     try:
@@ -317,12 +304,13 @@ def main() -> None:
         _writable_again(tmp)
         shutil.rmtree(tmp, ignore_errors=True)
 
-    name = "bench_cold_start_quick" if args.quick else "bench_cold_start"
     columns = [
         "case",
+        "kind",
         "runs",
         "import_s",
         "calls_s",
+        "x warm",
         "process_s",
         "compiled",
         "loaded",
@@ -343,10 +331,20 @@ def main() -> None:
         "engine warmup over an empty cache (s)": round(warmup_s, 1),
         "target": "(a), (c), (d) and the new-node cluster under 2 s beyond the imports",
         "repeats": f"median of {repeats} fresh processes per row (the all-cold cluster: 1)",
-        "machine load": "shared 2-core machine; other developers' jobs ran meanwhile",
     }
-    print(write_results(name, rows, columns, meta))
-    plot(rows, RESULTS / f"{name}.png")
+    write_results(
+        "bench_cold_start",
+        with_ratio_to_warm(rows),
+        columns,
+        meta,
+        plot=Plot(variant="case", value="calls_s", ratio="x warm", group=["kind"], ours=""),
+        title="cold start: seconds to the first result beyond the imports (target: under 2 s)",
+        notes=[
+            "The bars are `calls_s`; (b) and the all-cold cluster are one-time costs (an empty "
+            "cache compiles every kernel once). A load average above the number of cores means "
+            "other work shared the machine.",
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -346,6 +346,20 @@ def kernel_counts() -> dict:
     }
 
 
+def is_module_attribute(obj, module: str, name: str) -> bool:
+    """Whether ``obj`` (unpickled in this process) is ``module.name`` itself."""
+    import importlib
+
+    return obj is getattr(importlib.import_module(module), name)
+
+
+def call_on_range(function, n: int):
+    """``function(np.arange(n))`` in this process (a worker), with this process's pid."""
+    import numpy as np
+
+    return function(np.arange(n, dtype=np.float64)), os.getpid()
+
+
 def kernel_plugin_outcome(dask_worker) -> str | None:
     """What the engine's kernel-cache plugin did when this worker started."""
     return dask_worker.plugins["engine-kernel-cache"].outcome
