@@ -56,16 +56,76 @@ def _run(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     if args.address:
         spec["cluster"]["address"] = args.address
-    run_spec(spec, progress=not args.no_progress)
+    tracking = mlflow_settings(spec, args.mlflow)  # imports mlflow now, not after the run
+    record = run_spec(spec, progress=not args.no_progress)
+    if tracking is not None:
+        from engine.tracking import log_run
+
+        logged = log_run(Path(record.outputs["record"]).parent, tracking)
+        print(f"mlflow run: {logged['run_id']}  model: {logged['model_uri']}")
     return 0
+
+
+def mlflow_settings(spec: dict, uri: str | None):
+    """The MLflow settings of a spec's ``output.mlflow``, ``--mlflow URI`` overriding its URI."""
+    given = dict(spec["output"]["mlflow"] or {})
+    if uri is not None:
+        given["tracking_uri"] = uri
+    if not given:
+        return None
+    from engine.tracking import MlflowSettings
+
+    return MlflowSettings(
+        tracking_uri=given["tracking_uri"],
+        experiment=given.get("experiment") or spec["name"],
+        run_name=given.get("run_name"),
+        register_as=given.get("register_as"),
+    )
 
 
 def _score(args: argparse.Namespace) -> int:
     from engine.workflow import score_file
 
-    out = score_file(args.model, args.data, args.output, overwrite=args.overwrite)
+    out = score_file(
+        args.model,
+        args.data,
+        args.output,
+        overwrite=args.overwrite,
+        trust_pickle=args.trust_pickle,
+    )
     print(f"scores written to {out}")
     return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from engine.serve import serve
+
+    serve(
+        args.run_dir,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        max_body_bytes=args.max_body_bytes,
+    )
+    return 0
+
+
+def _monitor(args: argparse.Namespace) -> int:
+    from engine.workflow import monitor_batch, monitor_history
+
+    if args.history:
+        if args.data is not None:
+            raise ValueError("--history takes only RUN_DIR, not NEW_DATA")
+        print(f"history written to {monitor_history(args.run_dir, args.out)}")
+        return 0
+    if args.data is None:
+        raise ValueError("engine monitor needs NEW_DATA (or --history)")
+    check, folder = monitor_batch(
+        args.run_dir, args.data, labels=args.labels, out=args.out, tolerance=args.tolerance
+    )
+    print(check.headline())
+    print(f"monitor report written to {folder}")
+    return 1 if check.drifted else 0
 
 
 def _profile(args: argparse.Namespace) -> int:
@@ -100,14 +160,44 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("spec", type=Path)
     run.add_argument("--address", default=None, help="Dask scheduler address (overrides the spec)")
     run.add_argument("--no-progress", action="store_true")
+    run.add_argument(
+        "--mlflow", metavar="URI", default=None, help="log the run to this MLflow tracking URI"
+    )
     run.set_defaults(func=_run)
 
     score = sub.add_parser("score", help="batch-score a CSV/Parquet file with a saved model")
-    score.add_argument("model", type=Path)
+    score.add_argument("model", type=Path, help="a run folder or its model.skops")
     score.add_argument("data", type=Path)
     score.add_argument("--output", "-o", type=Path, required=True)
     score.add_argument("--overwrite", action="store_true")
+    score.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="load a .joblib/.pkl model (runs any code the file holds: only files you made)",
+    )
     score.set_defaults(func=_score)
+
+    srv = sub.add_parser("serve", help="serve a run's model over HTTP (needs engine[serve])")
+    srv.add_argument("run_dir", type=Path, help="the run folder (holding model.skops)")
+    srv.add_argument("--host", default="127.0.0.1")
+    srv.add_argument("--port", type=int, default=8000)
+    srv.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    srv.add_argument(
+        "--max-body-bytes", type=int, default=16 * 1024 * 1024, help="larger requests get 413"
+    )
+    srv.set_defaults(func=_serve)
+
+    mon = sub.add_parser(
+        "monitor",
+        help="check a new batch for drift against a run (exit 0 none, 1 drift, 2 bad input)",
+    )
+    mon.add_argument("run_dir", type=Path)
+    mon.add_argument("data", type=Path, nargs="?", help="the new batch (CSV or Parquet)")
+    mon.add_argument("--labels", default=None, help="the batch's column of true outcomes")
+    mon.add_argument("--out", type=Path, default=None, help="default: RUN_DIR/monitor")
+    mon.add_argument("--tolerance", type=float, default=0.05, help="allowed metric drop")
+    mon.add_argument("--history", action="store_true", help="plot the trend of all batches")
+    mon.set_defaults(func=_monitor)
 
     prof = sub.add_parser("profile", help="profile the numeric columns of a CSV/Parquet/Zarr file")
     prof.add_argument("data", type=Path)
@@ -120,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, TypeError, FileNotFoundError, FileExistsError) as exc:
+    except (ValueError, TypeError, ImportError, OSError) as exc:
         print(f"engine: error: {exc}", file=sys.stderr)
         return 2
 

@@ -155,3 +155,38 @@ def chromium():
         pytest.skip(f"{message}; set {REQUIRE_ENV}=1 to make this a failure")
     with Chromium(executable) as browser:
         yield browser
+
+
+SMALL_RUN_ROWS = 3_000
+
+
+def small_run_spec(output_dir: Path, **output) -> dict:
+    """A quick spec on the demo table: median imputer + scaler + logistic regression, no extras."""
+    from engine.workflow import check_spec
+
+    return check_spec(
+        {
+            "name": "small",
+            "data": {
+                "rows": SMALL_RUN_ROWS,
+                "partitions": 2,
+                "target": "default",
+                "sensitive": "gender",
+            },
+            "preprocessing": [{"SimpleImputer": {"strategy": "median"}}, {"StandardScaler": {}}],
+            "model": {"params": {"max_iter": 300}},
+            "evaluation": {"fairness": False, "drift": False, "importance": False},
+            "output": {"dir": str(output_dir), "report": False, **output},
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def small_run(tmp_path_factory) -> Path:
+    """The folder of a finished small run (model.skops, record.json, reference.parquet)."""
+    from engine.workflow import run_spec
+
+    record = run_spec(
+        small_run_spec(tmp_path_factory.mktemp("small-run")), progress=False, echo=lambda s: None
+    )
+    return Path(record.outputs["record"]).parent

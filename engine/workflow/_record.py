@@ -1,4 +1,4 @@
-"""Run records (what ran, on which data, with what result) and saved models."""
+"""Run records: what ran, on which data, with what result."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
-
-import joblib
 
 _TRACKED = ("engine", "dask", "distributed", "numpy", "pandas", "scikit-learn", "numba", "xarray")
 
@@ -45,7 +43,7 @@ def new_run_dir(base: str | Path, name: str) -> Path:
 
 @dataclass
 class RunRecord:
-    """What a run did: its spec, data fingerprint, library versions, timings and results.
+    """What a run did: its spec, data fingerprint, library versions, timings, results and model.
 
     Examples
     --------
@@ -65,6 +63,8 @@ class RunRecord:
     timings: dict[str, float] = field(default_factory=dict)
     results: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
+    #: The saved model's file, hash, trusted packages and training schema (see ``save_model``).
+    model: dict[str, Any] = field(default_factory=dict)
 
     def stage(self, label: str):
         """Context manager timing one stage into :attr:`timings`."""
@@ -99,25 +99,3 @@ def _jsonable(value: Any):
     if hasattr(value, "to_dict"):
         return value.to_dict()
     return str(value)
-
-
-def save_model(
-    model: Any, path: str | Path, *, metadata: dict | None = None, overwrite: bool = False
-) -> Path:
-    """Save a fitted model with its metadata (feature names, data fingerprint) for batch scoring."""
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{str(path)!r} exists; pass overwrite=True to replace it")
-    joblib.dump({"model": model, "metadata": dict(metadata or {})}, path)
-    return path
-
-
-def load_model(path: str | Path) -> tuple[Any, dict]:
-    """Load a model saved by :func:`save_model`: ``(model, metadata)``."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no such model file: {str(path)!r}")
-    payload = joblib.load(path)
-    if not isinstance(payload, dict) or "model" not in payload:
-        raise ValueError(f"{str(path)!r} is not a model saved by engine.workflow.save_model")
-    return payload["model"], payload["metadata"]

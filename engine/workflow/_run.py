@@ -23,8 +23,10 @@ from engine.data import demo_table, fingerprint, read_table
 from engine.stats import profile
 from engine.workflow._evaluate import evaluate_model
 from engine.workflow._features import TablePreprocessor, build_steps
+from engine.workflow._model_file import save_model, training_schema
+from engine.workflow._monitor import write_reference
 from engine.workflow._progress import progress_bar
-from engine.workflow._record import RunRecord, new_run_dir, save_model
+from engine.workflow._record import RunRecord, new_run_dir
 from engine.workflow._reporting import write_run_report
 from engine.workflow._training import train_model
 
@@ -102,6 +104,7 @@ def run_spec(spec: dict, *, progress: bool = True, echo: Callable[[str], Any] = 
     record = RunRecord(name=spec["name"], spec=spec)
     data = spec["data"]
     with cluster_for(spec["cluster"]) as client, progress_bar(progress, client):
+        record.results["scheduler"] = "threads" if client is None else client.scheduler.address
         if client is not None:
             echo(f"scheduler: {client.scheduler.address}  dashboard: {client.dashboard_link}")
         table = load_source(data)
@@ -122,21 +125,18 @@ def run_spec(spec: dict, *, progress: bool = True, echo: Callable[[str], Any] = 
             spec, table, preprocessor, numeric, record, echo, progress
         )
         echo(_side_by_side(before, after, record))
+        with record.stage("drift reference"):
+            record.outputs["reference"] = str(
+                write_reference(out_dir, splits.X_train, random_state=spec["split"]["random_state"])
+            )
 
         evaluation = evaluate_model(spec, model, splits, numeric, record, echo)
         record.results.update(evaluation.summary)
 
         if spec["output"]["save_model"]:
-            path = save_model(
-                model,
-                out_dir / "model.joblib",
-                metadata={
-                    "features": numeric + categorical,
-                    "target": data["target"],
-                    "data_fingerprint": record.data_fingerprint,
-                },
-            )
-            record.outputs["model"] = str(path)
+            schema = training_schema(model, numeric + categorical, table.dtypes, data["target"])
+            record.model = save_model(model, out_dir, schema=schema)
+            record.outputs["model"] = str(out_dir / record.model["file"])
         if spec["output"]["report"]:
             with record.stage("report"):
                 record.outputs["report"] = str(

@@ -59,6 +59,13 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
         "dir": ((str,), "runs"),
         "report": ((bool,), True),
         "save_model": ((bool,), True),
+        "mlflow": ((dict,), None),
+    },
+    "mlflow": {
+        "tracking_uri": ((str,), None),
+        "experiment": ((str,), None),
+        "run_name": ((str,), None),
+        "register_as": ((str,), None),
     },
     "cluster": {
         "address": ((str,), None),
@@ -149,6 +156,14 @@ def check_spec(raw: Mapping[str, Any]) -> dict:
                 f"spec key model.search.kind must be one of {list(_SEARCH_KINDS)}, got {search['kind']!r}"
             )
         spec["model"]["search"] = search
+    mlflow = spec["output"]["mlflow"]
+    if mlflow is not None:
+        mlflow = _check_section("output.mlflow", mlflow, _SCHEMA["mlflow"])
+        if mlflow["tracking_uri"] is None:
+            raise ValueError(
+                "spec key output.mlflow.tracking_uri is required (e.g. sqlite:///mlflow.db)"
+            )
+        spec["output"]["mlflow"] = mlflow
     spec["preprocessing"] = _check_steps(raw.get("preprocessing"))
     return spec
 

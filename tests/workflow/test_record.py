@@ -1,9 +1,6 @@
 import json
 
-import pytest
-from sklearn.linear_model import LinearRegression
-
-from engine.workflow._record import RunRecord, load_model, new_run_dir, save_model
+from engine.workflow._record import RunRecord, new_run_dir
 
 
 def test_run_dirs_are_never_reused(tmp_path):
@@ -24,15 +21,3 @@ def test_record_writes_json_with_timings(tmp_path):
     assert payload["timings"]["load"] >= 0
     assert payload["versions"]["numpy"]
     assert payload["finished"] is not None
-
-
-def test_model_roundtrip_and_no_overwrite(tmp_path):
-    model = LinearRegression().fit([[0.0], [1.0]], [0.0, 2.0])
-    path = save_model(model, tmp_path / "m.joblib", metadata={"features": ["x"]})
-    loaded, meta = load_model(path)
-    assert meta == {"features": ["x"]}
-    assert loaded.predict([[2.0]])[0] == pytest.approx(4.0)
-    with pytest.raises(FileExistsError, match="overwrite=True"):
-        save_model(model, path)
-    with pytest.raises(FileNotFoundError):
-        load_model(tmp_path / "none.joblib")
