@@ -108,7 +108,19 @@ def parse_rows(body: bytes, content_type: str, dtypes: dict[str, str]) -> pd.Dat
         payload = payload["records"]
     if not isinstance(payload, list) or not all(isinstance(r, dict) for r in payload):
         raise BadRequest(422, 'body must be a JSON list of records or {"records": [...]}')
+    check_record_keys(payload, dtypes.keys())
     return pd.DataFrame.from_records(payload)
+
+
+def check_record_keys(records: list[dict], columns) -> None:
+    """Every record has exactly the model's columns, else 422 naming the first one amiss."""
+    for i, record in enumerate(records):
+        if record.keys() != columns:
+            missing = [c for c in columns if c not in record]
+            if missing:
+                raise BadRequest(422, f"record {i}: missing column {missing[0]!r}", missing[0])
+            extra = next(c for c in record if c not in columns)
+            raise BadRequest(422, f"record {i}: unexpected column {extra!r}", extra)
 
 
 def predictions(model: Any, X: pd.DataFrame) -> dict[str, list]:

@@ -44,7 +44,7 @@ def serve(
         raise ValueError(f"--workers must be at least 1, got {workers}")
     app = create_app(run_dir, max_body_bytes=max_body_bytes)
     if workers == 1:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        uvicorn.run(app, host=host, port=port, access_log=False)
         return
     os.environ[_RUN_DIR], os.environ[_MAX_BODY] = str(run_dir), str(max_body_bytes)
     uvicorn.run(
@@ -53,5 +53,5 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        log_level="warning",
+        access_log=False,
     )
