@@ -35,22 +35,26 @@ class MlflowSettings:
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, str]:
-    """A nested spec as ``{"dotted.key": "value"}`` (lists indexed as ``key[0]``).
+    """A nested spec as ``{"dotted.key": "value"}``, as MLflow parameter names allow.
+
+    Lists of plain values stay one value; other lists are indexed (``steps.0``).
 
     Examples
     --------
-    >>> flatten({"model": {"params": {"C": 1.0}}, "steps": [("Scaler", {})]})
-    {'model.params.C': '1.0', 'steps[0][0]': 'Scaler', 'steps[0][1]': '{}'}
+    >>> flatten({"model": {"params": {"C": [0.1, 1.0]}}, "steps": [("Scaler", {})]})
+    {'model.params.C': '[0.1, 1.0]', 'steps.0.0': 'Scaler', 'steps.0.1': '{}'}
     """
     if isinstance(value, Mapping) and value:
         out: dict[str, str] = {}
         for key, item in value.items():
             out.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
         return out
-    if isinstance(value, list | tuple) and value:
+    if isinstance(value, list | tuple) and any(
+        isinstance(v, Mapping | list | tuple) for v in value
+    ):
         out = {}
         for i, item in enumerate(value):
-            out.update(flatten(item, f"{prefix}[{i}]"))
+            out.update(flatten(item, f"{prefix}.{i}"))
         return out
     return {prefix: str(value)[:MAX_PARAM_CHARS]}
 
@@ -76,6 +80,8 @@ def _log_model(run_dir: Path, settings: MlflowSettings) -> str:
     example = pd.read_parquet(run_dir / "reference.parquet")[meta["features"]].head(
         INPUT_EXAMPLE_ROWS
     )
+    # MLflow signatures know strings, not pandas categories: the example holds plain text.
+    example = example.astype({c: object for c in example.select_dtypes("category").columns})
     signature = infer_signature(example, score_frame(model, example))
     with tempfile.TemporaryDirectory() as tmp:
         bundle = Path(tmp) / "run"

@@ -48,7 +48,7 @@ def task_of(model: Any) -> str:
 
 
 def training_schema(model: Any, features: Sequence[str], dtypes: pd.Series, target: str) -> dict:
-    """What a model expects and returns: feature names with dtypes, target, task, classes.
+    """What a model expects and returns: feature names, their dtypes, target, task, classes.
 
     Examples
     --------
@@ -61,7 +61,8 @@ def training_schema(model: Any, features: Sequence[str], dtypes: pd.Series, targ
     """
     classes = getattr(model, "classes_", None)
     return {
-        "features": {str(c): str(dtypes[c]) for c in features},
+        "features": [str(c) for c in features],
+        "dtypes": {str(c): str(dtypes[c]) for c in features},
         "target": target,
         "task": task_of(model),
         "classes": None if classes is None else np.asarray(classes).tolist(),
@@ -190,15 +191,7 @@ def load_model(path: str | Path, *, trust_pickle: bool = False) -> tuple[Any, di
     _check_hash(model_path, entry["sha256"])
     trusted = trusted_types(sio.get_untrusted_types(file=model_path), entry["trusted_packages"])
     model = sio.load(model_path, trusted=trusted)
-    schema = entry["schema"]
-    features = dict(schema["features"])
-    return model, {
-        **schema,
-        "features": list(features),
-        "dtypes": features,
-        "file": entry["file"],
-        "sha256": entry["sha256"],
-    }
+    return model, {**entry["schema"], "file": entry["file"], "sha256": entry["sha256"]}
 
 
 def _load_pickle(path: Path, trust_pickle: bool) -> tuple[Any, dict]:

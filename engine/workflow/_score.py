@@ -97,6 +97,6 @@ def score_file(
     table = read_table(data_path)
     if not isinstance(table, dd.DataFrame):
         raise ValueError(f"{str(data_path)!r} is an array; scoring needs a table (CSV or Parquet)")
-    features = metadata.get("dtypes") or list(metadata["features"])
+    features = metadata.get("dtypes") or list(metadata["features"])  # older files: names only
     write_table(score_table(model, table, features), output, overwrite=overwrite)
     return output

@@ -75,7 +75,7 @@ def _records(frame):
 
 def _features(frame, small_run):
     record = json.loads((small_run / "record.json").read_text())
-    return frame[list(record["model"]["schema"]["features"])]
+    return frame[record["model"]["schema"]["features"]]
 
 
 def test_predictions_equal_engine_score(server, small_run, rows, tmp_path):
@@ -106,7 +106,7 @@ def test_health_metadata_and_docs(server, small_run):
     status, body = server.request("/metadata")
     meta = json.loads(body)
     assert meta["task"] == "binary" and meta["classes"] == [0, 1]
-    assert meta["features"] == record["model"]["schema"]["features"]
+    assert meta["features"] == record["model"]["schema"]["dtypes"]
     assert meta["model_sha256"] == record["model"]["sha256"]
     assert meta["data_fingerprint"] == record["data_fingerprint"]
     assert meta["metrics"] == record["results"]["metrics"]

@@ -54,7 +54,8 @@ def test_engine_pipeline_roundtrips_with_its_schema(frame, tmp_path):
     record = json.loads((tmp_path / "record.json").read_text())["model"]
     assert record["sha256"] == file_sha256(path)
     assert record["schema"] == {
-        "features": {c: str(frame.dtypes[c]) for c in FEATURES},
+        "features": FEATURES,
+        "dtypes": {c: str(frame.dtypes[c]) for c in FEATURES},
         "target": "default",
         "task": "binary",
         "classes": [0, 1],
