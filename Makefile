@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test bench lint format clean
+.PHONY: demo test bench lint format lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -26,12 +26,16 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check engine tests benchmarks
-	$(BIN)/ruff format --check engine tests benchmarks
+	$(BIN)/ruff check engine tests benchmarks scripts
+	$(BIN)/ruff format --check engine tests benchmarks scripts
 
 format: $(STAMP)
-	$(BIN)/ruff format engine tests benchmarks
-	$(BIN)/ruff check --fix engine tests benchmarks
+	$(BIN)/ruff format engine tests benchmarks scripts
+	$(BIN)/ruff check --fix engine tests benchmarks scripts
+
+# requirements.lock: the pinned versions the container image installs (see Dockerfile)
+lock: | $(BIN)/python
+	$(BIN)/python scripts/lock.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

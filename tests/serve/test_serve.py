@@ -2,59 +2,39 @@
 
 import http.client
 import json
-import subprocess
-import sys
-import urllib.error
-import urllib.request
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from engine.cli import main
 from engine.data import demo_table
 from engine.workflow import score_file
-from tests.conftest import _free_port
+from tests.conftest import ServeProcess, _free_port
 
 MAX_BODY = 200_000
+REPO = Path(__file__).resolve().parents[2]
 
 
-class Server:
-    """``engine serve RUN_DIR`` in a subprocess; ``request`` returns ``(status, JSON body)``."""
-
-    def __init__(self, run_dir, *options):
-        self.url = f"http://127.0.0.1:{_free_port()}"
-        port = self.url.rpartition(":")[2]
-        argv = [sys.executable, "-m", "engine.cli", "serve", str(run_dir), "--port", port, *options]
-        self.process = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True)
-        lines = []
-        for line in self.process.stderr:  # blocks until uvicorn says it listens (or exits)
-            lines.append(line)
-            if "Uvicorn running on" in line:
-                break
-        else:
-            raise RuntimeError(f"engine serve did not start: {''.join(lines)}")
-
-    def request(self, path, body=None, content_type="application/json"):
-        data = body if isinstance(body, bytes | None) else json.dumps(body).encode()
-        req = urllib.request.Request(self.url + path, data=data)
-        if data is not None:
-            req.add_header("Content-Type", content_type)
-        try:
-            with urllib.request.urlopen(req, timeout=30) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read()
-
-    def close(self):
-        self.process.terminate()
-        self.process.wait(timeout=30)
-        self.process.stderr.close()
+def compose_serve_options() -> list[str]:
+    """The options of docker-compose.yml's ``engine serve`` command, less its run, host and port."""
+    command = yaml.safe_load((REPO / "docker-compose.yml").read_text())["services"]["serve"][
+        "command"
+    ]
+    assert command[:2] == ["engine", "serve"]
+    options = command[3:]
+    for flag in ("--host", "--port"):  # pointed at this machine by ServeProcess
+        i = options.index(flag)
+        del options[i : i + 2]
+    return options
 
 
 @pytest.fixture(scope="module")
 def server(small_run):
-    served = Server(small_run, "--max-body-bytes", str(MAX_BODY))
+    """The compose file's ``engine serve`` (two uvicorn workers) on the small run."""
+    served = ServeProcess(small_run, *compose_serve_options(), "--max-body-bytes", str(MAX_BODY))
     yield served
     served.close()
 
