@@ -85,7 +85,7 @@ class Service:
         ]
         self.process = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True)
         for line in self.process.stderr:
-            if "Application startup complete" in line:
+            if "Uvicorn running on" in line:  # one worker: logged once it listens
                 return
         raise RuntimeError("engine serve did not start")
 

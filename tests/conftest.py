@@ -176,6 +176,13 @@ class ServeProcess:
                 break
         else:
             raise RuntimeError(f"engine serve did not start: {''.join(lines)}")
+        # A uvicorn worker logs its start-up just before it listens on the shared socket.
+        for _ in range(100):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", int(port))) == 0:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError("engine serve started but does not accept connections")
 
     def request(self, path, body=None, content_type="application/json"):
         data = body if isinstance(body, bytes | None) else json.dumps(body).encode()

@@ -60,9 +60,10 @@ class BatchCheck:
     data: DriftReport
     prediction: DriftReport
     performance: pd.DataFrame | None = None
-    reference: pd.DataFrame = field(repr=False, default=None)
-    current: pd.DataFrame = field(repr=False, default=None)
-    scores: tuple[pd.DataFrame, pd.DataFrame] = field(repr=False, default=None)
+    #: The rows compared (reference, batch) and the model's scores of each, for the page's plots.
+    reference: pd.DataFrame | None = field(repr=False, default=None)
+    current: pd.DataFrame | None = field(repr=False, default=None)
+    scores: tuple[pd.DataFrame, pd.DataFrame] | None = field(repr=False, default=None)
 
     @property
     def performance_drifted(self) -> bool:
