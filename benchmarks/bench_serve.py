@@ -59,8 +59,7 @@ def train(folder: Path, rows: int) -> Path:
             "output": {"dir": str(folder), "report": False},
         }
     )
-    record = run_spec(spec, progress=False, echo=lambda s: None)
-    return Path(record.outputs["record"]).parent
+    return run_spec(spec, progress=False, echo=lambda s: None).path
 
 
 class Service:
@@ -137,11 +136,11 @@ def row(workload, variant, latencies, wall, rows_per_request, floor=None):
     }
 
 
-def in_process(model, X, repeats: int) -> list[float]:
+def in_process(model, meta, X, repeats: int) -> list[float]:
     seconds = []
     for _ in range(repeats):
         start = time.perf_counter()
-        score_frame(model, X)
+        score_frame(model, X, meta)
         seconds.append(time.perf_counter() - start)
     return seconds
 
@@ -167,8 +166,8 @@ def main() -> None:
             big_wall = time.perf_counter() - start
         finally:
             service.close()
-        local_one = in_process(model, data.iloc[:1], singles)
-        local_big = in_process(model, data, batches)
+        local_one = in_process(model, meta, data.iloc[:1], singles)
+        local_big = in_process(model, meta, data, batches)
     floor_one = len(local_one) / sum(local_one)
     floor_big = len(local_big) * BATCH_ROWS / sum(local_big)
     rows = [

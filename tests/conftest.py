@@ -233,4 +233,4 @@ def small_run(tmp_path_factory) -> Path:
     record = run_spec(
         small_run_spec(tmp_path_factory.mktemp("small-run")), progress=False, echo=lambda s: None
     )
-    return Path(record.outputs["record"]).parent
+    return record.path

@@ -63,7 +63,7 @@ def run_metadata(folder: Path, meta: dict) -> dict[str, Any]:
         "task": meta["task"],
         "target": meta["target"],
         "features": meta["dtypes"],
-        "classes": meta["classes"],
+        "classes": meta.get("classes"),
         "metrics": record.get("results", {}).get("metrics", {}),
         "data_fingerprint": record.get("data_fingerprint"),
         "model_sha256": meta["sha256"],
@@ -123,9 +123,9 @@ def check_record_keys(records: list[dict], columns) -> None:
             raise BadRequest(422, f"record {i}: unexpected column {extra!r}", extra)
 
 
-def predictions(model: Any, X: pd.DataFrame) -> dict[str, list]:
+def predictions(model: Any, X: pd.DataFrame, meta: dict) -> dict[str, list]:
     """The response body: ``engine score``'s columns plus ``proba_<class>`` per class."""
-    scores = score_frame(model, X, probabilities=True)
+    scores = score_frame(model, X, meta, probabilities=True)
     return {str(c): scores[c].tolist() for c in scores.columns}
 
 
@@ -173,6 +173,6 @@ def create_app(run_dir: str | Path, *, max_body_bytes: int = DEFAULT_MAX_BODY_BY
             X = conform(frame, dtypes, allow_extra=False)
         except SchemaError as exc:
             raise BadRequest(422, str(exc), exc.column) from exc
-        return Response(json.dumps(predictions(model, X)), media_type="application/json")
+        return Response(json.dumps(predictions(model, X, meta)), media_type="application/json")
 
     return app

@@ -82,7 +82,7 @@ def _log_model(run_dir: Path, settings: MlflowSettings) -> str:
     )
     # MLflow signatures know strings, not pandas categories: the example holds plain text.
     example = example.astype({c: object for c in example.select_dtypes("category").columns})
-    signature = infer_signature(example, score_frame(model, example))
+    signature = infer_signature(example, score_frame(model, example, meta))
     with tempfile.TemporaryDirectory() as tmp:
         bundle = Path(tmp) / "run"
         bundle.mkdir()

@@ -28,4 +28,4 @@ class EngineRunModel(mlflow.pyfunc.PythonModel):
 
     def predict(self, context, model_input: pd.DataFrame, params: dict[str, Any] | None = None):
         X = conform(pd.DataFrame(model_input), self.meta["dtypes"], allow_extra=True)
-        return score_frame(self.model, X)
+        return score_frame(self.model, X, self.meta)

@@ -1,36 +1,51 @@
-"""Declarative run specs (YAML), the runs they describe, run records, model files and scoring."""
+"""Declarative run specs (YAML), the runs they describe, run records, model files, scoring
+and monitoring.
 
-from engine.workflow._model_file import load_model, save_model, training_schema
-from engine.workflow._monitor import (
-    BatchCheck,
-    check_batch,
-    monitor_batch,
-    monitor_history,
-    read_history,
-)
-from engine.workflow._record import RunRecord
-from engine.workflow._run import run_spec
-from engine.workflow._schema import SchemaError, conform, is_numeric
-from engine.workflow._score import score_file, score_frame, score_table
-from engine.workflow._spec import check_spec, load_spec
+Names are imported on first use, so ``engine validate`` and spec errors answer
+without importing Dask, Numba or scikit-learn.
+"""
 
-__all__ = [
-    "BatchCheck",
-    "RunRecord",
-    "SchemaError",
-    "check_batch",
-    "check_spec",
-    "conform",
-    "is_numeric",
-    "load_model",
-    "load_spec",
-    "monitor_batch",
-    "monitor_history",
-    "read_history",
-    "run_spec",
-    "save_model",
-    "score_file",
-    "score_frame",
-    "score_table",
-    "training_schema",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "RunRecord": "engine.workflow._record",
+    "load_model": "engine.workflow._model_file",
+    "save_model": "engine.workflow._model_file",
+    "SchemaError": "engine.workflow._schema",
+    "conform": "engine.workflow._schema",
+    "is_numeric": "engine.workflow._schema",
+    "score_frame": "engine.workflow._score",
+    "BatchCheck": "engine.workflow._monitor",
+    "check_batch": "engine.workflow._monitor",
+    "monitor_batch": "engine.workflow._monitor",
+    "monitor_history": "engine.workflow._monitor",
+    "read_history": "engine.workflow._monitor",
+    "RunFolder": "engine.workflow._rundir",
+    "run_spec": "engine.workflow._run",
+    "score_file": "engine.workflow._score",
+    "score_table": "engine.workflow._score",
+    "RunSpec": "engine.workflow._spec",
+    "SpecError": "engine.workflow._spec",
+    "check_spec": "engine.workflow._spec",
+    "load_spec": "engine.workflow._spec",
+    "validate_spec": "engine.workflow._checks",
+    "DEFAULT_METRICS": "engine.workflow._task",
+    "valid_metrics": "engine.workflow._task",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'engine.workflow' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -20,9 +20,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 MODEL_FILE = "model.skops"
 RECORD_FILE = "record.json"
 #: Packages whose types every engine model file may hold, besides skops' own defaults.
@@ -37,36 +34,6 @@ def file_sha256(path: str | Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def task_of(model: Any) -> str:
-    """``binary``, ``multiclass`` or ``regression``, from what the fitted model exposes."""
-    classes = getattr(model, "classes_", None)
-    if classes is None:
-        return "regression"
-    return "binary" if len(classes) == 2 else "multiclass"
-
-
-def training_schema(model: Any, features: Sequence[str], dtypes: pd.Series, target: str) -> dict:
-    """What a model expects and returns: feature names, their dtypes, target, task, classes.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> X = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0]})
-    >>> model = LogisticRegression().fit(X, [0, 0, 1, 1])
-    >>> training_schema(model, ["a"], X.dtypes, "y")["task"]
-    'binary'
-    """
-    classes = getattr(model, "classes_", None)
-    return {
-        "features": [str(c) for c in features],
-        "dtypes": {str(c): str(dtypes[c]) for c in features},
-        "target": target,
-        "task": task_of(model),
-        "classes": None if classes is None else np.asarray(classes).tolist(),
-    }
 
 
 def _package_of(obj: Any) -> str:
@@ -90,7 +57,7 @@ def save_model(model: Any, folder: str | Path, *, schema: dict) -> dict:
     >>> from sklearn.linear_model import LogisticRegression
     >>> X = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0]})
     >>> model = LogisticRegression().fit(X, [0, 0, 1, 1])
-    >>> entry = save_model(model, tempfile.mkdtemp(), schema=training_schema(model, ["a"], X.dtypes, "y"))
+    >>> entry = save_model(model, tempfile.mkdtemp(), schema={"features": ["a"]})
     >>> entry["file"], len(entry["sha256"])
     ('model.skops', 64)
     """
@@ -176,7 +143,7 @@ def load_model(path: str | Path, *, trust_pickle: bool = False) -> tuple[Any, di
     >>> X = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0]})
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> model = LogisticRegression().fit(X, [0, 0, 1, 1])
-    >>> entry = save_model(model, folder, schema=training_schema(model, ["a"], X.dtypes, "y"))
+    >>> entry = save_model(model, folder, schema={"features": ["a"], "dtypes": {"a": "float64"}})
     >>> _ = (folder / "record.json").write_text(json.dumps({"model": entry}))
     >>> loaded, meta = load_model(folder)
     >>> meta["features"], loaded.predict(X).tolist()
@@ -209,7 +176,12 @@ def _load_pickle(path: Path, trust_pickle: bool) -> tuple[Any, dict]:
         UserWarning,
         stacklevel=3,
     )
-    payload = joblib.load(path)
+    try:
+        payload = joblib.load(path)
+    except Exception as exc:  # a truncated or foreign file fails in many ways inside pickle
+        raise ValueError(
+            f"{str(path)!r} is not a readable model file ({type(exc).__name__}: {exc})"
+        ) from exc
     if not isinstance(payload, dict) or "model" not in payload:
         raise ValueError(f"{str(path)!r} is not a model saved by engine")
     return payload["model"], dict(payload.get("metadata", {}))
@@ -221,6 +193,4 @@ __all__ = [
     "load_model",
     "read_model_entry",
     "save_model",
-    "task_of",
-    "training_schema",
 ]

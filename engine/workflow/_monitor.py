@@ -26,11 +26,11 @@ import pandas as pd
 
 from engine.data import read_table
 from engine.drift import DriftReport, drift_report
-from engine.metrics import evaluate
+from engine.workflow._evaluate import Evaluation, compute_metrics
 from engine.workflow._model_file import load_model
 from engine.workflow._monitor_report import write_history_page, write_monitor_page
 from engine.workflow._schema import conform
-from engine.workflow._score import score_frame
+from engine.workflow._score import run_target, score_frame
 
 REFERENCE_FILE = "reference.parquet"
 REFERENCE_ROWS = 100_000
@@ -42,12 +42,11 @@ LOSSES = frozenset(
 )
 
 
-def write_reference(folder: Path, X_train: dd.DataFrame, *, random_state: int) -> Path:
+def write_reference(path: Path, X_train: dd.DataFrame, *, random_state: int) -> Path:
     """Keep the training part's raw features as the run's drift reference (see module doc)."""
     rows = len(X_train)
     if rows > REFERENCE_ROWS:
         X_train = X_train.sample(frac=REFERENCE_ROWS / rows, random_state=random_state)
-    path = folder / REFERENCE_FILE
     X_train.compute().to_parquet(path)
     return path
 
@@ -101,25 +100,34 @@ class BatchCheck:
 
 
 def _scores_column(meta: dict) -> str:
-    return "score" if meta["task"] == "binary" else "prediction"
+    return "score" if meta.get("task", "binary") == "binary" else "prediction"
 
 
 def performance_table(
-    y_true: Any, scores: pd.DataFrame, reference: dict[str, float], tolerance: float
+    model: Any,
+    meta: dict,
+    y_true: pd.Series,
+    scores: pd.DataFrame,
+    reference: dict,
+    tolerance: float,
 ) -> pd.DataFrame:
     """The run's metrics on the batch next to the run's own; ``degraded`` past ``tolerance``.
 
-    Scores (accuracy, ROC AUC, R², ...) degrade when they fall more than
-    ``tolerance`` below the run's value; losses (log loss, errors) when they
-    rise more than ``tolerance`` times the run's value.
+    Computed as the run computed them (same names, same code). Scores (accuracy,
+    ROC AUC, R², ...) degrade when they fall more than ``tolerance`` below the
+    run's value; losses and negated losses (log loss, errors) when they worsen by
+    more than ``tolerance`` times the run's value.
     """
-    y_score = scores.get("score")
-    names = [n for n in reference if y_score is not None or n not in ("roc_auc", "log_loss")]
-    values = evaluate(y_true, scores["prediction"], y_score, metrics=names)
+    target = run_target(model, meta)
+    predictions = dd.from_pandas(scores.assign(true=y_true.to_numpy()), npartitions=1)
+    evaluation = Evaluation(target=target, metrics={}, predictions=predictions, sensitive=None)
+    values = compute_metrics(evaluation, list(reference))
     rows = []
-    for name in names:
-        ref, value = float(reference[name]), float(values[name])
-        drop = (value - ref) / abs(ref) if name in LOSSES and ref else ref - value
+    for name, value in values.items():
+        ref = float(reference[name])
+        relative = (name in LOSSES or name.startswith("neg_")) and ref != 0
+        worse = value - ref if name in LOSSES else ref - value
+        drop = worse / abs(ref) if relative else worse
         rows.append(
             {
                 "metric": name,
@@ -171,7 +179,8 @@ def check_batch(
         raise ValueError("the batch has no rows")
     current = conform(batch, meta["dtypes"], allow_extra=True)
     reference = pd.read_parquet(reference_path)[meta["features"]]
-    ref_scores, cur_scores = score_frame(fitted, reference), score_frame(fitted, current)
+    ref_scores = score_frame(fitted, reference, meta)
+    cur_scores = score_frame(fitted, current, meta, probabilities=True)
     column = _scores_column(meta)
     check = BatchCheck(
         rows=len(current),
@@ -184,7 +193,7 @@ def check_batch(
     if labels is not None:
         record = json.loads((run_dir / "record.json").read_text())
         check.performance = performance_table(
-            batch[labels], cur_scores, record["results"]["metrics"], tolerance
+            fitted, meta, batch[labels], cur_scores, record["results"]["metrics"], tolerance
         )
     return check
 

@@ -1,4 +1,23 @@
-"""Run records: what ran, on which data, with what result."""
+"""Run records: what ran, on which data, with what result.
+
+``record.json`` fields (every run, finished or ``.failed``):
+
+- ``name``: the spec's name; ``spec``: the whole checked spec, defaults filled in.
+- ``data_fingerprint``: hash of the data read (see :func:`engine.data.fingerprint`).
+- ``started``, ``finished``: UTC ISO times; ``versions``: library versions.
+- ``timings``: seconds per named stage, in order.
+- ``results``: ``task`` (``binary``/``multiclass``/``regression``), ``task_reason``,
+  ``classes`` and ``positive_label`` (classification), ``threshold`` (binary),
+  ``features`` (``numeric``, ``categorical``, ``datetime``, ``left_out`` with the reason
+  per column, ``sensitive_as_feature``), ``train_rows``, ``test_rows``, ``estimator``,
+  ``search`` (``best_params``, ``best_score``, ``n_candidates``), ``metrics``
+  (name -> value on the test part), ``drift``, ``bias_flagged`` / ``fairness``.
+- ``outputs``: artifact -> file name inside the run folder (``model``, ``reference``,
+  ``predictions``, ``report``, ``record``).
+- ``model``: the saved model's file (``model.skops``), SHA-256, trusted packages and
+  training schema (see :func:`engine.workflow.save_model`).
+- ``error``: ``null`` for a finished run, else ``"<ExceptionType>: message"``.
+"""
 
 from __future__ import annotations
 
@@ -27,23 +46,9 @@ def library_versions() -> dict[str, str]:
     return out
 
 
-def new_run_dir(base: str | Path, name: str) -> Path:
-    """Create ``base/name/<UTC timestamp>`` for a new run; never reuse an existing one."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    root = Path(base) / name
-    for suffix in ("", *(f"-{i}" for i in range(1, 100))):
-        path = root / f"{stamp}{suffix}"
-        try:
-            path.mkdir(parents=True, exist_ok=False)
-            return path
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"could not create a fresh run folder under {str(root)!r}")
-
-
 @dataclass
 class RunRecord:
-    """What a run did: its spec, data fingerprint, library versions, timings, results and model.
+    """What a run did: its spec, data fingerprint, library versions, timings and results.
 
     Examples
     --------
@@ -63,8 +68,13 @@ class RunRecord:
     timings: dict[str, float] = field(default_factory=dict)
     results: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
     #: The saved model's file, hash, trusted packages and training schema (see ``save_model``).
     model: dict[str, Any] = field(default_factory=dict)
+    #: Called with one line per finished stage (its label and time); ``None``: silent.
+    echo: Any = field(default=None, repr=False, compare=False)
+    #: The run folder once written (not part of ``record.json``).
+    path: Path | None = field(default=None, repr=False, compare=False)
 
     def stage(self, label: str):
         """Context manager timing one stage into :attr:`timings`."""
@@ -75,7 +85,8 @@ class RunRecord:
         self.finished = datetime.now(UTC).isoformat(timespec="seconds")
         path = Path(path)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2, default=_jsonable))
+        payload = {k: v for k, v in asdict(self).items() if k not in ("echo", "path")}
+        tmp.write_text(json.dumps(payload, indent=2, default=_jsonable))
         os.replace(tmp, path)
         return path
 
@@ -88,8 +99,11 @@ class _Stage:
         self.start = time.perf_counter()
         return self
 
-    def __exit__(self, *exc):
-        self.record.timings[self.label] = round(time.perf_counter() - self.start, 4)
+    def __exit__(self, kind, *exc):
+        seconds = round(time.perf_counter() - self.start, 4)
+        self.record.timings[self.label] = seconds
+        if self.record.echo is not None and kind is None:
+            self.record.echo(f"[{self.label}] {seconds:.2f} s")
         return False
 
 

@@ -2,74 +2,111 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import dask.dataframe as dd
-import numpy as np
 import pandas as pd
 
 from engine.data import read_table, write_table
 from engine.workflow._model_file import load_model
-from engine.workflow._schema import conform
+from engine.workflow._predict import Target, predict_frame, predict_part
 
 
-def score_frame(model: Any, X: pd.DataFrame, *, probabilities: bool = False) -> pd.DataFrame:
-    """Scores of in-memory rows: ``score`` (positive-class probability) and ``prediction``.
+def _kind(dtype) -> str:
+    dtype = pd.api.types.pandas_dtype(dtype) if isinstance(dtype, str) else dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "numeric"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    return "text"
 
-    A classifier gives the probability of its last class as ``score`` and the
-    most probable class as ``prediction`` (and, with ``probabilities=True``,
-    one ``proba_<class>`` column per class); a regressor gives ``prediction``.
-    ``engine score``, ``engine serve`` and ``engine monitor`` all score through
-    this function, so they agree row for row.
+
+def check_schema(table: dd.DataFrame, metadata: dict) -> None:
+    """The table has every training column, each of the same kind (numeric, text, ...)."""
+    features = list(metadata["features"])
+    missing = [c for c in features if c not in table.columns]
+    if missing:
+        raise ValueError(f"the data lacks columns the model was trained on: {missing}")
+    for column, trained in metadata.get("dtypes", {}).items():
+        given = table.dtypes[column]
+        if _kind(trained) != _kind(given) and not (
+            _kind(trained) == "datetime" and _kind(given) == "text"
+        ):
+            raise ValueError(
+                f"column {column!r}: the model was trained on {trained} values, the data has {given}"
+            )
+
+
+def run_target(model, metadata: dict) -> Target:
+    """The task facts a saved model was trained for (older files: binary, the last class positive)."""
+    facts = metadata if "task" in metadata else {"task": "binary", "classes": list(model.classes_)}
+    target = Target.from_record(facts, metadata.get("target", ""))
+    if target.task == "binary" and target.positive_label is None:
+        target = Target(target.task, target.column, "", target.classes, target.classes[-1])
+    return target
+
+
+def _named(out, target: Target, keep: Sequence[str], probabilities: bool):
+    """Binary scores as ``score`` (positive-class probability) and ``prediction``."""
+    if target.task != "binary":
+        return out
+    scores = out[target.proba_column(target.positive_label)].rename("score")
+    probas = [target.proba_column(c) for c in target.classes] if probabilities else []
+    return out[[*keep, "prediction", *probas]].assign(score=scores)[
+        [*keep, "score", "prediction", *probas]
+    ]
+
+
+def score_table(
+    model, table: dd.DataFrame, metadata: dict, keep: Sequence[str] = ()
+) -> dd.DataFrame:
+    """Lazy scores of ``table`` with the input's index and the ``keep`` columns.
+
+    Binary: ``score`` (probability of the positive class) and ``prediction``;
+    multiclass: one ``proba_<class>`` column per class and ``prediction``;
+    regression: ``prediction``.
+    """
+    check_schema(table, metadata)
+    unknown = [c for c in keep if c not in table.columns]
+    if unknown:
+        raise ValueError(f"--keep: columns {unknown} are not in the data")
+    target = run_target(model, metadata)
+    out = predict_frame(model, table, target, list(metadata["features"]), list(keep))
+    return _named(out, target, list(keep), probabilities=False)
+
+
+def score_frame(
+    model, X: pd.DataFrame, metadata: dict, *, probabilities: bool = False
+) -> pd.DataFrame:
+    """:func:`score_table`'s columns for rows in memory (``engine serve``, ``engine monitor``).
+
+    With ``probabilities=True`` a binary model also gives ``proba_<class>`` per class.
+    Row for row the same numbers as ``engine score``.
 
     Examples
     --------
     >>> from sklearn.linear_model import LogisticRegression
     >>> X = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0]})
-    >>> score_frame(LogisticRegression().fit(X, [0, 0, 1, 1]), X)["prediction"].tolist()
+    >>> model = LogisticRegression().fit(X, [0, 0, 1, 1])
+    >>> meta = {"features": ["a"], "task": "binary", "classes": [0, 1], "positive_label": 1}
+    >>> score_frame(model, X, meta)["prediction"].tolist()
     [0, 0, 1, 1]
     """
-    out = pd.DataFrame(index=X.index)
-    if hasattr(model, "predict_proba"):
-        proba = model.predict_proba(X)
-        out["score"] = proba[:, -1]
-        classes = getattr(model, "classes_", None)
-        best = proba.argmax(axis=1)
-        out["prediction"] = classes[best] if classes is not None else best
-        if probabilities:
-            names = classes if classes is not None else range(proba.shape[1])
-            for i, name in enumerate(names):
-                out[f"proba_{name}"] = proba[:, i]
-    else:
-        out["prediction"] = model.predict(X)
-    return out
+    target = run_target(model, metadata)
+    out = predict_part(X, model, target, list(metadata["features"]), [])
+    return _named(out, target, [], probabilities)
 
 
-def score_table(model, table: dd.DataFrame, features: dict[str, str] | list[str]) -> dd.DataFrame:
-    """Lazy scores of ``table``: the predicted label and, for classifiers, the positive-class score.
-
-    ``features`` is the training schema's ``{column: dtype}`` (columns and
-    dtypes are checked per partition) or a list of column names.
-    """
-    if not isinstance(features, dict):
-        features = {c: str(table.dtypes[c]) for c in features if c in table.columns}
-    conform(table._meta, features, allow_extra=True)
-
-    def score(part: pd.DataFrame) -> pd.DataFrame:
-        return score_frame(model, conform(part, features, allow_extra=True))
-
-    return table.map_partitions(score, meta=_scores_meta(model, table._meta.index))
-
-
-def _scores_meta(model: Any, index: pd.Index) -> pd.DataFrame:
-    meta = pd.DataFrame(index=index)
-    classes = getattr(model, "classes_", None)
-    if hasattr(model, "predict_proba"):
-        meta["score"] = pd.Series([], dtype=np.float64)
-    dtype = np.float64 if classes is None else np.asarray(classes).dtype
-    meta["prediction"] = pd.Series([], dtype=dtype)
-    return meta
+def _same_file(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False
 
 
 def score_file(
@@ -78,25 +115,30 @@ def score_file(
     output: str | Path,
     *,
     overwrite: bool = False,
+    keep: Sequence[str] = (),
     trust_pickle: bool = False,
 ) -> Path:
     """Score a CSV/Parquet file with a model saved by a run; write CSV/Parquet scores.
 
     Streaming: one partition at a time, so the data may be larger than memory.
-    The model loads safely (see :func:`engine.workflow.load_model`); the
-    data's feature columns are checked against the training schema.
+    The output is never the input file (whatever ``overwrite`` says). The model
+    loads safely (see :func:`engine.workflow.load_model`; pickles only with
+    ``trust_pickle=True``).
 
     Examples
     --------
-    >>> # engine score runs/demo/<time>/model.skops new_customers.parquet -o scores.parquet
+    >>> # engine score runs/demo/<time> new_customers.parquet -o scores.parquet
     """
-    output = Path(output)
+    output, data_path = Path(output), Path(data_path)
+    if _same_file(output, data_path) or data_path.resolve() in output.resolve().parents:
+        raise ValueError(f"--output {str(output)!r} is the input data; choose another path")
     if output.exists() and not overwrite:
         raise FileExistsError(f"{str(output)!r} exists; pass --overwrite to replace it")
+    if not data_path.exists():
+        raise FileNotFoundError(f"no such data file: {str(data_path)!r}")
     model, metadata = load_model(model_path, trust_pickle=trust_pickle)
     table = read_table(data_path)
     if not isinstance(table, dd.DataFrame):
         raise ValueError(f"{str(data_path)!r} is an array; scoring needs a table (CSV or Parquet)")
-    features = metadata.get("dtypes") or list(metadata["features"])  # older files: names only
-    write_table(score_table(model, table, features), output, overwrite=overwrite)
+    write_table(score_table(model, table, metadata, keep), output, overwrite=overwrite)
     return output

@@ -43,7 +43,7 @@ def logged(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(tmp)  # MLflow's default artifact root is relative to the working directory
         assert main(["run", str(tmp / "spec.yaml"), "--no-progress"]) == 0
-    (run_dir,) = (tmp / "runs" / "churn").iterdir()
+    (run_dir,) = (p for p in (tmp / "runs" / "churn").iterdir() if not p.name.startswith("."))
     client = mlflow.MlflowClient(uri)
     (run,) = client.search_runs([client.get_experiment_by_name("churn-experiments").experiment_id])
     return uri, tmp, run_dir, client, run
@@ -56,7 +56,7 @@ def test_the_run_its_params_metrics_and_tags_are_in_the_store(logged):
     assert run.data.metrics == record["results"]["metrics"]
     assert run.data.params["model.params.max_iter"] == "300"
     assert run.data.params["model.search.params.C"] == "[0.1, 1.0]"
-    assert run.data.params["preprocessing.0.0"] == "SimpleImputer"
+    assert run.data.params["preprocessing.0.name"] == "SimpleImputer"
     tags = run.data.tags
     assert tags["engine.data_fingerprint"] == record["data_fingerprint"]
     assert tags["engine.version.scikit-learn"] == record["versions"]["scikit-learn"]

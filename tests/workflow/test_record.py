@@ -1,13 +1,10 @@
 import json
 
-from engine.workflow._record import RunRecord, new_run_dir
+import joblib
+import pytest
+from sklearn.linear_model import LinearRegression
 
-
-def test_run_dirs_are_never_reused(tmp_path):
-    first = new_run_dir(tmp_path, "demo")
-    second = new_run_dir(tmp_path, "demo")
-    assert first != second
-    assert first.is_dir() and second.is_dir()
+from engine.workflow import RunRecord, load_model
 
 
 def test_record_writes_json_with_timings(tmp_path):
@@ -21,3 +18,20 @@ def test_record_writes_json_with_timings(tmp_path):
     assert payload["timings"]["load"] >= 0
     assert payload["versions"]["numpy"]
     assert payload["finished"] is not None
+
+
+def test_corrupt_trusted_pickle_is_named(tmp_path):
+    path = tmp_path / "m.joblib"
+    joblib.dump({"model": LinearRegression(), "metadata": {}}, path)
+    path.write_bytes(path.read_bytes()[:40])  # truncated
+    with (
+        pytest.warns(UserWarning, match="runs any code"),
+        pytest.raises(ValueError, match=r"m\.joblib' is not a readable model file"),
+    ):
+        load_model(path, trust_pickle=True)
+    (tmp_path / "text.joblib").write_text("not a model")
+    with (
+        pytest.warns(UserWarning, match="runs any code"),
+        pytest.raises(ValueError, match="not a readable model file"),
+    ):
+        load_model(tmp_path / "text.joblib", trust_pickle=True)
