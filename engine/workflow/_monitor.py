@@ -113,10 +113,12 @@ def performance_table(
 ) -> pd.DataFrame:
     """The run's metrics on the batch next to the run's own; ``degraded`` past ``tolerance``.
 
-    Computed as the run computed them (same names, same code). Scores (accuracy,
-    ROC AUC, R², ...) degrade when they fall more than ``tolerance`` below the
-    run's value; losses and negated losses (log loss, errors) when they worsen by
-    more than ``tolerance`` times the run's value.
+    Computed as the run computed them (same names, same code). ``drop`` is how
+    much worse the batch is: absolute for scores (accuracy, F1, ROC AUC, R², ...),
+    relative to the run's value for losses and errors (log loss, MSE, ``neg_*``).
+    Only scores set ``degraded`` (a drop above ``tolerance``): they are
+    scale-free, while a loss moves by several percent between small batches of
+    the same distribution, so losses are reported, not judged.
     """
     target = run_target(model, meta)
     predictions = dd.from_pandas(scores.assign(true=y_true.to_numpy()), npartitions=1)
@@ -125,16 +127,16 @@ def performance_table(
     rows = []
     for name, value in values.items():
         ref = float(reference[name])
-        relative = (name in LOSSES or name.startswith("neg_")) and ref != 0
+        loss = name in LOSSES or name.startswith("neg_")
         worse = value - ref if name in LOSSES else ref - value
-        drop = worse / abs(ref) if relative else worse
+        drop = worse / abs(ref) if loss and ref != 0 else worse
         rows.append(
             {
                 "metric": name,
                 "value": value,
                 "run_value": ref,
                 "drop": drop,
-                "degraded": drop > tolerance,
+                "degraded": not loss and drop > tolerance,
             }
         )
     return pd.DataFrame(rows)

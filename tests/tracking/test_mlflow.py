@@ -95,7 +95,7 @@ def test_mlflow_option_overrides_the_spec_uri():
     assert mlflow_settings(spec, None) is None
     settings = mlflow_settings(spec, "sqlite:///other.db")
     assert (settings.tracking_uri, settings.experiment) == ("sqlite:///other.db", "x")
-    with pytest.raises(ValueError, match="output.mlflow.tracking_uri is required"):
+    with pytest.raises(ValueError, match="output.mlflow.tracking_uri: is required"):
         check_spec(
             {"name": "x", "data": {"target": "y"}, "output": {"mlflow": {"experiment": "e"}}}
         )
