@@ -119,7 +119,7 @@ def test_binary_yes_no_metrics_equal_sklearn(runs):
     # stratified by default for classification: the test part keeps the class shares
     source = pd.read_csv(runs["binary"].parents[2] / "examples" / "data" / "default.csv")
     assert abs((y == "Yes").mean() - (source["default"] == "Yes").mean()) < 0.01
-    assert set(record["outputs"]) == {"predictions", "model", "report", "record"}
+    assert set(record["outputs"]) == {"predictions", "model", "reference", "report", "record"}
     assert record["error"] is None
 
 
