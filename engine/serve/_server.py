@@ -31,8 +31,9 @@ def serve(
     """Serve a run's model over HTTP until interrupted.
 
     The model loads (and is checked) before the server starts, so a model
-    that cannot load stops start-up with its error. With ``workers > 1``,
-    uvicorn starts that many processes, each loading the model once.
+    that cannot load stops start-up with its error. Each uvicorn worker
+    (``workers`` processes; the server's own process when 1) then builds the
+    app with :func:`app_from_environment`, loading the model once.
 
     Examples
     --------
@@ -42,10 +43,7 @@ def serve(
 
     if workers < 1:
         raise ValueError(f"--workers must be at least 1, got {workers}")
-    app = create_app(run_dir, max_body_bytes=max_body_bytes)
-    if workers == 1:
-        uvicorn.run(app, host=host, port=port, access_log=False)
-        return
+    create_app(run_dir, max_body_bytes=max_body_bytes)  # fails here, before listening
     os.environ[_RUN_DIR], os.environ[_MAX_BODY] = str(run_dir), str(max_body_bytes)
     uvicorn.run(
         "engine.serve:app_from_environment",

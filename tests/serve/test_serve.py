@@ -33,8 +33,14 @@ def compose_serve_options() -> list[str]:
 
 @pytest.fixture(scope="module")
 def server(small_run):
-    """The compose file's ``engine serve`` (two uvicorn workers) on the small run."""
-    served = ServeProcess(small_run, *compose_serve_options(), "--max-body-bytes", str(MAX_BODY))
+    """The compose file's ``engine serve`` on the small run, with one uvicorn worker.
+
+    (Its two workers each import the engine and load the model: about 12 s more
+    here; one worker or two, the app is built by ``engine.serve.app_from_environment``.)
+    """
+    options = compose_serve_options()
+    options[options.index("--workers") + 1] = "1"
+    served = ServeProcess(small_run, *options, "--max-body-bytes", str(MAX_BODY))
     yield served
     served.close()
 
