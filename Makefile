@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 WARM := $(VENV)/.kernels-warm
 ENGINE_SOURCES := $(shell find engine -name '*.py')
 
-.PHONY: demo test bench lint format clean warmup
+.PHONY: demo test bench lint format lock clean warmup
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -35,12 +35,16 @@ bench: $(WARM)
 warmup: $(WARM)
 
 lint: $(STAMP)
-	$(BIN)/ruff check engine tests benchmarks
-	$(BIN)/ruff format --check engine tests benchmarks
+	$(BIN)/ruff check engine tests benchmarks scripts
+	$(BIN)/ruff format --check engine tests benchmarks scripts
 
 format: $(STAMP)
-	$(BIN)/ruff format engine tests benchmarks
-	$(BIN)/ruff check --fix engine tests benchmarks
+	$(BIN)/ruff format engine tests benchmarks scripts
+	$(BIN)/ruff check --fix engine tests benchmarks scripts
+
+# requirements.lock: the pinned versions the container image installs (see Dockerfile)
+lock: | $(BIN)/python
+	$(BIN)/python scripts/lock.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

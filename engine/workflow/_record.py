@@ -1,4 +1,4 @@
-"""Run records (what ran, on which data, with what result) and saved models.
+"""Run records: what ran, on which data, with what result.
 
 ``record.json`` fields (every run, finished or ``.failed``):
 
@@ -12,8 +12,10 @@
   per column, ``sensitive_as_feature``), ``train_rows``, ``test_rows``, ``estimator``,
   ``search`` (``best_params``, ``best_score``, ``n_candidates``), ``metrics``
   (name -> value on the test part), ``drift``, ``bias_flagged`` / ``fairness``.
-- ``outputs``: artifact -> file name inside the run folder (``model``, ``predictions``,
-  ``report``, ``record``).
+- ``outputs``: artifact -> file name inside the run folder (``model``, ``reference``,
+  ``predictions``, ``report``, ``record``).
+- ``model``: the saved model's file (``model.skops``), SHA-256, trusted packages and
+  training schema (see :func:`engine.workflow.save_model`).
 - ``error``: ``null`` for a finished run, else ``"<ExceptionType>: message"``.
 """
 
@@ -67,6 +69,8 @@ class RunRecord:
     results: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    #: The saved model's file, hash, trusted packages and training schema (see ``save_model``).
+    model: dict[str, Any] = field(default_factory=dict)
     #: Called with one line per finished stage (its label and time); ``None``: silent.
     echo: Any = field(default=None, repr=False, compare=False)
     #: The run folder once written (not part of ``record.json``).
@@ -109,34 +113,3 @@ def _jsonable(value: Any):
     if hasattr(value, "to_dict"):
         return value.to_dict()
     return str(value)
-
-
-def save_model(
-    model: Any, path: str | Path, *, metadata: dict | None = None, overwrite: bool = False
-) -> Path:
-    """Save a fitted model with its metadata (feature names, data fingerprint) for batch scoring."""
-    import joblib
-
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{str(path)!r} exists; pass overwrite=True to replace it")
-    joblib.dump({"model": model, "metadata": dict(metadata or {})}, path)
-    return path
-
-
-def load_model(path: str | Path) -> tuple[Any, dict]:
-    """Load a model saved by :func:`save_model`: ``(model, metadata)``."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no such model file: {str(path)!r}")
-    import joblib
-
-    try:
-        payload = joblib.load(path)
-    except Exception as exc:  # a truncated or foreign file fails in many ways inside pickle
-        raise ValueError(
-            f"{str(path)!r} is not a readable model file ({type(exc).__name__}: {exc})"
-        ) from exc
-    if not isinstance(payload, dict) or "model" not in payload:
-        raise ValueError(f"{str(path)!r} is not a model saved by engine.workflow.save_model")
-    return payload["model"], payload["metadata"]
