@@ -20,6 +20,7 @@ from sklearn.model_selection import check_cv
 from engine.data import HasMethods, StrOptions, check_params, estimator_token
 from engine.model_selection._checkpoint import Checkpoint
 from engine.model_selection._delegation import BestEstimatorDelegation
+from engine.model_selection._display import SearchDisplay
 from engine.model_selection._evaluate import Evaluator, prepare_data
 from engine.model_selection._progress import Progress
 from engine.model_selection._results import (
@@ -123,7 +124,7 @@ class Rounds:
         )
 
 
-class BaseSearch(BestEstimatorDelegation, MetaEstimatorMixin, BaseEstimator):
+class BaseSearch(SearchDisplay, BestEstimatorDelegation, MetaEstimatorMixin, BaseEstimator):
     """Base class of the engine's cross-validated searches (not public API).
 
     ``fit`` checks the parameters once (``_parameter_constraints``, then the
