@@ -1,4 +1,9 @@
-"""The ``engine`` command: run the demo or a spec, score with a saved model, profile a file."""
+"""The ``engine`` command: run the demo or a spec, check a spec, score with a saved model, profile a file.
+
+Exit codes: 0 success, 1 the run failed, 2 bad usage, spec or input, 130 interrupted (Ctrl-C).
+Every expected failure is one line on stderr; ``--debug`` shows the traceback.
+Heavy libraries (Dask, Numba, scikit-learn) are imported only by the commands that need them.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ DEMO_SPEC = {
         {"StandardScaler": {}},
     ],
     "model": {
+        "task": "binary",
         "estimator": "sklearn.linear_model.LogisticRegression",
         "params": {"max_iter": 300, "class_weight": "balanced"},
         "search": {
@@ -36,6 +42,19 @@ DEMO_SPEC = {
     "output": {"dir": "runs"},
 }
 
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _with_cluster(spec, args: argparse.Namespace):
+    import dataclasses
+
+    cluster = spec.cluster
+    if args.address:
+        cluster = dataclasses.replace(cluster, address=args.address)
+    if args.connect_timeout is not None:
+        cluster = dataclasses.replace(cluster, connect_timeout=args.connect_timeout)
+    return dataclasses.replace(spec, cluster=cluster)
+
 
 def _demo(args: argparse.Namespace) -> int:
     from engine.workflow import check_spec, run_spec
@@ -44,28 +63,39 @@ def _demo(args: argparse.Namespace) -> int:
         **DEMO_SPEC,
         "data": {**DEMO_SPEC["data"], "rows": args.rows, "partitions": args.partitions},
         "output": {"dir": args.output},
-        "cluster": {"address": args.address},
     }
-    run_spec(check_spec(raw), progress=not args.no_progress)
-    return 0
+    run_spec(_with_cluster(check_spec(raw), args), progress=not args.no_progress)
+    return EXIT_OK
 
 
 def _run(args: argparse.Namespace) -> int:
-    from engine.workflow import load_spec, run_spec
+    from engine.workflow import load_spec
+
+    spec = _with_cluster(load_spec(args.spec), args)
+    from engine.workflow import run_spec
+
+    run_spec(spec, progress=not args.no_progress)
+    return EXIT_OK
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from engine.workflow import load_spec, validate_spec
 
     spec = load_spec(args.spec)
-    if args.address:
-        spec["cluster"]["address"] = args.address
-    run_spec(spec, progress=not args.no_progress)
-    return 0
+    estimator = validate_spec(spec)
+    print(
+        f"{args.spec}: valid (task {spec.model.task}, estimator {type(estimator).__name__}, "
+        f"{len(spec.preprocessing)} preprocessing steps)"
+    )
+    return EXIT_OK
 
 
 def _score(args: argparse.Namespace) -> int:
     from engine.workflow import score_file
 
-    out = score_file(args.model, args.data, args.output, overwrite=args.overwrite)
+    out = score_file(args.model, args.data, args.output, overwrite=args.overwrite, keep=args.keep)
     print(f"scores written to {out}")
-    return 0
+    return EXIT_OK
 
 
 def _profile(args: argparse.Namespace) -> int:
@@ -74,39 +104,66 @@ def _profile(args: argparse.Namespace) -> int:
     from engine.data import read_table
     from engine.stats import profile
 
+    if not args.data.exists():
+        raise FileNotFoundError(f"no such data file: {str(args.data)!r}")
     table = read_table(args.data)
     if hasattr(table, "select_dtypes"):
         table = table.select_dtypes("number")
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         print(profile(table))
-    return 0
+    return EXIT_OK
+
+
+def _cluster_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--address", default=None, help="Dask scheduler address (default: the spec's, else threads)"
+    )
+    parser.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="give up reaching the scheduler after this long (default: 10)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no line per stage")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="engine", description=__doc__)
+    from engine import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="engine",
+        description=__doc__.split("\n\n")[0],
+        epilog="exit codes: 0 ok, 1 run failed, 2 bad usage/spec/input, 130 interrupted",
+    )
+    parser.add_argument("--version", action="version", version=f"engine {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="run the main job on the built-in demo table")
     demo.add_argument("--rows", type=int, default=1_000_000)
     demo.add_argument("--partitions", type=int, default=10)
     demo.add_argument("--output", default="runs", help="folder for run outputs (default: runs)")
-    demo.add_argument(
-        "--address", default=None, help="Dask scheduler address (default: local threads)"
-    )
-    demo.add_argument("--no-progress", action="store_true")
+    _cluster_options(demo)
     demo.set_defaults(func=_demo)
 
     run = sub.add_parser("run", help="run a YAML spec")
     run.add_argument("spec", type=Path)
-    run.add_argument("--address", default=None, help="Dask scheduler address (overrides the spec)")
-    run.add_argument("--no-progress", action="store_true")
+    _cluster_options(run)
     run.set_defaults(func=_run)
+
+    validate = sub.add_parser("validate", help="check a YAML spec without reading any data")
+    validate.add_argument("spec", type=Path)
+    validate.set_defaults(func=_validate)
 
     score = sub.add_parser("score", help="batch-score a CSV/Parquet file with a saved model")
     score.add_argument("model", type=Path)
     score.add_argument("data", type=Path)
     score.add_argument("--output", "-o", type=Path, required=True)
-    score.add_argument("--overwrite", action="store_true")
+    score.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    score.add_argument(
+        "--keep", action="append", default=[], metavar="COLUMN", help="copy this input column"
+    )
     score.set_defaults(func=_score)
 
     prof = sub.add_parser("profile", help="profile the numeric columns of a CSV/Parquet/Zarr file")
@@ -115,14 +172,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Longest error text shown (a library's message can hold a whole traceback; --debug shows all).
+MAX_MESSAGE = 400
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if len(text) > MAX_MESSAGE:
+        text = text[: MAX_MESSAGE - 3] + "..."
+    notes = " ".join(getattr(exc, "__notes__", ()))
+    return f"{text} ({notes})" if notes else text
+
+
+def _exit_code(exc: Exception) -> int:
+    usage = (ValueError, TypeError, FileNotFoundError, FileExistsError, IsADirectoryError)
+    return EXIT_USAGE if isinstance(exc, usage) else EXIT_FAILED
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``engine`` command."""
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, TypeError, FileNotFoundError, FileExistsError) as exc:
-        print(f"engine: error: {exc}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt as exc:
+        if args.debug:
+            raise
+        notes = " ".join(getattr(exc, "__notes__", ()))
+        print(f"engine: interrupted{f' ({notes})' if notes else ''}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if args.debug:
+            raise
+        code = _exit_code(exc)
+        kind = "" if code == EXIT_USAGE else f"{type(exc).__name__}: "
+        hint = "" if code == EXIT_USAGE else " [--debug shows the traceback]"
+        print(f"engine: error: {kind}{_one_line(exc)}{hint}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

@@ -39,9 +39,10 @@ class SimpleImputer(OneToOneFeatureMixin, EngineTransformer):
     Method and cost (fit; transform is always 1 pass):
 
     * ``mean``: one-pass moments kernel (1 pass), Chan merge (rounding only).
-    * ``median``: exact radix selection (:func:`engine.stats.column_quantiles`,
+    * ``median``: exact selection (:func:`engine.stats.column_quantiles`,
       bit-equal to ``numpy.nanmedian`` up to the last-ulp lerp) plus the moments
-      kernel for counts and inf, in one compute (3 passes; the first shared).
+      kernel for counts and inf, in one compute (1 pass on typical data, the
+      first shared; at most 3 whatever the data).
     * ``most_frequent``: exact per-block sorted value counts merged in a fixed
       tree (1 pass); ties go to the smallest value, as in scikit-learn.
     * ``constant``: ``fill_value`` (default 0); 1 pass to reject inf.

@@ -55,9 +55,9 @@ class OutlierHandler(OneToOneFeatureMixin, EngineTransformer):
     ``UserWarning`` names it; an all-NaN column has NaN fences and no
     outliers. inf is rejected, naming the column.
 
-    Cost: fit 1 pass (zscore: moments kernel) or 3 passes (iqr: exact
-    selection, with the moments kernel sharing its first pass, in one
-    compute); transform 1 pass (one Numba kernel per block).
+    Cost: fit 1 pass (zscore: moments kernel; iqr: exact selection, with
+    the moments kernel sharing its first pass, in one compute; at most 3
+    whatever the data); transform 1 pass (one Numba kernel per block).
 
     Parameters
     ----------

@@ -26,11 +26,12 @@ class RobustScaler(OneToOneFeatureMixin, EngineTransformer):
     same floating-point numbers as ``numpy.nanpercentile`` on any Dask
     chunking (dask-ml's are approximate). A zero range gives scale 1.
 
-    Method: exact radix selection (:func:`engine.stats.column_quantiles`) for
-    the median and the range's two quantiles at once, plus the moments kernel
-    to reject inf, all in one ``dask.compute``. Cost: fit 4 passes (moments
-    and the selection's first pass share the reading of each block in one
-    graph; the selection needs two more narrowing passes); transform 1 pass.
+    Method: exact selection (:func:`engine.stats.column_quantiles`) for the
+    median and the range's two quantiles at once, plus the moments kernel to
+    reject inf, all in one ``dask.compute``. Cost: fit 1 pass on typical data
+    (moments and the selection share the reading of each block in one graph;
+    at most 3 passes when the selection's row sample misses); transform 1
+    pass.
 
     Parameters
     ----------

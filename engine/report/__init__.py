@@ -1,4 +1,4 @@
-"""Pictures and the HTML report: ROC, confusion matrix, fairness, drift, importance.
+"""Pictures and the HTML report: ROC, confusion matrix, regression fit, fairness, drift, importance.
 
 ``engine.report.plots`` holds the figures, ``engine.report.html`` the report
 writer; both are re-exported here.
@@ -10,6 +10,7 @@ from engine.report.plots import (
     plot_drift_histograms,
     plot_fairness,
     plot_permutation_importance,
+    plot_predicted_vs_actual,
     plot_roc_curve,
     png_bytes,
     save_png,
@@ -20,6 +21,7 @@ __all__ = [
     "plot_drift_histograms",
     "plot_fairness",
     "plot_permutation_importance",
+    "plot_predicted_vs_actual",
     "plot_roc_curve",
     "png_bytes",
     "save_png",

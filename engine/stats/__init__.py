@@ -6,6 +6,6 @@ order, so every scheduler returns the same bits.
 """
 
 from engine.stats._profile import profile
-from engine.stats._quantile import column_quantiles, quantile
+from engine.stats._quantile import column_quantiles, quantile, quantile_cost
 
-__all__ = ["column_quantiles", "profile", "quantile"]
+__all__ = ["column_quantiles", "profile", "quantile", "quantile_cost"]

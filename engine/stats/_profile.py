@@ -13,12 +13,13 @@ from engine.kernels import moments as mk
 from engine.kernels import selection as sk
 from engine.stats._moments import Moments
 from engine.stats._quantile import (
-    _dense1,
-    _merge1,
-    _task_hist1,
     check_q,
+    column_extremes,
     column_quantiles,
     first_pass,
+    first_round,
+    merge_partials,
+    round_partial,
 )
 from engine.stats._reduce import map_blocks_delayed, tree_merge
 
@@ -28,10 +29,10 @@ PROFILE_COLUMNS = ["count", "missing", "mean", "std", "min", "max", "25%", "50%"
 _QUARTILES = check_q([0.25, 0.5, 0.75])
 
 
-def _block_stats(block: np.ndarray):
-    """Moments and quantile pass-1 partials of one block (the block is loaded once)."""
+def _block_stats(block: np.ndarray, first):
+    """Moments and the quantiles' first-pass partial of one block (the block is loaded once)."""
     values = np.asarray(block, dtype=np.float64)
-    return mk.block_moments(values), _task_hist1(values)
+    return mk.block_moments(values), round_partial(values, first)
 
 
 def _merge_moments(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -51,7 +52,7 @@ def _second(pair):
 def _frame(raw_moments: np.ndarray, merged1, quartiles: np.ndarray, names: list) -> pd.DataFrame:
     """Assemble the profile; ``+-inf`` counts as a value, as in ``pandas.DataFrame.describe``."""
     m = Moments(raw_moments)
-    _, kmin, kmax = merged1
+    kmin, kmax = column_extremes(merged1)
     count = m.count + m.n_inf
     has = count > 0
     lo = np.where(has, sk.keys_to_floats(kmin), np.nan)
@@ -79,11 +80,13 @@ def profile(X, *, compute: bool = True) -> pd.DataFrame | Delayed:
 
     Method: one read of every block computes both its moments (count,
     missing, mean, M2, min, max; merged by Chan et al.'s formula in a fixed
-    order) and the first histogram pass of the exact quartiles; one or two
-    more passes finish the quartiles (:func:`engine.stats.quantile`). Cost:
-    at most three passes over the data (two for spread-out data on NumPy
-    input), one ``dask.compute`` for Dask input. NumPy input reads the data
-    once more for the moments (in memory, that is cheaper than fusing). ``count``,
+    order) and the first pass of the exact quartiles, which usually finds
+    them (:func:`engine.stats.quantile`: a row sample places narrow windows,
+    the pass counts and gathers inside them; a miss costs one more pass).
+    Cost: one pass over the data plus a row sample on every realistic shape
+    (at most three), one ``dask.compute`` for Dask input. NumPy input reads
+    the data once more for the moments (in memory, that is cheaper than
+    fusing). ``count``,
     ``missing``, ``min``, ``max`` and the quartiles are exact (quartiles equal
     ``numpy.nanquantile`` bit for bit); ``mean`` and ``std`` (``ddof=1``, as in
     ``pandas.DataFrame.describe``) are within a few ulps. ``+-inf`` count as
@@ -118,16 +121,16 @@ def profile(X, *, compute: bool = True) -> pd.DataFrame | Delayed:
     names = table.column_names()
     if not table.is_lazy:
         values = np.ascontiguousarray(table.values)
-        merged1 = first_pass(table)
-        quartiles = column_quantiles(table, _QUARTILES, pass1=merged1)
-        return _frame(mk.parallel_block_moments(values), merged1, quartiles, names)
-    pairs = map_blocks_delayed(table, _block_stats, name="engine-profile-block")
+        first = first_pass(table, _QUARTILES)
+        quartiles = column_quantiles(table, _QUARTILES, first=first)
+        return _frame(mk.parallel_block_moments(values), first[1], quartiles, names)
+    selection = first_round(table, _QUARTILES)
+    pairs = map_blocks_delayed(table, _block_stats, selection, name="engine-profile-block")
     first = dask.delayed(_first, pure=True)
     second = dask.delayed(_second, pure=True)
     moments = tree_merge([first(p) for p in pairs], _merge_moments, name="engine-profile-moments")
-    merged1 = tree_merge([second(p) for p in pairs], _merge1, name="engine-profile-pass1")
-    merged1 = dask.delayed(_dense1, pure=True, name="engine-profile-pass1-dense")(merged1)
-    quartiles = column_quantiles(table, _QUARTILES, pass1=merged1)
+    merged1 = tree_merge([second(p) for p in pairs], merge_partials, name="engine-profile-pass1")
+    quartiles = column_quantiles(table, _QUARTILES, first=(selection, merged1))
     result = dask.delayed(_frame, pure=True, name="engine-profile")(
         moments, merged1, quartiles, names
     )

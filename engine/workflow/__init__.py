@@ -1,17 +1,41 @@
-"""Declarative run specs (YAML), the runs they describe, run records and batch scoring."""
+"""Declarative run specs (YAML), the runs they describe, run records and batch scoring.
 
-from engine.workflow._record import RunRecord, load_model, save_model
-from engine.workflow._run import run_spec
-from engine.workflow._score import score_file, score_table
-from engine.workflow._spec import check_spec, load_spec
+Names are imported on first use, so ``engine validate`` and spec errors answer
+without importing Dask, Numba or scikit-learn.
+"""
 
-__all__ = [
-    "RunRecord",
-    "check_spec",
-    "load_model",
-    "load_spec",
-    "run_spec",
-    "save_model",
-    "score_file",
-    "score_table",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "RunRecord": "engine.workflow._record",
+    "load_model": "engine.workflow._record",
+    "save_model": "engine.workflow._record",
+    "RunFolder": "engine.workflow._rundir",
+    "run_spec": "engine.workflow._run",
+    "score_file": "engine.workflow._score",
+    "score_table": "engine.workflow._score",
+    "RunSpec": "engine.workflow._spec",
+    "SpecError": "engine.workflow._spec",
+    "check_spec": "engine.workflow._spec",
+    "load_spec": "engine.workflow._spec",
+    "validate_spec": "engine.workflow._checks",
+    "DEFAULT_METRICS": "engine.workflow._task",
+    "valid_metrics": "engine.workflow._task",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'engine.workflow' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,8 +1,7 @@
-"""The evaluation stage of a run: metrics, bias, drift and importance on the test part."""
+"""The evaluation stage of a run: predictions, metrics, fairness, drift and importance per task."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,35 +14,48 @@ from engine.drift import drift_report
 from engine.fairness import bias_report
 from engine.inspection import permutation_importance
 from engine.metrics import evaluate
+from engine.workflow._predict import Target, predict_frame
 from engine.workflow._record import RunRecord
+from engine.workflow._spec import RunSpec
+from engine.workflow._task import DEFAULT_METRICS, metric_requests, metric_values
 
 IMPORTANCE_ROWS = 20_000
+IMPORTANCE_SCORING = {"binary": "roc_auc", "multiclass": "accuracy", "regression": "r2"}
 
 
 @dataclass
 class Evaluation:
-    """What the evaluation stage found (lazy inputs kept for the report's plots)."""
+    """What the evaluation stage found (lazy, persisted inputs kept for the report's plots)."""
 
+    target: Target
     metrics: dict
-    y_true: Any
-    y_pred: Any
-    y_score: Any
+    predictions: dd.DataFrame  # row id index; true, prediction, proba_<class> columns
     sensitive: Any
-    bias: pd.DataFrame | None = None
+    bias: Any = None
+    group_errors: pd.DataFrame | None = None
     drift: Any = None
     importance: Any = None
     drift_reference: Any = None
     drift_current: Any = None
     feature_names: list[str] = field(default_factory=list)
-    #: What the model predicts; the run scores the positive class's probability.
-    task: str = "binary classification"
+
+    @property
+    def task(self) -> str:
+        return self.target.task
+
+    def binary_columns(self) -> tuple[dd.Series, dd.Series, dd.Series]:
+        """``(y_true, y_pred, score)`` of a binary task as 0/1 for the positive label."""
+        pos = self.target.positive_label
+        frame = self.predictions
+        return (
+            (frame["true"] == pos).astype(np.int64),
+            (frame["prediction"] == pos).astype(np.int64),
+            frame[self.target.proba_column(pos)],
+        )
 
     @property
     def summary(self) -> dict:
-        out: dict[str, Any] = {
-            "task": self.task,
-            "metrics": {k: float(v) for k, v in self.metrics.items()},
-        }
+        out: dict[str, Any] = {"metrics": {k: float(v) for k, v in self.metrics.items()}}
         if self.drift is not None:
             out["drift"] = {
                 "share_drifted": float(self.drift.share_drifted),
@@ -53,57 +65,87 @@ class Evaluation:
             out["bias_flagged"] = self.bias.disparities.loc[
                 self.bias.disparities["flagged"], "metric"
             ].tolist()
+        if self.group_errors is not None:
+            out["fairness"] = self.group_errors.reset_index().to_dict(orient="records")
         return out
 
 
-def _positive_scores(model, X: dd.DataFrame) -> dd.Series:
-    def score(part: pd.DataFrame) -> pd.Series:
-        return pd.Series(model.predict_proba(part)[:, 1], index=part.index, name="score")
+def compute_metrics(evaluation: Evaluation, names) -> dict[str, float]:
+    """The task's metrics on the test predictions, in one pass (values as scikit-learn's)."""
+    target, frame = evaluation.target, evaluation.predictions
+    requests = metric_requests(target.task, names)
+    if target.task == "binary":
+        y_true, y_pred, score = evaluation.binary_columns()
+    elif target.task == "multiclass":
+        y_true, y_pred = frame["true"], frame["prediction"]
+        score = frame[[target.proba_column(c) for c in target.classes]].to_dask_array(lengths=True)
+    else:
+        y_true, y_pred, score = frame["true"], frame["prediction"], None
+    # ``evaluate`` labels results by metric: names sharing one (f1_macro, f1_weighted)
+    # go in separate rounds over the persisted predictions.
+    rounds: list[dict[str, tuple[str, dict]]] = []
+    for name, (base, kwargs) in requests.items():
+        free = next((r for r in rounds if all(b != base for b, _ in r.values())), None)
+        if free is None:
+            free = {}
+            rounds.append(free)
+        free[name] = (base, kwargs)
+    raw: dict[str, float] = {}
+    for chunk in rounds:
+        values = evaluate(y_true, y_pred, score, metrics=list(chunk.values()))
+        raw.update({name: values[base] for name, (base, _) in chunk.items()})
+    return metric_values(target.task, {name: raw[name] for name in requests})
 
-    return X.map_partitions(score, meta=pd.Series([], dtype=np.float64, name="score"))
+
+def group_errors(evaluation: Evaluation) -> pd.DataFrame:
+    """Per group of the sensitive column: rows and accuracy, or error and mean prediction."""
+    frame = evaluation.predictions.assign(group=evaluation.sensitive)
+    if evaluation.task == "regression":
+        frame = frame.assign(abs_error=(frame["prediction"] - frame["true"]).abs())
+        stats = frame.groupby("group").agg(
+            {"true": ["count", "mean"], "prediction": "mean", "abs_error": "mean"}
+        )
+        names = ["rows", "mean actual", "mean prediction", "mean absolute error"]
+    else:
+        frame = frame.assign(correct=(frame["prediction"] == frame["true"]).astype(np.float64))
+        stats = frame.groupby("group").agg({"correct": ["count", "mean"]})
+        names = ["rows", "accuracy"]
+    table = stats.compute()
+    table.columns = names
+    return table.sort_index()
 
 
 def evaluate_model(
-    spec: dict, model, splits, numeric: list[str], record: RunRecord, echo: Callable[[str], Any]
+    spec: RunSpec, model, splits, target: Target, numeric: list[str], record: RunRecord
 ) -> Evaluation:
-    """Score the test part lazily and evaluate it (each check is one pass over the test part)."""
-    config = spec["evaluation"]
-    # Metrics, bias, drift, importance and the report's plots each read the test
-    # part: score it once and keep the scores (a few columns) and the test rows.
-    with record.stage("score test part"):
+    """Predict the test part lazily (block by block), persist it once, evaluate it."""
+    config = spec.evaluation
+    with record.stage("predict test part"):
         splits.X_test = splits.X_test.persist()
-        y_score = _positive_scores(model, splits.X_test)
-        y_pred = (y_score >= 0.5).astype(np.int64)
-        y_score, y_pred, splits.y_test, splits.s_test = dask.persist(
-            y_score, y_pred, splits.y_test, splits.s_test
-        )
-    with record.stage("metrics"):
-        metrics = evaluate(splits.y_test, y_pred, y_score, metrics=config["metrics"])
-    echo("metrics: " + "  ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
+        predictions = predict_frame(
+            model, splits.X_test, target, list(splits.X_test.columns)
+        ).assign(true=splits.y_test)
+        predictions, splits.s_test = dask.persist(predictions, splits.s_test)
     result = Evaluation(
-        metrics,
-        splits.y_test,
-        y_pred,
-        y_score,
-        splits.s_test,
-        feature_names=list(splits.X_test.columns),
+        target, {}, predictions, splits.s_test, feature_names=list(splits.X_test.columns)
     )
-    if config["fairness"] and splits.s_test is not None:
+    with record.stage("metrics"):
+        result.metrics = compute_metrics(result, config.metrics or DEFAULT_METRICS[target.task])
+    if config.fairness and splits.s_test is not None:
         with record.stage("fairness"):
-            result.bias = bias_report(splits.y_test, y_pred, sensitive_features=splits.s_test)
-        echo(
-            f"bias by {spec['data']['sensitive']}:\n{result.bias.by_group.to_string()}\n"
-            f"{result.bias.disparities.to_string(index=False)}"
-        )
-    if config["drift"]:
+            if target.task == "binary":
+                y_true, y_pred, _ = result.binary_columns()
+                result.bias = bias_report(y_true, y_pred, sensitive_features=splits.s_test)
+            else:
+                result.group_errors = group_errors(result)
+    if config.drift and numeric:
         with record.stage("drift (train vs test)"):
             result.drift_reference, result.drift_current = (
                 splits.X_train[numeric],
                 splits.X_test[numeric],
             )
             result.drift = drift_report(result.drift_reference, result.drift_current)
-        echo(f"drift: {result.drift.share_drifted:.0%} of columns drifted")
-    if config["importance"]:
+    if config.importance:
         with record.stage("permutation importance"):
             X_small, y_small = dask.compute(
                 splits.X_test.head(IMPORTANCE_ROWS, npartitions=-1, compute=False),
@@ -113,8 +155,8 @@ def evaluate_model(
                 model,
                 X_small,
                 y_small,
-                scoring="roc_auc",
-                n_repeats=config["importance_repeats"],
-                random_state=spec["split"]["random_state"],
+                scoring=IMPORTANCE_SCORING[target.task],
+                n_repeats=config.importance_repeats,
+                random_state=spec.split.random_state,
             )
     return result

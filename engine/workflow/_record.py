@@ -1,4 +1,21 @@
-"""Run records (what ran, on which data, with what result) and saved models."""
+"""Run records (what ran, on which data, with what result) and saved models.
+
+``record.json`` fields (every run, finished or ``.failed``):
+
+- ``name``: the spec's name; ``spec``: the whole checked spec, defaults filled in.
+- ``data_fingerprint``: hash of the data read (see :func:`engine.data.fingerprint`).
+- ``started``, ``finished``: UTC ISO times; ``versions``: library versions.
+- ``timings``: seconds per named stage, in order.
+- ``results``: ``task`` (``binary``/``multiclass``/``regression``), ``task_reason``,
+  ``classes`` and ``positive_label`` (classification), ``threshold`` (binary),
+  ``features`` (``numeric``, ``categorical``, ``datetime``, ``left_out`` with the reason
+  per column, ``sensitive_as_feature``), ``train_rows``, ``test_rows``, ``estimator``,
+  ``search`` (``best_params``, ``best_score``, ``n_candidates``), ``metrics``
+  (name -> value on the test part), ``drift``, ``bias_flagged`` / ``fairness``.
+- ``outputs``: artifact -> file name inside the run folder (``model``, ``predictions``,
+  ``report``, ``record``).
+- ``error``: ``null`` for a finished run, else ``"<ExceptionType>: message"``.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +28,6 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
-
-import joblib
 
 _TRACKED = ("engine", "dask", "distributed", "numpy", "pandas", "scikit-learn", "numba", "xarray")
 
@@ -27,20 +42,6 @@ def library_versions() -> dict[str, str]:
             out[name] = "not installed"
     out["python"] = platform.python_version()
     return out
-
-
-def new_run_dir(base: str | Path, name: str) -> Path:
-    """Create ``base/name/<UTC timestamp>`` for a new run; never reuse an existing one."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    root = Path(base) / name
-    for suffix in ("", *(f"-{i}" for i in range(1, 100))):
-        path = root / f"{stamp}{suffix}"
-        try:
-            path.mkdir(parents=True, exist_ok=False)
-            return path
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"could not create a fresh run folder under {str(root)!r}")
 
 
 @dataclass
@@ -65,6 +66,11 @@ class RunRecord:
     timings: dict[str, float] = field(default_factory=dict)
     results: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+    #: Called with one line per finished stage (its label and time); ``None``: silent.
+    echo: Any = field(default=None, repr=False, compare=False)
+    #: The run folder once written (not part of ``record.json``).
+    path: Path | None = field(default=None, repr=False, compare=False)
 
     def stage(self, label: str):
         """Context manager timing one stage into :attr:`timings`."""
@@ -75,7 +81,8 @@ class RunRecord:
         self.finished = datetime.now(UTC).isoformat(timespec="seconds")
         path = Path(path)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2, default=_jsonable))
+        payload = {k: v for k, v in asdict(self).items() if k not in ("echo", "path")}
+        tmp.write_text(json.dumps(payload, indent=2, default=_jsonable))
         os.replace(tmp, path)
         return path
 
@@ -88,8 +95,11 @@ class _Stage:
         self.start = time.perf_counter()
         return self
 
-    def __exit__(self, *exc):
-        self.record.timings[self.label] = round(time.perf_counter() - self.start, 4)
+    def __exit__(self, kind, *exc):
+        seconds = round(time.perf_counter() - self.start, 4)
+        self.record.timings[self.label] = seconds
+        if self.record.echo is not None and kind is None:
+            self.record.echo(f"[{self.label}] {seconds:.2f} s")
         return False
 
 
@@ -105,6 +115,8 @@ def save_model(
     model: Any, path: str | Path, *, metadata: dict | None = None, overwrite: bool = False
 ) -> Path:
     """Save a fitted model with its metadata (feature names, data fingerprint) for batch scoring."""
+    import joblib
+
     path = Path(path)
     if path.exists() and not overwrite:
         raise FileExistsError(f"{str(path)!r} exists; pass overwrite=True to replace it")
@@ -117,7 +129,14 @@ def load_model(path: str | Path) -> tuple[Any, dict]:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no such model file: {str(path)!r}")
-    payload = joblib.load(path)
+    import joblib
+
+    try:
+        payload = joblib.load(path)
+    except Exception as exc:  # a truncated or foreign file fails in many ways inside pickle
+        raise ValueError(
+            f"{str(path)!r} is not a readable model file ({type(exc).__name__}: {exc})"
+        ) from exc
     if not isinstance(payload, dict) or "model" not in payload:
         raise ValueError(f"{str(path)!r} is not a model saved by engine.workflow.save_model")
     return payload["model"], payload["metadata"]

@@ -12,13 +12,20 @@ from engine.report import (
     plot_drift_histograms,
     plot_fairness,
     plot_permutation_importance,
+    plot_predicted_vs_actual,
     plot_roc_curve,
 )
 from engine.report.html import write_report
 from engine.workflow._record import RunRecord
 
+TASK_NAMES = {
+    "binary": "binary classification",
+    "multiclass": "multiclass classification",
+    "regression": "regression",
+}
+
 #: The metric the summary shows when the spec's search names no scoring.
-PREFERRED_METRICS = ("roc_auc", "accuracy", "r2")
+PREFERRED_METRICS = ("roc_auc", "roc_auc_ovr", "accuracy", "r2")
 #: Decimals kept in the profile of standardised columns (their float noise, ~1e-17, reads as 0).
 SCALED_DECIMALS = 4
 
@@ -56,11 +63,11 @@ def run_summary(record: RunRecord, evaluation, test_rows: int) -> dict[str, Any]
     spec, data = record.spec, record.spec["data"]
     name, value = headline_metric(spec, evaluation.metrics)
     summary: dict[str, Any] = {
-        "Task": f"{evaluation.task} of {data['target']!r}",
+        "Task": f"{TASK_NAMES[evaluation.task]} of {data['target']!r}",
         "Data": f"{data['source']}: {record.results['train_rows']:,} training rows, "
         f"{test_rows:,} test rows",
         "Data fingerprint": record.data_fingerprint,
-        "Model": spec["model"]["estimator"].rpartition(".")[2],
+        "Model": record.results["estimator"].rpartition(".")[2],
         f"{name} (test part)": value,
     }
     if evaluation.drift is not None:
@@ -85,7 +92,10 @@ def _data_section(record: RunRecord, before: pd.DataFrame, test_rows: int) -> li
 
 def _model_section(record: RunRecord) -> list:
     model = record.spec["model"]
-    facts: dict[str, Any] = {"estimator": model["estimator"], "parameters": model["params"]}
+    facts: dict[str, Any] = {
+        "estimator": record.results["estimator"],
+        "parameters": model["params"],
+    }
     search = record.results.get("search")
     if search is not None:
         facts.update(
@@ -101,12 +111,34 @@ def _model_section(record: RunRecord) -> list:
     return [facts]
 
 
+def performance_figures(evaluation) -> list:
+    """Per task: ROC curve and confusion matrix (binary), k x k confusion matrix and
+    one-vs-rest ROC curves (multiclass), predicted vs actual and residuals (regression)."""
+    frame, target = evaluation.predictions, evaluation.target
+    if target.task == "regression":
+        return [plot_predicted_vs_actual(frame["true"], frame["prediction"])]
+    matrix = plot_confusion_matrix(frame["true"], frame["prediction"], labels=list(target.classes))
+    if target.task == "binary":
+        y_true, _, score = evaluation.binary_columns()
+        return [plot_roc_curve(y_true, score, name=f"positive: {target.positive_label}"), matrix]
+    fig = None
+    for label in target.classes:
+        fig = plot_roc_curve(
+            (frame["true"] == label).astype("int64"),
+            frame[target.proba_column(label)],
+            name=f"{label} vs rest",
+            ax=None if fig is None else fig.axes[0],
+        )
+    fig.axes[0].set_title("One-vs-rest ROC curves")
+    return [matrix, fig]
+
+
 def write_run_report(
     path: Path, record: RunRecord, before: pd.DataFrame, after: pd.DataFrame, evaluation
 ) -> Path:
     """Write ``report.html`` for a finished run (figures embedded, nothing overwritten)."""
-    test_rows = len(evaluation.y_true)
-    steps = ", ".join(name for name, _ in record.spec["preprocessing"]) or "none"
+    test_rows = record.results["test_rows"]
+    steps = ", ".join(step["name"] for step in record.spec["preprocessing"]) or "none"
     metrics = pd.DataFrame(
         {
             "metric": list(evaluation.metrics),
@@ -120,14 +152,7 @@ def write_run_report(
             [f"Steps: {steps}.", after.round(SCALED_DECIMALS)],
         ),
         ("Model", _model_section(record)),
-        (
-            "Performance on the test part",
-            [
-                metrics,
-                plot_roc_curve(evaluation.y_true, evaluation.y_score),
-                plot_confusion_matrix(evaluation.y_true, evaluation.y_pred),
-            ],
-        ),
+        ("Performance on the test part", [metrics, *performance_figures(evaluation)]),
     ]
     if evaluation.bias is not None:
         sensitive = record.spec["data"]["sensitive"]
@@ -142,6 +167,9 @@ def write_run_report(
                 ],
             )
         )
+    if evaluation.group_errors is not None:
+        sensitive = record.spec["data"]["sensitive"]
+        sections.append((f"Errors by {sensitive}", [evaluation.group_errors.reset_index()]))
     if evaluation.drift is not None:
         sections.append(
             (

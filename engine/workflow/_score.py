@@ -2,62 +2,105 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import dask.dataframe as dd
-import numpy as np
 import pandas as pd
 
 from engine.data import read_table, write_table
+from engine.workflow._predict import Target, predict_frame
 from engine.workflow._record import load_model
 
 
-def score_table(model, table: dd.DataFrame, features: list[str]) -> dd.DataFrame:
-    """Lazy scores of ``table``: the predicted label and, for classifiers, the positive-class score."""
+def _kind(dtype) -> str:
+    dtype = pd.api.types.pandas_dtype(dtype) if isinstance(dtype, str) else dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "numeric"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    return "text"
+
+
+def check_schema(table: dd.DataFrame, metadata: dict) -> None:
+    """The table has every training column, each of the same kind (numeric, text, ...)."""
+    features = list(metadata["features"])
     missing = [c for c in features if c not in table.columns]
     if missing:
         raise ValueError(f"the data lacks columns the model was trained on: {missing}")
-    has_proba = hasattr(model, "predict_proba")
-
-    def score(part: pd.DataFrame) -> pd.DataFrame:
-        out = pd.DataFrame(index=part.index)
-        X = part[features]
-        if has_proba:
-            proba = model.predict_proba(X)
-            out["score"] = proba[:, -1]
-            out["prediction"] = (
-                model.classes_[proba.argmax(axis=1)]
-                if hasattr(model, "classes_")
-                else proba.argmax(1)
+    for column, trained in metadata.get("dtypes", {}).items():
+        given = table.dtypes[column]
+        if _kind(trained) != _kind(given) and not (
+            _kind(trained) == "datetime" and _kind(given) == "text"
+        ):
+            raise ValueError(
+                f"column {column!r}: the model was trained on {trained} values, the data has {given}"
             )
-        else:
-            out["prediction"] = model.predict(X)
-        return out
 
-    meta = pd.DataFrame(index=table._meta.index)
-    if has_proba:
-        meta["score"] = pd.Series([], dtype=np.float64)
-    meta["prediction"] = pd.Series([], dtype=np.int64)
-    return table.map_partitions(score, meta=meta)
+
+def score_table(
+    model, table: dd.DataFrame, metadata: dict, keep: Sequence[str] = ()
+) -> dd.DataFrame:
+    """Lazy scores of ``table`` with the input's index and the ``keep`` columns.
+
+    Binary: ``score`` (probability of the positive class) and ``prediction``;
+    multiclass: one ``proba_<class>`` column per class and ``prediction``;
+    regression: ``prediction``.
+    """
+    check_schema(table, metadata)
+    unknown = [c for c in keep if c not in table.columns]
+    if unknown:
+        raise ValueError(f"--keep: columns {unknown} are not in the data")
+    facts = metadata if "task" in metadata else {"task": "binary", "classes": list(model.classes_)}
+    target = Target.from_record(facts, metadata.get("target", ""))
+    if target.task == "binary" and target.positive_label is None:
+        target = Target(target.task, target.column, "", target.classes, target.classes[-1])
+    out = predict_frame(model, table, target, list(metadata["features"]), list(keep))
+    if target.task == "binary":
+        scores = out[target.proba_column(target.positive_label)].rename("score")
+        out = out[[*keep, "prediction"]].assign(score=scores)
+        out = out[[*keep, "score", "prediction"]]
+    return out
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False
 
 
 def score_file(
-    model_path: str | Path, data_path: str | Path, output: str | Path, *, overwrite: bool = False
+    model_path: str | Path,
+    data_path: str | Path,
+    output: str | Path,
+    *,
+    overwrite: bool = False,
+    keep: Sequence[str] = (),
 ) -> Path:
     """Score a CSV/Parquet file with a model saved by a run; write CSV/Parquet scores.
 
     Streaming: one partition at a time, so the data may be larger than memory.
+    The output is never the input file (whatever ``overwrite`` says).
 
     Examples
     --------
     >>> # engine score runs/demo/<time>/model.joblib new_customers.parquet -o scores.parquet
     """
-    output = Path(output)
+    output, data_path = Path(output), Path(data_path)
+    if _same_file(output, data_path) or data_path.resolve() in output.resolve().parents:
+        raise ValueError(f"--output {str(output)!r} is the input data; choose another path")
     if output.exists() and not overwrite:
         raise FileExistsError(f"{str(output)!r} exists; pass --overwrite to replace it")
+    if not data_path.exists():
+        raise FileNotFoundError(f"no such data file: {str(data_path)!r}")
     model, metadata = load_model(model_path)
     table = read_table(data_path)
     if not isinstance(table, dd.DataFrame):
         raise ValueError(f"{str(data_path)!r} is an array; scoring needs a table (CSV or Parquet)")
-    write_table(score_table(model, table, list(metadata["features"])), output, overwrite=overwrite)
+    write_table(score_table(model, table, metadata, keep), output, overwrite=overwrite)
     return output

@@ -1,15 +1,20 @@
-"""The training stage of a run: split, fit the preprocessor, search or fit the model."""
+"""The training stage of a run: split, fit the preprocessor, search or fit the model.
+
+The training part stays a Dask collection: the preprocessor fits on it
+lazily, a search receives it as Dask input (the engine's searches keep folds
+on the workers), and a single in-memory estimator is fitted inside one Dask
+task (on a worker of a cluster, never on the client).
+"""
 
 from __future__ import annotations
 
-import importlib
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import dask
 import dask.dataframe as dd
+from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
 from engine.model_selection import (
@@ -20,7 +25,10 @@ from engine.model_selection import (
     train_test_split,
 )
 from engine.stats import profile
+from engine.workflow._columns import FeaturePlan
 from engine.workflow._record import RunRecord
+from engine.workflow._spec import RunSpec, SearchSpec
+from engine.workflow._task import CLASSIFICATION
 
 _SEARCHES = {
     "grid": (GridSearchCV, "param_grid"),
@@ -42,94 +50,91 @@ class Splits:
     s_test: dd.Series | None
 
 
-def split_table(spec: dict, table: dd.DataFrame, features: list[str]) -> Splits:
+def stratify_by_target(spec: RunSpec, task: str) -> bool:
+    """Stratify when the spec says so, by default for classification only."""
+    if spec.split.stratify is None:
+        return task in CLASSIFICATION
+    if spec.split.stratify and task == "regression":
+        raise ValueError(
+            "split.stratify: a regression target cannot be stratified; set it to false"
+        )
+    return spec.split.stratify
+
+
+def split_table(spec: RunSpec, table: dd.DataFrame, plan: FeaturePlan, task: str) -> Splits:
     """Split features, target and sensitive attribute with one seeded, global draw."""
-    data, split = spec["data"], spec["split"]
-    arrays = [table[features], table[data["target"]]]
-    if data["sensitive"] is not None:
-        arrays.append(table[data["sensitive"]])
+    data = spec.data
+    arrays = [table[plan.columns], table[data.target]]
+    if data.sensitive is not None:
+        arrays.append(table[data.sensitive])
     parts = train_test_split(
         *arrays,
-        test_size=split["test_size"],
-        random_state=split["random_state"],
-        stratify=table[data["target"]] if split["stratify"] else None,
+        test_size=spec.split.test_size,
+        random_state=spec.split.random_state,
+        stratify=table[data.target] if stratify_by_target(spec, task) else None,
     )
-    sensitive = (parts[4], parts[5]) if data["sensitive"] is not None else (None, None)
+    sensitive = (parts[4], parts[5]) if data.sensitive is not None else (None, None)
     return Splits(parts[0], parts[1], parts[2], parts[3], *sensitive)
 
 
-def import_estimator(dotted: str, params: dict):
-    """Instantiate ``package.module.Class(**params)`` named by a spec."""
-    module_name, _, class_name = dotted.rpartition(".")
-    try:
-        cls = getattr(importlib.import_module(module_name), class_name)
-    except (ImportError, AttributeError, ValueError) as exc:
-        raise ValueError(f"spec key model.estimator: cannot import {dotted!r} ({exc})") from exc
-    try:
-        return cls(**params)
-    except TypeError as exc:
-        raise ValueError(f"spec key model.params: {exc}") from exc
-
-
-def build_search(estimator, search: dict, progress: bool):
+def build_search(estimator, search: SearchSpec, progress: bool):
     """The engine search a spec's ``model.search`` section describes."""
-    cls, space_name = _SEARCHES[search["kind"]]
+    cls, space_name = _SEARCHES[search.kind]
     kwargs: dict[str, Any] = {
-        space_name: search["params"],
-        "cv": search["cv"],
-        "scoring": search["scoring"],
+        space_name: search.params,
+        "cv": search.cv,
+        "scoring": search.scoring,
         "verbose": 1 if progress else 0,
-        "checkpoint": search["checkpoint"],
+        "checkpoint": search.checkpoint,
     }
-    if search["kind"] in ("random", "bayes"):
-        kwargs.update(n_iter=search["n_iter"], random_state=search["random_state"])
-    if search["kind"] == "halving":
-        kwargs.update(random_state=search["random_state"])
+    if search.kind in ("random", "bayes"):
+        kwargs.update(n_iter=search.n_iter, random_state=search.random_state)
+    if search.kind == "halving":
+        kwargs.update(random_state=search.random_state)
     return cls(estimator, **kwargs)
 
 
+def _fit(estimator, X, y):
+    return clone(estimator).fit(X, y)
+
+
 def train_model(
-    spec: dict,
-    table: dd.DataFrame,
+    spec: RunSpec,
+    splits: Splits,
     preprocessor,
-    numeric: list[str],
+    estimator,
     record: RunRecord,
-    echo: Callable[[str], Any],
     progress: bool = True,
 ):
-    """Split, fit the preprocessor on the training part, then fit (or search) the model.
+    """Fit the preprocessor on the training part, then fit (or search) the model.
 
-    Returns the fitted ``Pipeline(preprocess, model)``, the lazy splits and
-    the profile of the cleaned numeric training columns.
+    Returns the fitted ``Pipeline(preprocess, model)`` and the profile of the
+    cleaned numeric training columns.
     """
-    features = list(preprocessor.numeric) + list(preprocessor.categorical)
-    with record.stage("split"):
-        splits = split_table(spec, table, features)
-        # The model trains in memory, so the training part must fit: keep it once
-        # instead of re-reading the source for every preprocessing step.
-        splits.X_train, splits.y_train = dask.persist(splits.X_train, splits.y_train)
     with record.stage("preprocessing fit"):
         preprocessor.fit(splits.X_train)
     cleaned = preprocessor.transform(splits.X_train)
-    numeric_out = [c for c in preprocessor.get_feature_names_out() if c in set(numeric)]
-    with record.stage("profile (after) + training set"), warnings.catch_warnings():
+    categorical = set(getattr(preprocessor.categorical_, "get_feature_names_out", list)())
+    numeric_out = [c for c in preprocessor.get_feature_names_out() if c not in categorical]
+    search = spec.model.search
+    with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Computing mixed collections")
-        after, X_train, y_train = dask.compute(
-            profile(cleaned[numeric_out], compute=False), cleaned, splits.y_train
-        )
-    estimator = import_estimator(spec["model"]["estimator"], spec["model"]["params"])
-    search = spec["model"]["search"]
-    with record.stage("model fit" if search is None else f"{search['kind']} search"):
         if search is None:
-            fitted = estimator.fit(X_train, y_train)
+            with record.stage("model fit"):
+                # One task: on a cluster the fit runs on a worker, never on the client.
+                fitted, after = dask.compute(
+                    dask.delayed(_fit)(estimator, cleaned, splits.y_train),
+                    profile(cleaned[numeric_out], compute=False),
+                )
         else:
-            searcher = build_search(estimator, search, progress).fit(X_train, y_train)
+            with record.stage("profile (after)"):
+                (after,) = dask.compute(profile(cleaned[numeric_out], compute=False))
+            with record.stage(f"{search.kind} search"):
+                searcher = build_search(estimator, search, progress).fit(cleaned, splits.y_train)
             fitted = searcher.best_estimator_
             record.results["search"] = {
                 "best_params": searcher.best_params_,
                 "best_score": float(searcher.best_score_),
                 "n_candidates": len(searcher.cv_results_["params"]),
             }
-            echo(f"search: best {searcher.best_params_} score {searcher.best_score_:.4f}")
-    record.results["train_rows"] = len(X_train)
-    return Pipeline([("preprocess", preprocessor), ("model", fitted)]), splits, after
+    return Pipeline([("preprocess", preprocessor), ("model", fitted)]), after

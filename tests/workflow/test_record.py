@@ -3,14 +3,7 @@ import json
 import pytest
 from sklearn.linear_model import LinearRegression
 
-from engine.workflow._record import RunRecord, load_model, new_run_dir, save_model
-
-
-def test_run_dirs_are_never_reused(tmp_path):
-    first = new_run_dir(tmp_path, "demo")
-    second = new_run_dir(tmp_path, "demo")
-    assert first != second
-    assert first.is_dir() and second.is_dir()
+from engine.workflow import RunRecord, load_model, save_model
 
 
 def test_record_writes_json_with_timings(tmp_path):
@@ -36,3 +29,13 @@ def test_model_roundtrip_and_no_overwrite(tmp_path):
         save_model(model, path)
     with pytest.raises(FileNotFoundError):
         load_model(tmp_path / "none.joblib")
+
+
+def test_corrupt_model_file_is_named(tmp_path):
+    path = save_model(LinearRegression(), tmp_path / "m.joblib")
+    path.write_bytes(path.read_bytes()[:40])  # truncated
+    with pytest.raises(ValueError, match=r"m\.joblib' is not a readable model file"):
+        load_model(path)
+    (tmp_path / "text.joblib").write_text("not a model")
+    with pytest.raises(ValueError, match="not a readable model file"):
+        load_model(tmp_path / "text.joblib")
