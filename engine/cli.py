@@ -1,4 +1,5 @@
-"""The ``engine`` command: run the demo or a spec, check a spec, score with a saved model, profile a file.
+"""The ``engine`` command: run the demo or a spec, check a spec, score with a saved model, profile a
+file, compile the kernels ahead of time.
 
 Exit codes: 0 success, 1 the run failed, 2 bad usage, spec or input, 130 interrupted (Ctrl-C).
 Every expected failure is one line on stderr; ``--debug`` shows the traceback.
@@ -8,6 +9,7 @@ Heavy libraries (Dask, Numba, scikit-learn) are imported only by the commands th
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -128,6 +130,24 @@ def _cluster_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no line per stage")
 
 
+def _warmup(args: argparse.Namespace) -> int:
+    if args.cache_dir is not None:
+        # Read when the kernels are imported, which happens only below.
+        os.environ["ENGINE_KERNEL_CACHE"] = str(args.cache_dir.resolve())
+    from engine import warmup
+
+    report = warmup(force=args.force)
+    if report["cache_dir"] is None:
+        print("engine: error: no writable kernel cache; set ENGINE_KERNEL_CACHE", file=sys.stderr)
+        return EXIT_FAILED
+    if report["skipped"]:
+        done = "already warm"
+    else:
+        done = f"compiled {report['compiled']}, loaded {report['loaded']} kernel signatures"
+    print(f"kernel cache {report['cache_dir']}: {done} in {report['seconds']:.1f} s")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     from engine import __version__
 
@@ -169,6 +189,18 @@ def build_parser() -> argparse.ArgumentParser:
     prof = sub.add_parser("profile", help="profile the numeric columns of a CSV/Parquet/Zarr file")
     prof.add_argument("data", type=Path)
     prof.set_defaults(func=_profile)
+
+    warm = sub.add_parser(
+        "warmup", help="compile every kernel once into the kernel cache (set-up, image build)"
+    )
+    warm.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="kernel cache folder (default: $ENGINE_KERNEL_CACHE, else the package's own)",
+    )
+    warm.add_argument("--force", action="store_true", help="run even if the cache is marked warm")
+    warm.set_defaults(func=_warmup)
     return parser
 
 

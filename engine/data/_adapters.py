@@ -151,7 +151,10 @@ class Table:
             if self.kind == PANDAS:
                 index = _pandas_index(self.source)
                 return pd.DataFrame(
-                    out, index=index if keep is None else index[keep], columns=names
+                    out,
+                    index=index if keep is None else index[keep],
+                    columns=names,
+                    copy=_aliases(out, self.values),
                 )
             if self.kind == XARRAY:
                 return _wrap_xarray(self.source, out, names, keep)
@@ -159,6 +162,11 @@ class Table:
         if self.kind == XARRAY:
             return _wrap_xarray(self.source, out, names, None if not drops_rows else "lazy")
         return out
+
+
+def _aliases(out: np.ndarray, block: np.ndarray) -> bool:
+    """Whether a block function's output may be (a view of) its input: then it is copied."""
+    return bool(np.may_share_memory(out, block))
 
 
 def _partition_values(part: pd.DataFrame) -> np.ndarray:
@@ -196,8 +204,11 @@ def _apply_dask_dataframe(source, func: BlockFunc, names: list[str], drops_rows:
         block = part.to_numpy(dtype=np.float64, na_value=np.nan)
         if drops_rows:
             out, keep = func(block)
-            return pd.DataFrame(out, index=part.index[keep], columns=names)
-        return pd.DataFrame(func(block), index=part.index, columns=names)
+            return pd.DataFrame(
+                out, index=part.index[keep], columns=names, copy=_aliases(out, block)
+            )
+        out = func(block)
+        return pd.DataFrame(out, index=part.index, columns=names, copy=_aliases(out, block))
 
     meta = pd.DataFrame({name: pd.Series([], dtype=np.float64) for name in names})
     meta.index = frame._meta.index

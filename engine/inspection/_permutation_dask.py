@@ -31,6 +31,7 @@ import dask.dataframe as dd
 import numpy as np
 from sklearn.metrics import check_scoring
 
+from engine.data import single_blas_thread
 from engine.inspection._graph import TaskGraph, pair
 from engine.inspection._permutation_local import in_memory_scores
 from engine.inspection._replay import ReplayEstimator, default_scoring, discover_methods
@@ -39,7 +40,6 @@ from engine.inspection._tasks import (
     graph_token,
     permutation_plan,
     resolve_max_samples,
-    single_blas_thread,
     take_rows,
     with_column_replaced,
 )

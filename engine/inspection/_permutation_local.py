@@ -12,6 +12,7 @@ from typing import Any
 from sklearn.metrics import check_scoring
 from sklearn.utils import check_array
 
+from engine.data import single_blas_thread
 from engine.inspection._graph import TaskGraph, pair
 from engine.inspection._tasks import (
     call_scorer,
@@ -19,7 +20,6 @@ from engine.inspection._tasks import (
     permutation_plan,
     permute_column_in_place,
     resolve_max_samples,
-    single_blas_thread,
     take_rows,
 )
 

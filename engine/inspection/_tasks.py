@@ -5,50 +5,20 @@
   in-place shuffles of one index vector whose effects on the column
   accumulate.  The accumulated permutation of repeat ``r`` is computed
   directly, so every (feature, repeat) pair becomes an independent task.
-* :func:`single_blas_thread` limits BLAS/OpenMP pools to one thread while a
-  task runs; a process-wide counter makes it safe under Dask's threaded
-  scheduler (threadpoolctl's limits are global to the process, so naive nested
-  use from several threads could leave the pools limited afterwards).
+* :func:`single_blas_thread` (from :mod:`engine.data`) limits BLAS/OpenMP
+  pools to one thread while a task runs.
 """
 
 from __future__ import annotations
 
 import numbers
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 from dask.base import tokenize
 from sklearn.utils.random import sample_without_replacement
-from threadpoolctl import ThreadpoolController
 
 from engine.data import estimator_token
-
-_lock = threading.Lock()
-# The controller scans the loaded libraries once per process (a fresh
-# threadpool_limits() call rescans them: ~10 ms, more than a small task).
-_state: dict[str, Any] = {"depth": 0, "limiter": None, "controller": None}
-
-
-@contextmanager
-def single_blas_thread() -> Iterator[None]:
-    """Run the body with BLAS/OpenMP limited to one thread (re-entrant, thread-safe)."""
-    with _lock:
-        if _state["depth"] == 0:
-            if _state["controller"] is None:
-                _state["controller"] = ThreadpoolController()
-            _state["limiter"] = _state["controller"].limit(limits=1)
-        _state["depth"] += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _state["depth"] -= 1
-            if _state["depth"] == 0:
-                _state["limiter"].restore_original_limits()
-                _state["limiter"] = None
 
 
 def permutation_plan(

@@ -24,6 +24,7 @@ from engine.metrics._classification import (
     precision_score,
     recall_score,
 )
+from engine.metrics._default_score import default_score
 from engine.metrics._evaluate import evaluate
 from engine.metrics._probabilistic import log_loss
 from engine.metrics._ranking import roc_auc_score, roc_curve
@@ -41,6 +42,7 @@ __all__ = [
     "accuracy_score",
     "classification_report",
     "confusion_matrix",
+    "default_score",
     "evaluate",
     "explained_variance_score",
     "f1_score",

@@ -4,18 +4,27 @@ Every delegated method (``predict``, ``predict_proba``,
 ``predict_log_proba``, ``decision_function``, ``score_samples``,
 ``transform``, ``inverse_transform``) exists when the best estimator (before
 ``fit``: the template) has it, as in scikit-learn, and every call goes
-through :meth:`BestEstimatorDelegation._delegate`: the one place to change to
-make delegated calls lazy and blockwise on Dask input.
+through :meth:`BestEstimatorDelegation._delegate`, which makes the row-wise
+ones (all but ``inverse_transform``) lazy and blockwise on Dask and xarray
+input (one task per row block, the input's kind out) and matches columns by
+name on every named input (``engine.data.call_blockwise``).
 """
 
 from __future__ import annotations
 
-from copy import deepcopy
 from typing import Any
 
+import dask
 from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
+
+from engine.data import call_blockwise
+from engine.metrics import default_score, get_scorer, get_scorer_names
+from engine.models import inherit_predictor_tags
+
+#: Delegated methods whose input is not a table of the fitted columns.
+_NOT_ROW_WISE = frozenset({"inverse_transform"})
 
 
 def _best_has(method: str):
@@ -49,11 +58,8 @@ class BestEstimatorDelegation:
     """
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
+        tags = inherit_predictor_tags(super().__sklearn_tags__(), self.estimator)
         inner = get_tags(self.estimator)
-        tags.estimator_type = inner.estimator_type
-        tags.classifier_tags = deepcopy(inner.classifier_tags)
-        tags.regressor_tags = deepcopy(inner.regressor_tags)
         tags.input_tags.pairwise = inner.input_tags.pairwise
         tags.input_tags.sparse = inner.input_tags.sparse
         return tags
@@ -69,7 +75,9 @@ class BestEstimatorDelegation:
     def _delegate(self, method: str, X: Any) -> Any:
         """``best_estimator_.<method>(X)``: every delegated call goes through here."""
         check_is_fitted(self, "best_estimator_")
-        return getattr(self.best_estimator_, method)(X)
+        if method in _NOT_ROW_WISE:
+            return getattr(self.best_estimator_, method)(X)
+        return call_blockwise(self.best_estimator_, method, X)
 
     def _set_best_estimator(self, estimator: Any) -> None:
         self.best_estimator_ = estimator
@@ -84,9 +92,30 @@ class BestEstimatorDelegation:
         return self.best_estimator_.classes_
 
     def score(self, X, y=None) -> float:
-        """Score of ``best_estimator_`` with the refit metric (its own ``score`` if none)."""
+        """Score of ``best_estimator_`` with the refit metric (its own ``score`` if none).
+
+        On Dask input the predictions are made blockwise and lazily and the
+        metric (accuracy / R² when the search has no scorer; a named scorer
+        as ``engine.metrics.get_scorer`` makes it) is computed with
+        ``engine.metrics`` in one pass, never collecting ``X``. A user's
+        callable scorer gets the search and the Dask input as they are.
+        """
         check_is_fitted(self, "best_estimator_")
         scorer = self.scorer_[self.refit] if self.multimetric_ else self.scorer_
+        if not dask.is_dask_collection(X):
+            return (
+                self.best_estimator_.score(X, y)
+                if scorer is None
+                else scorer(self.best_estimator_, X, y)
+            )
         if scorer is None:
-            return self.best_estimator_.score(X, y)
-        return scorer(self.best_estimator_, X, y)
+            return default_score(self, X, y)
+        return self._engine_scorer(scorer)(self, X, y)
+
+    def _engine_scorer(self, scorer):
+        """The refit metric computed by ``engine.metrics`` (one pass on Dask) when it is named."""
+        name = self.scoring
+        if self.multimetric_:
+            name = self.refit if isinstance(self.scoring, list | tuple | set | frozenset) else None
+            name = self.scoring.get(self.refit) if isinstance(self.scoring, dict) else name
+        return get_scorer(name) if isinstance(name, str) and name in get_scorer_names() else scorer

@@ -17,7 +17,8 @@ import numpy as np
 from dask import delayed
 from dask.base import is_dask_collection, tokenize
 
-from engine.model_selection._tasks import concat_blocks, configured, single_blas_thread, take_rows
+from engine.data import single_blas_thread
+from engine.model_selection._tasks import concat_blocks, configured, take_rows
 
 
 @dataclass

@@ -18,7 +18,7 @@ import dask
 from dask.base import get_scheduler
 from dask.callbacks import Callback
 
-from engine.model_selection._tasks import single_blas_thread
+from engine.data import single_blas_thread
 
 
 def active_client():

@@ -19,51 +19,15 @@ Estimators are always fitted as clones with cloned parameter values
 from __future__ import annotations
 
 import numbers
-import threading
 import time
 import traceback
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from sklearn.base import clone
-from threadpoolctl import ThreadpoolController
 
-_LIMIT_LOCK = threading.Lock()
-_LIMIT_STATE: dict[str, Any] = {"count": 0, "limiter": None, "controller": None}
-
-
-def _controller() -> ThreadpoolController:
-    if _LIMIT_STATE["controller"] is None:
-        _LIMIT_STATE["controller"] = ThreadpoolController()
-    return _LIMIT_STATE["controller"]
-
-
-@contextmanager
-def single_blas_thread():
-    """Hold BLAS and OpenMP pools at one thread while a task runs.
-
-    BLAS limits are process-wide, so concurrent tasks share one
-    reference-counted limiter (the first one in sets it, the last one out
-    restores it); OpenMP limits belong to the calling thread, so each task
-    sets and restores its own.
-    """
-    controller = _controller()
-    with _LIMIT_LOCK:
-        if _LIMIT_STATE["count"] == 0:
-            _LIMIT_STATE["limiter"] = controller.limit(limits=1, user_api="blas")
-        _LIMIT_STATE["count"] += 1
-    openmp = controller.limit(limits=1, user_api="openmp")
-    try:
-        yield
-    finally:
-        openmp.restore_original_limits()
-        with _LIMIT_LOCK:
-            _LIMIT_STATE["count"] -= 1
-            if _LIMIT_STATE["count"] == 0:
-                _LIMIT_STATE["limiter"].restore_original_limits()
-                _LIMIT_STATE["limiter"] = None
+from engine.data import single_blas_thread
 
 
 @dataclass

@@ -35,10 +35,12 @@ from collections import Counter
 from typing import Any
 
 import dask
+from sklearn.base import is_classifier, is_regressor
 from sklearn.pipeline import Pipeline as _SkPipeline
 from sklearn.utils.metaestimators import available_if
 
-from engine.data import Interval, StrOptions, check_params
+from engine.data import Interval, StrOptions, call_blockwise, check_params
+from engine.metrics import default_score
 
 DEFAULT_MEMORY_FRACTION = 0.25
 
@@ -80,6 +82,36 @@ def _can_fit_transform(pipe: Any) -> bool:
     )
 
 
+def _final_has(method: str):
+    """scikit-learn's rule: the method exists when the final step has it."""
+
+    def check(pipe) -> bool:
+        getattr(pipe._final_estimator, method)
+        return True
+
+    return check
+
+
+def _can_transform(pipe: Any) -> bool:
+    last = pipe._final_estimator
+    return last is None or last == "passthrough" or hasattr(last, "transform")
+
+
+def _blockwise(method: str, available):
+    """``Pipeline.<method>``: lazy and blockwise on Dask/xarray input, columns matched by name."""
+
+    def call(self, X, **params):
+        in_memory = getattr(super(Pipeline, self), method)
+        return call_blockwise(self, method, X, in_memory, **params)
+
+    call.__name__ = call.__qualname__ = method
+    call.__doc__ = (
+        f"scikit-learn's ``Pipeline.{method}``; on Dask or xarray input a lazy collection of "
+        "the same kind, one task per row block (see the class docstring)."
+    )
+    return available_if(available)(call)
+
+
 class Pipeline(_SkPipeline):
     """scikit-learn's :class:`~sklearn.pipeline.Pipeline` that fits Dask input in fewest reads.
 
@@ -91,6 +123,16 @@ class Pipeline(_SkPipeline):
     ``persist=True`` for them). Every step then reads the persisted blocks, so
     the source is read once instead of once per step. NumPy and pandas input
     are unaffected.
+
+    A fitted pipeline's ``predict``, ``predict_proba``, ``predict_log_proba``,
+    ``decision_function`` and ``transform`` on a dask array, dask DataFrame or
+    xarray DataArray return the same kind, lazily: the whole chain runs on
+    each row block in one task (a frame keeps its index and divisions;
+    ``predict_proba`` gives one column per class label). Columns are matched
+    by name, for pandas input too: reordered columns are put back in the
+    fitted order, a missing or unexpected column raises ``ValueError`` naming
+    it. ``score`` on Dask input computes accuracy (classifier) or R²
+    (regressor) with ``engine.metrics`` in one pass, never collecting ``X``.
 
     Parameters
     ----------
@@ -165,6 +207,20 @@ class Pipeline(_SkPipeline):
         """Fit every step, then transform; Dask input is persisted first when allowed."""
         X = self._prepare(X)
         return super().fit_transform(X, y, **params)
+
+    predict = _blockwise("predict", _final_has("predict"))
+    predict_proba = _blockwise("predict_proba", _final_has("predict_proba"))
+    predict_log_proba = _blockwise("predict_log_proba", _final_has("predict_log_proba"))
+    decision_function = _blockwise("decision_function", _final_has("decision_function"))
+    transform = _blockwise("transform", _can_transform)
+
+    @available_if(_final_has("score"))
+    def score(self, X, y=None, sample_weight=None, **params):
+        """scikit-learn's ``Pipeline.score``; on Dask input the default metric in one pass."""
+        lazy = dask.is_dask_collection(X) and not params
+        if lazy and (is_classifier(self) or is_regressor(self)):
+            return default_score(self, X, y, sample_weight)
+        return super().score(X, y, sample_weight=sample_weight, **params)
 
 
 def make_pipeline(

@@ -84,3 +84,35 @@ def test_make_pipeline_names_and_params():
     assert pipe.set_params(persist=False).persist is False
     with pytest.raises(ValueError, match="'persist' parameter"):
         ep.make_pipeline(ep.StandardScaler(), persist="yes").fit(da.zeros((4, 2)))
+
+
+def test_fitted_pipeline_predicts_dask_lazily_block_by_block():
+    import dask.dataframe as dd
+    import pandas as pd
+    import xarray as xr
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
+
+    from tests.preprocessing._cases import CountComputes
+
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame(rng.standard_normal((84, 3)) * [1, 10, 100], columns=["u", "v", "w"])
+    y = np.where(X["u"] + X["v"] / 10 > 0, "up", "down")
+    pipe = ep.make_pipeline(ep.StandardScaler(), LogisticRegression()).fit(X, y)
+    Xd = dd.from_pandas(X[["w", "u", "v"]], npartitions=3)  # columns matched by name
+    with CountComputes() as counter:
+        proba = pipe.predict_proba(Xd)
+        scaled = pipe[:-1].transform(Xd)
+    assert counter.n == 0
+    assert list(proba.columns) == ["down", "up"] and proba.divisions == Xd.divisions
+    with threadpool_limits(1):
+        np.testing.assert_array_equal(proba.compute(), pipe.predict_proba(X))
+    np.testing.assert_array_equal(scaled.compute(), pipe[:-1].transform(X))
+    labelled = xr.DataArray(X.to_numpy(), dims=("row", "col"), coords={"col": ["u", "v", "w"]})
+    np.testing.assert_array_equal(pipe.predict(labelled.chunk({"row": 28})).values, pipe.predict(X))
+    yd = dd.from_pandas(pd.Series(y, index=X.index), npartitions=3)
+    with CountComputes() as counter:
+        assert pipe.score(Xd, yd) == pipe.score(X, y)
+    assert counter.n == 1
+    with pytest.raises(ValueError, match=r"missing column\(s\) \['v'\]"):
+        pipe.predict(X[["u", "w"]])
