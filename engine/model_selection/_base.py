@@ -20,6 +20,7 @@ from sklearn.model_selection import check_cv
 from engine.data import HasMethods, StrOptions, check_params, estimator_token, single_blas_thread
 from engine.model_selection._checkpoint import Checkpoint
 from engine.model_selection._delegation import BestEstimatorDelegation
+from engine.model_selection._display import SearchDisplay
 from engine.model_selection._distributed import NativeTrainer, final_estimator, native_spec
 from engine.model_selection._evaluate import Evaluator, prepare_data
 from engine.model_selection._progress import Progress
@@ -124,7 +125,7 @@ class Rounds:
         )
 
 
-class BaseSearch(BestEstimatorDelegation, MetaEstimatorMixin, BaseEstimator):
+class BaseSearch(SearchDisplay, BestEstimatorDelegation, MetaEstimatorMixin, BaseEstimator):
     """Base class of the engine's cross-validated searches (not public API).
 
     ``fit`` checks the parameters once (``_parameter_constraints``, then the

@@ -21,11 +21,12 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import platform
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -89,6 +90,50 @@ class RunRecord:
         tmp.write_text(json.dumps(payload, indent=2, default=_jsonable))
         os.replace(tmp, path)
         return path
+
+    @classmethod
+    def read(cls, path: str | Path) -> RunRecord:
+        """The record of a run folder (or of its ``record.json``).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = RunRecord(name="demo", spec={"name": "demo"}).write(folder / "record.json")
+        >>> RunRecord.read(folder).name
+        'demo'
+        """
+        path = Path(path)
+        file = path / "record.json" if path.is_dir() else path
+        if not file.is_file():
+            raise FileNotFoundError(f"no run record at {str(file)!r}")
+        known = {f.name for f in fields(cls)} - {"echo", "path"}
+        payload = {k: v for k, v in json.loads(file.read_text()).items() if k in known}
+        return cls(**payload, path=file.parent)
+
+    def _repr_html_(self) -> str:
+        """In Jupyter: the run's identity, its metrics, stage timings and output files."""
+        import pandas as pd
+
+        status = f"failed: {self.error}" if self.error else f"finished {self.finished or '-'}"
+        head = (
+            f"<p><b>Run {html.escape(self.name)}</b> ({html.escape(status)}) — "
+            f"task {html.escape(str(self.results.get('task', '-')))}, "
+            f"data fingerprint <code>{self.data_fingerprint or '-'}</code>"
+            + (f", folder <code>{html.escape(str(self.path))}</code>" if self.path else "")
+            + "</p>"
+        )
+        tables = {
+            "Metrics (test rows)": self.results.get("metrics", {}),
+            "Seconds per stage": self.timings,
+            "Outputs": self.outputs,
+        }
+        body = "".join(
+            f"<p>{title}</p>{pd.Series(values, name='').to_frame().to_html(header=False)}"
+            for title, values in tables.items()
+            if values
+        )
+        return head + body
 
 
 class _Stage:
