@@ -23,6 +23,10 @@ RUN pip install --no-deps -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY engine ./engine
 RUN pip install --no-deps . && rm -rf build
+# Every kernel compiled once, at build time, into a cache the non-root user reads: no
+# container, worker or served model compiles on its first task.
+ENV ENGINE_KERNEL_CACHE=/opt/engine-kernels
+RUN engine warmup
 
 USER engine
 EXPOSE 8786 8787 8000 8888

@@ -41,6 +41,10 @@ def test_the_image_copies_only_files_that_exist():
     copied = [p for line in re.findall(r"^COPY (.+) \S+$", dockerfile, re.M) for p in line.split()]
     assert copied and all((REPO / p).exists() for p in copied), copied
     assert "pip install --no-deps -r requirements.lock" in dockerfile
+    # the kernels are compiled at build time, after the engine is installed, before USER
+    warm = dockerfile.index("RUN engine warmup")
+    assert dockerfile.index("ENV ENGINE_KERNEL_CACHE=") < warm < dockerfile.index("USER engine")
+    assert dockerfile.index("RUN pip install --no-deps .") < warm
 
 
 def test_the_lock_pins_every_dependency_within_pyproject():
