@@ -1,6 +1,8 @@
-"""The ``engine`` command: run the demo or a spec, check a spec, score with a saved model, profile a file.
+"""The ``engine`` command: run the demo or a spec, check a spec, score, serve or monitor a run,
+profile a file, compile the kernels ahead of time.
 
-Exit codes: 0 success, 1 the run failed, 2 bad usage, spec or input, 130 interrupted (Ctrl-C).
+Exit codes: 0 success, 1 the run failed, 2 bad usage, spec or input, 130 interrupted (Ctrl-C);
+``engine monitor``: 0 no drift, 1 drift detected, 2 bad input or any failure.
 Every expected failure is one line on stderr; ``--debug`` shows the traceback.
 Heavy libraries (Dask, Numba, scikit-learn) are imported only by the commands that need them.
 """
@@ -8,6 +10,7 @@ Heavy libraries (Dask, Numba, scikit-learn) are imported only by the commands th
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -72,10 +75,31 @@ def _run(args: argparse.Namespace) -> int:
     from engine.workflow import load_spec
 
     spec = _with_cluster(load_spec(args.spec), args)
+    tracking = mlflow_settings(spec, args.mlflow)  # imports mlflow now, not after the run
     from engine.workflow import run_spec
 
-    run_spec(spec, progress=not args.no_progress)
+    record = run_spec(spec, progress=not args.no_progress)
+    if tracking is not None:
+        from engine.tracking import log_run
+
+        logged = log_run(record.path, tracking)
+        print(f"mlflow run: {logged['run_id']}  model: {logged['model_uri']}")
     return EXIT_OK
+
+
+def mlflow_settings(spec, uri: str | None):
+    """The MLflow settings of a spec's ``output.mlflow``, ``--mlflow URI`` overriding its URI."""
+    given = spec.output.mlflow
+    if given is None and uri is None:
+        return None
+    from engine.tracking import MlflowSettings
+
+    return MlflowSettings(
+        tracking_uri=uri or given.tracking_uri,
+        experiment=(given and given.experiment) or spec.name,
+        run_name=given and given.run_name,
+        register_as=given and given.register_as,
+    )
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -93,9 +117,47 @@ def _validate(args: argparse.Namespace) -> int:
 def _score(args: argparse.Namespace) -> int:
     from engine.workflow import score_file
 
-    out = score_file(args.model, args.data, args.output, overwrite=args.overwrite, keep=args.keep)
+    out = score_file(
+        args.model,
+        args.data,
+        args.output,
+        overwrite=args.overwrite,
+        keep=args.keep,
+        trust_pickle=args.trust_pickle,
+    )
     print(f"scores written to {out}")
     return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from engine.serve import serve
+
+    serve(
+        args.run_dir,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        max_body_bytes=args.max_body_bytes,
+    )
+    return EXIT_OK
+
+
+def _monitor(args: argparse.Namespace) -> int:
+    from engine.workflow import monitor_batch, monitor_history
+
+    if args.history:
+        if args.data is not None:
+            raise ValueError("--history takes only RUN_DIR, not NEW_DATA")
+        print(f"history written to {monitor_history(args.run_dir, args.out)}")
+        return EXIT_OK
+    if args.data is None:
+        raise ValueError("engine monitor needs NEW_DATA (or --history)")
+    check, folder = monitor_batch(
+        args.run_dir, args.data, labels=args.labels, out=args.out, tolerance=args.tolerance
+    )
+    print(check.headline())
+    print(f"monitor report written to {folder}")
+    return EXIT_FAILED if check.drifted else EXIT_OK
 
 
 def _profile(args: argparse.Namespace) -> int:
@@ -128,6 +190,24 @@ def _cluster_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no line per stage")
 
 
+def _warmup(args: argparse.Namespace) -> int:
+    if args.cache_dir is not None:
+        # Read when the kernels are imported, which happens only below.
+        os.environ["ENGINE_KERNEL_CACHE"] = str(args.cache_dir.resolve())
+    from engine import warmup
+
+    report = warmup(force=args.force)
+    if report["cache_dir"] is None:
+        print("engine: error: no writable kernel cache; set ENGINE_KERNEL_CACHE", file=sys.stderr)
+        return EXIT_FAILED
+    if report["skipped"]:
+        done = "already warm"
+    else:
+        done = f"compiled {report['compiled']}, loaded {report['loaded']} kernel signatures"
+    print(f"kernel cache {report['cache_dir']}: {done} in {report['seconds']:.1f} s")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     from engine import __version__
 
@@ -150,6 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a YAML spec")
     run.add_argument("spec", type=Path)
     _cluster_options(run)
+    run.add_argument(
+        "--mlflow", metavar="URI", default=None, help="log the run to this MLflow tracking URI"
+    )
     run.set_defaults(func=_run)
 
     validate = sub.add_parser("validate", help="check a YAML spec without reading any data")
@@ -157,18 +240,58 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(func=_validate)
 
     score = sub.add_parser("score", help="batch-score a CSV/Parquet file with a saved model")
-    score.add_argument("model", type=Path)
+    score.add_argument("model", type=Path, help="a run folder or its model.skops")
     score.add_argument("data", type=Path)
     score.add_argument("--output", "-o", type=Path, required=True)
     score.add_argument("--overwrite", action="store_true", help="replace an existing output")
     score.add_argument(
         "--keep", action="append", default=[], metavar="COLUMN", help="copy this input column"
     )
+    score.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="load a .joblib/.pkl model (runs any code the file holds: only files you made)",
+    )
     score.set_defaults(func=_score)
+
+    srv = sub.add_parser("serve", help="serve a run's model over HTTP (needs engine[serve])")
+    srv.add_argument("run_dir", type=Path, help="the run folder (holding model.skops)")
+    srv.add_argument("--host", default="127.0.0.1")
+    srv.add_argument("--port", type=int, default=8000)
+    srv.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    srv.add_argument(
+        "--max-body-bytes", type=int, default=16 * 1024 * 1024, help="larger requests get 413"
+    )
+    srv.set_defaults(func=_serve)
+
+    mon = sub.add_parser(
+        "monitor",
+        help="check a new batch for drift against a run (exit 0 none, 1 drift, 2 bad input)",
+    )
+    mon.add_argument("run_dir", type=Path)
+    mon.add_argument("data", type=Path, nargs="?", help="the new batch (CSV or Parquet)")
+    mon.add_argument("--labels", default=None, help="the batch's column of true outcomes")
+    mon.add_argument("--out", type=Path, default=None, help="default: RUN_DIR/monitor")
+    mon.add_argument("--tolerance", type=float, default=0.05, help="allowed metric drop")
+    mon.add_argument("--history", action="store_true", help="plot the trend of all batches")
+    # 1 means drift: any failure of the check itself is 2, so a gate never mistakes one for drift.
+    mon.set_defaults(func=_monitor, failure_code=EXIT_USAGE)
 
     prof = sub.add_parser("profile", help="profile the numeric columns of a CSV/Parquet/Zarr file")
     prof.add_argument("data", type=Path)
     prof.set_defaults(func=_profile)
+
+    warm = sub.add_parser(
+        "warmup", help="compile every kernel once into the kernel cache (set-up, image build)"
+    )
+    warm.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="kernel cache folder (default: $ENGINE_KERNEL_CACHE, else the package's own)",
+    )
+    warm.add_argument("--force", action="store_true", help="run even if the cache is marked warm")
+    warm.set_defaults(func=_warmup)
     return parser
 
 
@@ -184,9 +307,16 @@ def _one_line(exc: BaseException) -> str:
     return f"{text} ({notes})" if notes else text
 
 
-def _exit_code(exc: Exception) -> int:
-    usage = (ValueError, TypeError, FileNotFoundError, FileExistsError, IsADirectoryError)
-    return EXIT_USAGE if isinstance(exc, usage) else EXIT_FAILED
+def _exit_code(exc: Exception, failure: int = EXIT_FAILED) -> int:
+    usage = (
+        ValueError,
+        TypeError,
+        FileNotFoundError,
+        FileExistsError,
+        IsADirectoryError,
+        ImportError,  # an optional extra is not installed
+    )
+    return EXIT_USAGE if isinstance(exc, usage) else failure
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -203,7 +333,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if args.debug:
             raise
-        code = _exit_code(exc)
+        code = _exit_code(exc, getattr(args, "failure_code", EXIT_FAILED))
         kind = "" if code == EXIT_USAGE else f"{type(exc).__name__}: "
         hint = "" if code == EXIT_USAGE else " [--debug shows the traceback]"
         print(f"engine: error: {kind}{_one_line(exc)}{hint}", file=sys.stderr)

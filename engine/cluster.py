@@ -20,6 +20,7 @@ from engine.kernels import send_kernels_by_reference
 __all__ = [
     "connect",
     "prepare_scheduler",
+    "prepare_workers",
     "resolve_address",
     "resolve_security",
     "send_kernels_by_reference",
@@ -47,6 +48,43 @@ def prepare_scheduler(client) -> bool:
     except Exception:  # noqa: BLE001 - optional speed-up, never fatal
         return False
     return True
+
+
+def prepare_workers(client, *, ship_kernels: bool = True) -> None:
+    """Make every worker's kernels ready before its first task, without compiling in it.
+
+    Registers a worker plugin (``engine-kernel-cache``) that runs on every
+    current and future worker before it takes a task: a node whose kernel
+    cache is already warm does nothing; else, with ``ship_kernels`` and when
+    this process's kernel cache is warm, one worker per node fetches that cache
+    (about 2 MB, held once by the scheduler) if the node has the same engine,
+    Python, Numba and CPU; else one ``engine warmup`` subprocess per node
+    compiles the kernels (a minute or two, once per node; the node's other
+    workers wait for it). Compiling thus never happens inside a worker, so a
+    worker with a small memory limit does not pause. Cost: one round trip per
+    worker, plus the cache to the scheduler and to one worker per cold node.
+    :func:`connect` calls it; call it yourself for a client opened otherwise.
+
+    Parameters
+    ----------
+    client : distributed.Client
+        A client of the cluster to prepare.
+    ship_kernels : bool
+        Offer this process's warm kernel cache to cold nodes (False for workers
+        that share this machine's cache, as a local cluster's do).
+
+    Examples
+    --------
+    >>> from distributed import Client
+    >>> from engine.cluster import prepare_scheduler, prepare_workers
+    >>> client = Client("tcp://scheduler-host:8786")  # doctest: +SKIP
+    >>> prepare_scheduler(client)  # doctest: +SKIP
+    True
+    >>> prepare_workers(client)  # doctest: +SKIP
+    """
+    from engine._kernel_plugin import register
+
+    register(client, ship=ship_kernels)
 
 
 def resolve_address(address: str | None = None) -> str | None:
@@ -178,7 +216,10 @@ def connect(
     closing the client stops it. The client becomes Dask's default scheduler
     until it is closed, so engine computations run on it unchanged; results
     are bit-identical to the synchronous and threaded schedulers because the
-    engine merges partial results in a fixed order. Cost: no pass over data.
+    engine merges partial results in a fixed order. Every worker gets the
+    engine's compiled kernels before its first task (:func:`prepare_workers`;
+    on a machine whose kernel cache is cold this compiles them once, a minute
+    or two, in a subprocess). Cost: no pass over data.
 
     Parameters
     ----------
@@ -229,6 +270,7 @@ def connect(
             )
         client = Client(resolved, security=resolve_security(security), timeout=timeout)
         prepare_scheduler(client)
+        prepare_workers(client)
         return client
     return _local_client(
         n_workers,
@@ -265,6 +307,8 @@ def _local_client(n_workers, threads_per_worker, memory_limit, security, process
         client = Client(timeout=timeout, **cluster_kwargs)
     try:
         client.wait_for_workers(n_workers, timeout=timeout)
+        # Workers of this machine share its kernel cache: nothing to ship.
+        prepare_workers(client, ship_kernels=False)
     except BaseException:
         client.close()
         raise

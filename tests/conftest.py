@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -9,6 +10,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import dask
@@ -155,3 +158,79 @@ def chromium():
         pytest.skip(f"{message}; set {REQUIRE_ENV}=1 to make this a failure")
     with Chromium(executable) as browser:
         yield browser
+
+
+class ServeProcess:
+    """``engine serve RUN_DIR`` in a subprocess; ``request`` returns ``(status, JSON body)``."""
+
+    def __init__(self, run_dir, *options):
+        port = str(_free_port())
+        self.url = f"http://127.0.0.1:{port}"
+        argv = [sys.executable, "-m", "engine.cli", "serve", str(run_dir), "--host", "127.0.0.1"]
+        argv += ["--port", port, *options]
+        self.process = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True)
+        lines = []
+        for line in self.process.stderr:  # blocks until a uvicorn worker serves (or exits)
+            lines.append(line)
+            if "Application startup complete" in line:
+                break
+        else:
+            raise RuntimeError(f"engine serve did not start: {''.join(lines)}")
+        # A uvicorn worker logs its start-up just before it listens on the shared socket.
+        for _ in range(100):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", int(port))) == 0:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError("engine serve started but does not accept connections")
+
+    def request(self, path, body=None, content_type="application/json"):
+        data = body if isinstance(body, bytes | None) else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data)
+        if data is not None:
+            req.add_header("Content-Type", content_type)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    def close(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.process.stderr.close()
+
+
+SMALL_RUN_ROWS = 3_000
+
+
+def small_run_spec(output_dir: Path, **output) -> dict:
+    """A quick spec on the demo table: median imputer + scaler + logistic regression, no extras."""
+    from engine.workflow import check_spec
+
+    return check_spec(
+        {
+            "name": "small",
+            "data": {
+                "rows": SMALL_RUN_ROWS,
+                "partitions": 2,
+                "target": "default",
+                "sensitive": "gender",
+            },
+            "preprocessing": [{"SimpleImputer": {"strategy": "median"}}, {"StandardScaler": {}}],
+            "model": {"params": {"max_iter": 300}},
+            "evaluation": {"fairness": False, "drift": False, "importance": False},
+            "output": {"dir": str(output_dir), "report": False, **output},
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def small_run(tmp_path_factory) -> Path:
+    """The folder of a finished small run (model.skops, record.json, reference.parquet)."""
+    from engine.workflow import run_spec
+
+    record = run_spec(
+        small_run_spec(tmp_path_factory.mktemp("small-run")), progress=False, echo=lambda s: None
+    )
+    return record.path

@@ -45,8 +45,17 @@ def read_table(path: str | Path, *, blocksize: str | int = "64MiB", chunks=None)
     if fmt == "csv":
         return dd.read_csv(path, blocksize=blocksize)
     if fmt == "parquet":
-        return dd.read_parquet(path)
+        frame = dd.read_parquet(path)
+        # Dask fuses small Parquet files into fewer partitions when only some of their columns
+        # are read (decided at optimization, per projection), so the features and the target
+        # of one table could disagree on their partitions. The engine aligns collections
+        # partition by partition: an opaque step keeps every projection on the same partitions.
+        return frame.map_partitions(_same_partition, meta=frame._meta)
     return da.from_zarr(path, chunks=chunks) if chunks is not None else da.from_zarr(path)
+
+
+def _same_partition(part: pd.DataFrame) -> pd.DataFrame:
+    return part
 
 
 def write_table(X, path: str | Path, *, overwrite: bool = False, compute: bool = True):

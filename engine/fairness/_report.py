@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import html
 from dataclasses import dataclass
 
 import dask
@@ -44,6 +45,35 @@ class BiasReport:
     def flagged(self) -> bool:
         """True when any disparity passes its threshold."""
         return bool(self.disparities["flagged"].any())
+
+    def summary(self) -> str:
+        """One line: the verdict and the flagged criteria.
+
+        Examples
+        --------
+        >>> bias_report([0, 1, 0, 1], [0, 1, 0, 1], ["a", "a", "b", "b"]).summary()
+        'Bias: none flagged -- 0 of 4 criteria over 2 groups'
+        """
+        flagged = self.disparities.loc[self.disparities["flagged"], "criterion"].tolist()
+        verdict = "flagged" if flagged else "none flagged"
+        named = f" ({', '.join(flagged)})" if flagged else ""
+        return (
+            f"Bias: {verdict} -- {len(flagged)} of {len(self.disparities)} criteria{named} "
+            f"over {len(self.by_group)} groups"
+        )
+
+    def __repr__(self) -> str:
+        with pd.option_context("display.max_columns", None, "display.width", 120):
+            criteria = self.disparities.drop(columns=["difference_threshold", "ratio_threshold"])
+            return f"{self.summary()}\n{criteria.to_string(index=False)}\n\n{self.by_group}"
+
+    def _repr_html_(self) -> str:
+        criteria = self.disparities.drop(columns=["difference_threshold", "ratio_threshold"])
+        return (
+            f"<p><b>{html.escape(self.summary())}</b></p>"
+            f"{criteria.to_html(index=False, float_format='{:.4g}'.format)}"
+            f"<p>Per group</p>{self.by_group.to_html(float_format='{:.4g}'.format)}"
+        )
 
 
 def bias_report(

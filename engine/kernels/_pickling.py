@@ -1,12 +1,22 @@
-"""Pickling of Numba kernels by reference (module and name), not by bytecode.
+"""Pickling of the engine's Numba kernels by reference (module and name), not by bytecode.
 
-Importing :mod:`engine.kernels` registers it, so any process that runs engine
-code (client, scheduler, worker) sends kernels by name and loads them from
-Numba's on-disk cache instead of recompiling them.
+Numba pickles a jitted function by value (its bytecode), and the copy a worker
+unpickles is compiled again, without the on-disk cache: seconds and hundreds
+of MiB per kernel per worker process. The engine's kernels pickle as
+``getattr(module, name)`` instead, so a worker imports the module and loads the
+compiled code from its kernel cache. Only the kernels registered here (the
+module-level dispatchers of ``engine.kernels``) are affected: every other Numba
+function pickles exactly as Numba (or a reducer registered before ours) does.
 """
+
+from __future__ import annotations
 
 import copyreg
 import importlib
+from collections.abc import Mapping
+
+_BY_NAME: dict[int, tuple[str, str]] = {}
+_FALLBACK: list = []
 
 
 class _ModuleByName:
@@ -20,28 +30,36 @@ class _ModuleByName:
 
 
 def _reduce_dispatcher(dispatcher):
-    func = dispatcher.py_func
-    module, name = func.__module__, func.__qualname__
-    try:
-        module_level = getattr(importlib.import_module(module), name, None) is dispatcher
-    except ImportError:
-        module_level = False
-    if module_level:
+    reference = _BY_NAME.get(id(dispatcher))
+    if reference is not None:
+        module, name = reference
         return (getattr, (_ModuleByName(module), name))
+    return _FALLBACK[0](dispatcher)
+
+
+def _numba_reduce(dispatcher):
     return dispatcher.__reduce__()
 
 
-def send_kernels_by_reference() -> None:
-    """Pickle module-level Numba kernels by name, so workers load them from the cache.
+def register_kernels(kernels: Mapping[str, object]) -> None:
+    """Pickle each of ``kernels`` (``"module.name"`` -> dispatcher) by reference; idempotent."""
+    from numba.core.registry import CPUDispatcher
 
-    Numba pickles a jitted function by value (its bytecode), and the copy a
-    worker unpickles is compiled again, without the on-disk cache: several
-    seconds per kernel per worker process, on every new or restarted worker,
-    every time a graph carries a kernel as a task function. Registered with
-    :mod:`copyreg`, module-level dispatchers pickle as ``getattr(module,
-    name)`` instead, and the worker imports the module (``cache=True`` loads
-    the compiled code). Other dispatchers keep Numba's own pickling. Called
-    when :mod:`engine.kernels` is imported; idempotent.
+    for qualified, dispatcher in kernels.items():
+        module, _, name = qualified.rpartition(".")
+        _BY_NAME[id(dispatcher)] = (module, name)
+    current = copyreg.dispatch_table.get(CPUDispatcher)
+    if current is not _reduce_dispatcher:
+        _FALLBACK[:] = [current or _numba_reduce]
+        copyreg.pickle(CPUDispatcher, _reduce_dispatcher)
+
+
+def send_kernels_by_reference() -> None:
+    """Pickle the engine's kernels by name, so workers load them from their cache.
+
+    Runs when :mod:`engine.kernels` is imported; :func:`engine.cluster.prepare_scheduler`
+    runs it on a scheduler too (the scheduler pickles tasks again for the
+    workers). Idempotent. Other Numba functions keep Numba's own pickling.
 
     Examples
     --------
@@ -51,6 +69,6 @@ def send_kernels_by_reference() -> None:
     >>> pickle.loads(pickle.dumps(block_moments)) is block_moments
     True
     """
-    from numba.core.registry import CPUDispatcher
+    from engine.kernels import kernel_dispatchers
 
-    copyreg.pickle(CPUDispatcher, _reduce_dispatcher)
+    register_kernels(kernel_dispatchers())

@@ -9,7 +9,8 @@ row-major run (C-order friendly) into fixed accumulator lanes: each chunk's
 count, sum, min and max come from one branch-free, vectorized sweep (sum, min
 and max only when the chunk proves all-finite, else the NaN/inf-aware sweep
 is rerun from cache; both give the same bits), its M2
-(about the chunk mean) from a second sweep while the chunk is still in cache,
+(about the chunk mean, with the corrected two-pass formula's correction for
+the mean's rounding) from a second sweep while the chunk is still in cache,
 and chunks merge by Chan et al.'s pairwise formula, so the data is read from
 memory once. Every summation order is fixed by the data's shape alone, so
 results are bit-identical across runs and thread counts.
@@ -125,12 +126,14 @@ def _all_finite(values):
 
 
 @njit(cache=True, nogil=True)
-def _sweep_m2(block, centre, sq):
-    """Lane-wise sum of squared deviations of the finite values of ``block`` from ``centre``."""
+def _sweep_m2(block, centre, sq, dev):
+    """Lane-wise sums of the deviations, and of their squares, of the finite values from ``centre``."""
     for q in range(block.size):
         v = block[q]
-        d = v - centre[q]
-        sq[q] += d * d if (v - v) == 0.0 else 0.0
+        finite = (v - v) == 0.0
+        d = v - centre[q] if finite else 0.0
+        sq[q] += d * d
+        dev[q] += d
 
 
 @njit(cache=True, nogil=True)
@@ -201,15 +204,24 @@ def _chunk_moments(X, start, stop, out, lanes):
         for q in range(j, width, n_columns):
             centre[q] = mean
     sq = count
+    dev = missing
     sq[:] = 0.0
+    dev[:] = 0.0
     for b in range(0, n_full * n_columns, width):
-        _sweep_m2(flat[b : b + width], centre, sq)
-    _sweep_m2(flat[n_full * n_columns :], centre, sq)
+        _sweep_m2(flat[b : b + width], centre, sq, dev)
+    _sweep_m2(flat[n_full * n_columns :], centre, sq, dev)
     for j in range(n_columns):
         s = 0.0
+        d = 0.0
         for q in range(j, width, n_columns):
             s += sq[q]
-        out[M2, j] = s
+            d += dev[q]
+        # the chunk mean carries the sum's rounding error e; sum((v - mean)^2)
+        # exceeds the true M2 by n e^2 = (sum of deviations)^2 / n (the corrected
+        # two-pass formula, as scikit-learn's): on a near-constant column with a
+        # large mean, e is comparable to the spread and the uncorrected M2 is off
+        c = out[COUNT, j]
+        out[M2, j] = max(s - d * d / c, 0.0) if c > 0 else 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -264,3 +276,58 @@ def parallel_block_moments(X: np.ndarray, n_parts: int = 8) -> np.ndarray:
     for p in range(n_parts):
         merge_moments_into(acc, partials[p])
     return acc
+
+
+@njit(cache=True, nogil=True)
+def block_weighted_moments(X, w):
+    """Moments partial of ``X`` with row weights ``w`` (COUNT holds the weight sums).
+
+    Per column: weight sum of the finite values, weighted mean, M2 =
+    ``sum w (x - mean)^2`` by the corrected two-pass formula, min and max of the
+    finite values; NaN and inf are counted in MISSING and N_INF (unweighted).
+    Weighted partials merge with :func:`merge_moments_into` like counted ones.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = block_weighted_moments(np.array([[1.0], [3.0]]), np.array([3.0, 1.0]))
+    >>> [float(m[k, 0]) for k in (COUNT, MEAN, M2)]
+    [4.0, 1.5, 3.0]
+    """
+    n_rows, n_columns = X.shape
+    out = empty_moments(n_columns)
+    for j in range(n_columns):
+        total_w = 0.0
+        total = 0.0
+        missing = 0.0
+        n_inf = 0.0
+        low = np.inf
+        high = -np.inf
+        for i in range(n_rows):
+            v = X[i, j]
+            if v != v:
+                missing += 1.0
+            elif v - v != 0.0:
+                n_inf += 1.0
+            else:
+                total_w += w[i]
+                total += w[i] * v
+                low = v if v < low else low
+                high = v if v > high else high
+        mean = total / total_w if total_w != 0.0 else 0.0
+        sq = 0.0
+        dev = 0.0
+        for i in range(n_rows):
+            v = X[i, j]
+            if v - v == 0.0:
+                d = v - mean
+                sq += w[i] * d * d
+                dev += w[i] * d
+        out[COUNT, j] = total_w
+        out[MISSING, j] = missing
+        out[N_INF, j] = n_inf
+        out[MEAN, j] = mean
+        out[M2, j] = max(sq - dev * dev / total_w, 0.0) if total_w != 0.0 else 0.0
+        out[MIN, j] = low
+        out[MAX, j] = high
+    return out

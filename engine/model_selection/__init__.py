@@ -7,6 +7,7 @@ active Dask scheduler (threads by default, a distributed Client if default).
 
 from engine.model_selection._bayes import BayesSearchCV
 from engine.model_selection._cross_validate import cross_validate
+from engine.model_selection._display import results_frame
 from engine.model_selection._halving import SuccessiveHalvingSearchCV
 from engine.model_selection._hyperband import HyperbandSearchCV
 from engine.model_selection._kfold import KFold, StratifiedKFold
@@ -22,6 +23,7 @@ __all__ = [
     "StratifiedKFold",
     "SuccessiveHalvingSearchCV",
     "cross_validate",
+    "results_frame",
     "train_test_split",
     "train_val_test_split",
 ]

@@ -20,6 +20,8 @@ from sklearn.model_selection import check_cv
 from engine.data import HasMethods, StrOptions, check_params, estimator_token, single_blas_thread
 from engine.model_selection._checkpoint import Checkpoint
 from engine.model_selection._delegation import BestEstimatorDelegation
+from engine.model_selection._display import SearchDisplay
+from engine.model_selection._distributed import NativeTrainer, final_estimator, native_spec
 from engine.model_selection._evaluate import Evaluator, prepare_data
 from engine.model_selection._progress import Progress
 from engine.model_selection._results import (
@@ -123,7 +125,7 @@ class Rounds:
         )
 
 
-class BaseSearch(BestEstimatorDelegation, MetaEstimatorMixin, BaseEstimator):
+class BaseSearch(SearchDisplay, BestEstimatorDelegation, MetaEstimatorMixin, BaseEstimator):
     """Base class of the engine's cross-validated searches (not public API).
 
     ``fit`` checks the parameters once (``_parameter_constraints``, then the
@@ -203,9 +205,12 @@ class BaseSearch(BestEstimatorDelegation, MetaEstimatorMixin, BaseEstimator):
         self
         """
         self._check()
-        scorers, multimetric = resolve_scorers(self.scoring)
+        native = native_spec(self.estimator)
+        scorers, multimetric = resolve_scorers(
+            self.scoring, dask_native=final_estimator(self.estimator) if native else None
+        )
         check_refit(self.refit, scorers, multimetric)
-        data = prepare_data(X, y)
+        data = prepare_data(X, y, self.estimator)
         cv = check_cv(self.cv, data.y_split, classifier=is_classifier(self.estimator))
         splits = [
             (np.asarray(tr), np.asarray(te))
@@ -237,6 +242,7 @@ class BaseSearch(BestEstimatorDelegation, MetaEstimatorMixin, BaseEstimator):
             checkpoint=Checkpoint(self.checkpoint, fingerprint),
             progress=progress,
             rank_metric=rank_metric,
+            random_state=getattr(self, "random_state", None),
         )
         rounds = Rounds(
             data.n_samples,
@@ -261,7 +267,10 @@ class BaseSearch(BestEstimatorDelegation, MetaEstimatorMixin, BaseEstimator):
         self.cv_results_ = rounds.results()
         self._select_best(rank_metric)
         if self.refit:
-            self._refit(data, fit_params)
+            if evaluator.native is not None:
+                self._refit_native(evaluator.native)
+            else:
+                self._refit(data, fit_params)
         return self
 
     def _select_best(self, rank_metric: str) -> None:
@@ -273,6 +282,14 @@ class BaseSearch(BestEstimatorDelegation, MetaEstimatorMixin, BaseEstimator):
             self.best_index_ = int(self.cv_results_[f"rank_test_{rank_metric}"].argmin())
             self.best_score_ = float(self.cv_results_[f"mean_test_{rank_metric}"][self.best_index_])
         self.best_params_ = self.cv_results_["params"][self.best_index_]
+
+    def _refit_native(self, trainer: NativeTrainer) -> None:
+        """Refit a Dask-native estimator on all rows (mean best iteration + 1 rounds)."""
+        best = self.cv_results_.get("mean_best_iteration")
+        start = time.perf_counter()
+        est = trainer.refit(self.best_params_, None if best is None else best[self.best_index_])
+        self.refit_time_ = time.perf_counter() - start
+        self._set_best_estimator(est)
 
     def _refit(self, data, fit_params: Mapping) -> None:
         task = delayed(_refit_task, pure=False)(

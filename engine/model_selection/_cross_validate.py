@@ -9,6 +9,7 @@ from sklearn.base import is_classifier
 from sklearn.model_selection import check_cv
 
 from engine.model_selection._checkpoint import Checkpoint
+from engine.model_selection._distributed import final_estimator, native_spec
 from engine.model_selection._evaluate import Evaluator, prepare_data
 from engine.model_selection._progress import Progress
 from engine.model_selection._results import (
@@ -71,8 +72,11 @@ def cross_validate(
     >>> cross_validate(Ridge(), X, y, cv=3)["test_score"].shape
     (3,)
     """
-    scorers, multimetric = resolve_scorers(scoring)
-    data = prepare_data(X, y)
+    native = native_spec(estimator)
+    scorers, multimetric = resolve_scorers(
+        scoring, dask_native=final_estimator(estimator) if native else None
+    )
+    data = prepare_data(X, y, estimator)
     splitter = check_cv(cv, data.y_split, classifier=is_classifier(estimator))
     splits = [
         (np.asarray(tr), np.asarray(te))

@@ -13,10 +13,12 @@ from sklearn.utils import indexable
 
 from engine.data import estimator_token
 from engine.model_selection._checkpoint import Checkpoint
+from engine.model_selection._distributed import NativeTrainer, native_spec
 from engine.model_selection._plan import GraphPlanner
 from engine.model_selection._progress import Progress
 from engine.model_selection._run import active_client, run_tasks
 from engine.model_selection._tasks import concat_blocks
+from engine.models import check_fits_on_one_worker, estimated_nbytes
 
 
 @dataclass
@@ -29,6 +31,8 @@ class SearchData:
     token: str
     X_split: Any
     y_split: Any
+    X: Any = None  # the input itself (Dask-native estimators select folds from it lazily)
+    y: Any = None
 
 
 def _node(value: Any, name: str, client) -> Any:
@@ -55,11 +59,21 @@ def _n_rows(X: Any) -> int:
     return int(n)
 
 
-def prepare_data(X: Any, y: Any) -> SearchData:
+def _check_gather(estimator: Any, X: Any, y: Any, n: int, client: Any) -> None:
+    """Refuse to gather Dask data on one worker that cannot hold it (data + one fold's copy)."""
+    needed = 2 * (estimated_nbytes(X, n) + estimated_nbytes(y, n))
+    check_fits_on_one_worker(estimator, needed, client)
+
+
+def prepare_data(X: Any, y: Any, estimator: Any = None) -> SearchData:
     """Tokenize the data and make graph nodes for it (Dask blocks are concatenated on a worker).
 
     For Dask input only ``y`` (one small vector, needed by stratified
-    splitters) is computed on the client; ``X`` stays lazy.
+    splitters) is computed on the client; ``X`` stays lazy. With a Dask-native
+    ``estimator`` (see :mod:`engine.model_selection._distributed`) no graph
+    node gathers the data: folds are selected lazily from ``X`` itself; any
+    other estimator on Dask input is first checked to fit on one worker
+    (``MemoryError`` naming it otherwise).
     """
     if not is_dask_collection(X):  # sparse to CSR, objects with __array__ only to arrays
         X = indexable(X)[0]
@@ -70,11 +84,17 @@ def prepare_data(X: Any, y: Any) -> SearchData:
         raise ValueError(f"inconsistent numbers of samples: X={n}, y={_n_rows(y)}")
     data_token = tokenize(X, y)
     client = active_client()
-    X_node = _node(X, f"X-{data_token}", client)
-    y_node = _node(y, f"y-{data_token}", client)
+    native = estimator is not None and native_spec(estimator) is not None
+    if native:
+        X_node = y_node = None
+    else:
+        if is_dask_collection(X):
+            _check_gather(estimator, X, y, n, client)
+        X_node = _node(X, f"X-{data_token}", client)
+        y_node = _node(y, f"y-{data_token}", client)
     X_split = np.zeros((n, 1)) if is_dask_collection(X) else X
     y_split = y.compute() if is_dask_collection(y) else y
-    return SearchData(X_node, y_node, n, data_token, X_split, y_split)
+    return SearchData(X_node, y_node, n, data_token, X_split, y_split, X, y)
 
 
 class Evaluator:
@@ -93,7 +113,23 @@ class Evaluator:
         progress: Progress,
         rank_metric: str,
         return_estimator: bool = False,
+        random_state: Any = None,
     ):
+        self.native = None
+        if native_spec(estimator) is not None:
+            self.native = NativeTrainer(
+                estimator,
+                data.X,
+                data.y,
+                data.y_split,
+                scorers,
+                error_score=error_score,
+                return_train_score=return_train_score,
+                fit_params=fit_params,
+                return_estimator=return_estimator,
+                client=active_client(),
+                random_state=random_state,
+            )
         self.planner = GraphPlanner(
             estimator,
             data.X_node,
@@ -126,6 +162,8 @@ class Evaluator:
                 saved = self.checkpoint.get(key)
                 if saved is not None:
                     records[c][f] = saved
+                elif self.native is not None:
+                    tasks[(c, f)] = (params, train, test)
                 else:
                     tasks[(c, f)] = self.planner.score_task(params, train, test, f"{c}-{f}")
         remaining = {c: sum(r is None for r in row) for c, row in enumerate(records)}
@@ -142,7 +180,11 @@ class Evaluator:
             remaining[c] -= 1
             self.progress.update(1, self._mean(records[c]) if remaining[c] == 0 else None)
 
-        run_tasks(tasks, on_done)
+        if self.native is not None:  # one collective job at a time, driven from here
+            for label, (params, train, test) in tasks.items():
+                on_done(label, self.native.score(params, train, test))
+        else:
+            run_tasks(tasks, on_done)
         self.n_fits += len(tasks)
         return records
 

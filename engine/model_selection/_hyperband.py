@@ -23,6 +23,7 @@ from engine.data import (
 )
 from engine.model_selection._base import SCORER_NAMES, check_space_names
 from engine.model_selection._delegation import BestEstimatorDelegation
+from engine.model_selection._display import SearchDisplay
 from engine.model_selection._incremental import BlockPlan, ModelState, train_segment
 from engine.model_selection._progress import Progress
 from engine.model_selection._results import _param_arrays
@@ -31,7 +32,7 @@ from engine.model_selection._schedule import Bracket, hyperband_brackets, run_br
 from engine.model_selection._scoring import resolve_scorers
 
 
-class HyperbandSearchCV(BestEstimatorDelegation, MetaEstimatorMixin, BaseEstimator):
+class HyperbandSearchCV(SearchDisplay, BestEstimatorDelegation, MetaEstimatorMixin, BaseEstimator):
     """Hyperband: successive halving brackets over models trained with ``partial_fit``.
 
     The data is cut into row blocks (a Dask collection's chunks, or

@@ -66,7 +66,12 @@ def format_results(
     error_score: Any,
     more: Mapping[str, Sequence] | None = None,
 ) -> dict:
-    """``records[c][f]`` dicts -> the ``cv_results_`` dict (same keys as scikit-learn)."""
+    """``records[c][f]`` dicts -> the ``cv_results_`` dict (same keys as scikit-learn).
+
+    Records of early-stopped fits carry ``best_iteration`` (0-based); they add
+    ``split{k}_best_iteration`` and ``mean_best_iteration`` (NaN where a fit
+    did not stop early).
+    """
     n, k = len(candidates), len(records[0]) if records else 0
     results: dict[str, Any] = {key: np.asarray(val) for key, val in (more or {}).items()}
 
@@ -79,6 +84,11 @@ def format_results(
     _store(results, "score_time", grid(lambda r: r["score_time"]))
     results.update(_param_arrays(candidates))
     results["params"] = [dict(p) for p in candidates]
+    if any(rec.get("best_iteration") is not None for row in records for rec in row):
+        best = grid(lambda r: np.nan if r.get("best_iteration") is None else r["best_iteration"])
+        for split in range(best.shape[1]):
+            results[f"split{split}_best_iteration"] = best[:, split]
+        results["mean_best_iteration"] = best.mean(axis=1)
     for name in metric_names:
         _store(
             results, f"test_{name}", grid(lambda r, m=name: r["test"][m]), splits=True, rank=True

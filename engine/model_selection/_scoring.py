@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from sklearn.base import is_classifier
 from sklearn.metrics import get_scorer, get_scorer_names
+
+from engine import metrics
 
 
 def _named_scorer(name: str) -> Callable:
@@ -17,17 +20,36 @@ def _named_scorer(name: str) -> Callable:
     return get_scorer(name)
 
 
-def resolve_scorers(scoring: Any) -> tuple[dict[str, Callable | None], bool]:
+def _dask_scorer(name: str) -> Callable:
+    """The engine's scorer of that name (one pass on Dask), scikit-learn's for other names."""
+    if name in metrics.get_scorer_names():
+        return metrics.get_scorer(name)
+    return _named_scorer(name)
+
+
+def resolve_scorers(
+    scoring: Any, *, dask_native: Any = None
+) -> tuple[dict[str, Callable | None], bool]:
     """Return ``({name: scorer}, multimetric)``.
 
     ``None`` -> ``{"score": None}`` (the estimator's own ``score``); a string ->
     that scikit-learn scorer; a callable ``scorer(est, X, y)``; a list/tuple/set
     of names or a dict ``{name: str | callable}`` -> several metrics at once.
+
+    For a Dask-native ``dask_native`` estimator, scored on lazy Dask folds,
+    names resolve to the engine's scorers (:func:`engine.metrics.get_scorer`:
+    the metric is computed on the cluster in one pass, only the value comes
+    back) and ``None`` to its default metric, accuracy for classifiers and
+    R² for regressors (the values of scikit-learn's ``score``).
     """
+    named = _named_scorer if dask_native is None else _dask_scorer
+    if scoring is None and dask_native is not None:
+        default = "accuracy" if is_classifier(dask_native) else "r2"
+        return {"score": metrics.get_scorer(default)}, False
     if scoring is None:
         return {"score": None}, False
     if isinstance(scoring, str):
-        return {"score": _named_scorer(scoring)}, False
+        return {"score": named(scoring)}, False
     if callable(scoring):
         return {"score": scoring}, False
     if isinstance(scoring, list | tuple | set | frozenset):
@@ -38,7 +60,7 @@ def resolve_scorers(scoring: Any) -> tuple[dict[str, Callable | None], bool]:
             raise ValueError(f"scoring as a list must hold scorer names (strings), got {names!r}")
         if len(set(names)) != len(names):
             raise ValueError(f"scoring has duplicate names: {names!r}")
-        return {n: _named_scorer(n) for n in names}, True
+        return {n: named(n) for n in names}, True
     if isinstance(scoring, Mapping):
         if not scoring:
             raise ValueError("scoring is an empty dict; give at least one scorer")
@@ -46,7 +68,7 @@ def resolve_scorers(scoring: Any) -> tuple[dict[str, Callable | None], bool]:
         for key, value in scoring.items():
             if not isinstance(key, str):
                 raise ValueError(f"scoring dict keys must be strings, got {key!r}")
-            out[key] = _named_scorer(value) if isinstance(value, str) else value
+            out[key] = named(value) if isinstance(value, str) else value
             if not callable(out[key]):
                 raise ValueError(
                     f"scoring[{key!r}] must be a scorer name or a callable, got {value!r}"

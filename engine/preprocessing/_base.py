@@ -231,8 +231,43 @@ class EngineTransformer(TransformerMixin, BaseEstimator):
         )
 
     def fit_transform(self, X: Any, y: Any = None, **fit_params):
-        """Fit, then transform ``X`` (the input is read once by fit and once by transform)."""
-        return self.fit(X, y).transform(X)
+        """Fit (with ``fit_params``, e.g. ``sample_weight``), then transform ``X``.
+
+        The input is read once by fit and once by transform.
+        """
+        return self.fit(X, y, **fit_params).transform(X)
+
+
+class InvertibleTransformer(EngineTransformer):
+    """An :class:`EngineTransformer` whose transform has a blockwise inverse."""
+
+    def _inverse_function(self, table: Table):
+        """``func(block) -> out`` undoing :meth:`_block_function`."""
+        raise NotImplementedError
+
+    def inverse_transform(self, X: Any):
+        """Undo :meth:`transform` (the same kind out; Dask input stays lazy, 1 pass)."""
+        check_is_fitted(self)
+        table = self._check_input(X, reset=False)
+        return table.apply_blockwise(self._inverse_function(table), self._output_names(table))
+
+
+def check_sample_weight(sample_weight: Any, n_rows: float) -> np.ndarray:
+    """One float weight per row (a scalar is repeated); ``ValueError`` otherwise.
+
+    ``n_rows`` may be NaN (a Dask table of unknown length): the length is not checked then.
+    """
+    if hasattr(sample_weight, "dask") or hasattr(sample_weight, "npartitions"):
+        weights = sample_weight
+    else:
+        weights = np.asarray(sample_weight, dtype=np.float64)
+        if weights.ndim == 0:
+            return np.full(n_rows if not np.isnan(n_rows) else 0, float(weights))
+        if weights.size and not weights.any():
+            raise ValueError("Sample weights must contain at least one non-zero number.")
+    if weights.ndim != 1 or (weights.shape[0] != n_rows and not np.isnan(n_rows)):
+        raise ValueError(f"sample_weight.shape == {weights.shape}, expected {(n_rows,)}!")
+    return weights
 
 
 def fit_passes(step: Any, n_features: int = 2) -> int | None:
@@ -312,9 +347,12 @@ def handle_zeros_in_scale(scale: np.ndarray, constant: np.ndarray | None = None)
     return scale
 
 
-def samples_seen(count: np.ndarray) -> int | np.ndarray:
-    """scikit-learn's ``n_samples_seen_``: an int, or per-column counts when NaN made them differ."""
-    count = np.asarray(count, dtype=np.int64)
+def samples_seen(count: np.ndarray, *, weighted: bool = False):
+    """scikit-learn's ``n_samples_seen_``: one number, or per-column counts when NaN made them differ.
+
+    Counts are ints; weight sums (``weighted``) stay floats, as scikit-learn's.
+    """
+    count = np.asarray(count, dtype=np.float64 if weighted else np.int64)
     if count.size and np.all(count == count[0]):
-        return int(count[0])
+        return count[0] if weighted else int(count[0])
     return count

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
 from engine.data import InvalidParameterError, StrOptions, Table
@@ -27,7 +28,9 @@ from engine.stats.internal import map_blocks_delayed, tree_merge
 def _as_frame(block: Any) -> pd.DataFrame:
     if isinstance(block, pd.DataFrame):
         return block
-    return pd.DataFrame(np.asarray(block))
+    array = np.asarray(block)
+    # an object array stays object: pandas' string inference would turn None into NaN
+    return pd.DataFrame(array, dtype=object if array.dtype == object else None)
 
 
 def _distinct_values(table: Table):
@@ -38,13 +41,26 @@ def _distinct_values(table: Table):
     return tree_merge(parts, _merge_distinct, name="engine-distinct-merge")
 
 
-def _block_distinct(block: Any) -> list[tuple[frozenset, bool]]:
+def _none_rows(col: pd.Series) -> np.ndarray:
+    """Rows holding ``None`` in an object column: a category of its own, as in scikit-learn."""
+    if col.dtype != object:
+        return np.zeros(len(col), dtype=bool)
+    return np.fromiter((v is None for v in col.to_numpy()), dtype=bool, count=len(col))
+
+
+def _nan_rows(col: pd.Series, none: np.ndarray) -> np.ndarray:
+    """Rows holding a missing value other than ``None`` (NaN, NaT, pd.NA)."""
+    return col.isna().to_numpy() & ~none
+
+
+def _block_distinct(block: Any) -> list[tuple[frozenset, bool, bool]]:
     frame = _as_frame(block)
     out = []
     for j in range(frame.shape[1]):
         col = frame.iloc[:, j]
-        missing = col.isna().to_numpy()
-        values = col.to_numpy()[~missing]
+        none = _none_rows(col)
+        missing = _nan_rows(col, none)
+        values = col.to_numpy()[~(missing | none)]
         try:
             distinct = frozenset(pd.unique(values).tolist())
         except TypeError as exc:
@@ -53,17 +69,18 @@ def _block_distinct(block: Any) -> list[tuple[frozenset, bool]]:
                 "Encoders require their input argument must be uniformly strings or numbers; "
                 f"column {str(frame.columns[j])!r} holds {kinds}"
             ) from exc
-        out.append((distinct, bool(missing.any())))
+        out.append((distinct, bool(missing.any()), bool(none.any())))
     return out
 
 
 def _merge_distinct(a: list, b: list) -> list:
-    return [(sa | sb, ma or mb) for (sa, ma), (sb, mb) in zip(a, b, strict=True)]
+    return [(sa | sb, ma or mb, na or nb) for (sa, ma, na), (sb, mb, nb) in zip(a, b, strict=True)]
 
 
 def _categories(distinct: list, names: list[str]) -> list[np.ndarray]:
+    """Sorted categories per column, then ``None`` and NaN when seen (scikit-learn's order)."""
     cats = []
-    for name, (values, missing) in zip(names, distinct, strict=True):
+    for name, (values, missing, none) in zip(names, distinct, strict=True):
         kinds = {type(v) for v in values}
         numeric = all(issubclass(k, int | float | np.number | bool) for k in kinds)
         if not numeric and any(issubclass(k, int | float | np.number) for k in kinds):
@@ -71,28 +88,27 @@ def _categories(distinct: list, names: list[str]) -> list[np.ndarray]:
                 "Encoders require their input argument must be uniformly strings or numbers; "
                 f"column {name!r} mixes {sorted(k.__name__ for k in kinds)}"
             )
-        ordered = sorted(values)
-        if numeric:
-            arr = np.asarray(ordered + ([np.nan] if missing else []), dtype=np.float64)
-        else:
-            arr = np.asarray(ordered + ([np.nan] if missing else []), dtype=object)
-        cats.append(arr)
+        ordered = sorted(values) + ([None] if none else []) + ([np.nan] if missing else [])
+        cats.append(np.asarray(ordered, dtype=np.float64 if numeric and not none else object))
     return cats
 
 
 def _codes(col: pd.Series, cats: np.ndarray, name: str, handle_unknown: str) -> np.ndarray:
-    """Category index of every value; -1 for unknown (checked), NaN rows -> the NaN category."""
-    has_nan = len(cats) > 0 and isinstance(cats[-1], float) and np.isnan(cats[-1])
-    known = cats[:-1] if has_nan else cats
+    """Category index of every value; -1 for unknown (checked); None/NaN rows -> their category."""
+    has_nan = len(cats) > 0 and _is_nan(cats[-1])
+    has_none = len(cats) > int(has_nan) and cats[len(cats) - 1 - int(has_nan)] is None
+    known = cats[: len(cats) - int(has_nan) - int(has_none)]
     values = col.to_numpy()
-    missing = col.isna().to_numpy()
+    none = _none_rows(col)
+    missing = _nan_rows(col, none)
     if known.dtype.kind == "f":
         values = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=np.float64)
         index = pd.Index(known.astype(np.float64))
     else:
         index = pd.Index(known, dtype=object)
     codes = index.get_indexer(values).astype(np.int64)
-    codes[missing] = len(known) if has_nan else -1
+    codes[none] = len(known) if has_none else -1
+    codes[missing] = len(cats) - 1 if has_nan else -1
     unknown = (codes < 0) & ~missing if has_nan else codes < 0
     if handle_unknown == "error" and unknown.any():
         sample = pd.unique(col[unknown])[:5].tolist()
@@ -100,34 +116,46 @@ def _codes(col: pd.Series, cats: np.ndarray, name: str, handle_unknown: str) -> 
     return codes
 
 
-def _onehot_block(block, categories, names, handle_unknown):
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, float) and np.isnan(value)
+
+
+def _onehot_block(block, categories, names, handle_unknown, dtype, sparse):
     frame = _as_frame(block)
     width = sum(len(c) for c in categories)
-    out = np.zeros((len(frame), width))
+    rows, cols = [], []
     offset = 0
-    rows = np.arange(len(frame))
+    index = np.arange(len(frame))
     for j, cats in enumerate(categories):
         codes = _codes(frame.iloc[:, j], cats, names[j], handle_unknown)
         ok = codes >= 0
-        out[rows[ok], offset + codes[ok]] = 1.0
+        rows.append(index[ok])
+        cols.append(offset + codes[ok])
         offset += len(cats)
+    rows = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
+    cols = np.concatenate(cols) if cols else np.empty(0, dtype=np.int64)
+    if sparse:
+        ones = np.ones(len(rows), dtype=dtype)
+        return sp.csr_matrix((ones, (rows, cols)), shape=(len(frame), width), dtype=dtype)
+    out = np.zeros((len(frame), width), dtype=dtype)
+    out[rows, cols] = 1
     return out
 
 
-def _ordinal_block(block, categories, names, handle_unknown, unknown_value):
+def _ordinal_block(block, categories, names, handle_unknown, unknown_value, missing_value, dtype):
     frame = _as_frame(block)
     out = np.empty((len(frame), len(categories)))
     for j, cats in enumerate(categories):
         col = frame.iloc[:, j]
         codes = _codes(col, cats, names[j], handle_unknown).astype(np.float64)
-        has_nan = len(cats) > 0 and isinstance(cats[-1], float) and np.isnan(cats[-1])
-        missing = col.isna().to_numpy()
-        codes[missing] = np.nan
+        has_nan = len(cats) > 0 and _is_nan(cats[-1])
+        missing = _nan_rows(col, _none_rows(col))
         codes[(codes < 0) & ~missing] = unknown_value
         if has_nan:
-            codes[codes == len(cats) - 1] = np.nan
+            codes[codes == len(cats) - 1] = missing_value
+        codes[missing] = missing_value
         out[:, j] = codes
-    return out
+    return out.astype(dtype, copy=False)
 
 
 class _Encoder(EngineTransformer):
@@ -165,13 +193,43 @@ class _Encoder(EngineTransformer):
     def _block_function(self, table: Table):
         return self._block_function_for(table.column_names())
 
+    def transform(self, X: Any):
+        """Encode ``X`` into the same kind (Dask input stays lazy, same row chunks).
+
+        With ``sparse_output=True`` (one-hot), NumPy and pandas input give a
+        SciPy CSR matrix and a dask array gives a dask array of CSR blocks;
+        dask frames and xarray cannot hold sparse blocks (``ValueError``).
+        """
+        check_is_fitted(self)
+        table = self._check_input(X, reset=False)
+        func, names = self._block_function(table), self._output_names(table)
+        dtype = np.dtype(self.dtype)
+        if not getattr(self, "sparse_output", False):
+            return table.apply_blockwise(func, names, dtype=dtype, raw=True)
+        if table.kind in ("dask_dataframe", "xarray"):
+            raise ValueError(
+                f"sparse_output=True returns scipy.sparse matrices, which a {table.kind} cannot "
+                "hold; pass a NumPy/pandas table or a dask array, or use sparse_output=False"
+            )
+        if not table.is_lazy:
+            return func(table.row_blocks(raw=True)[0])
+        values = table.source.rechunk({1: -1})
+        return values.map_blocks(
+            func,
+            dtype=dtype,
+            chunks=(values.chunks[0], (len(names),)),
+            meta=sp.csr_matrix((0, len(names)), dtype=dtype),
+        )
+
 
 class OneHotEncoder(_Encoder):
-    """One 0/1 column per category of every column (dense float64 output).
+    """One 0/1 column per category of every column.
 
     Same categories, column order, feature names (``<column>_<category>``)
-    and results as :class:`sklearn.preprocessing.OneHotEncoder` with
-    ``sparse_output=False``. Missing values (NaN/None) form their own
+    and results as :class:`sklearn.preprocessing.OneHotEncoder`. The output is
+    dense by default (scikit-learn's default is ``sparse_output=True``);
+    ``sparse_output=True`` gives a scipy CSR matrix for NumPy/pandas input and
+    a dask array of CSR blocks for a dask array. Missing values (NaN/None) form their own
     category, last. ``handle_unknown="error"`` raises naming the column and
     values; ``"ignore"`` encodes unknown values as all zeros.
 
@@ -181,6 +239,9 @@ class OneHotEncoder(_Encoder):
     Parameters
     ----------
     categories : "auto" or list of array-like, default="auto"
+    sparse_output : bool, default=False
+    dtype : numpy dtype, default=np.float64
+        The output's dtype.
     handle_unknown : {"error", "ignore"}, default="error"
 
     Attributes
@@ -197,11 +258,22 @@ class OneHotEncoder(_Encoder):
 
     _parameter_constraints = {
         "categories": [StrOptions({"auto"}), list],
+        "sparse_output": ["boolean"],
+        "dtype": "no_validation",  # any NumPy dtype, checked by numpy.dtype
         "handle_unknown": [StrOptions({"error", "ignore"})],
     }
 
-    def __init__(self, *, categories="auto", handle_unknown: str = "error"):
+    def __init__(
+        self,
+        *,
+        categories="auto",
+        sparse_output: bool = False,
+        dtype=np.float64,
+        handle_unknown: str = "error",
+    ):
         self.categories = categories
+        self.sparse_output = sparse_output
+        self.dtype = dtype
         self.handle_unknown = handle_unknown
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
@@ -219,6 +291,8 @@ class OneHotEncoder(_Encoder):
             categories=self.categories_,
             names=names,
             handle_unknown=self.handle_unknown,
+            dtype=np.dtype(self.dtype),
+            sparse=self.sparse_output,
         )
 
 
@@ -234,8 +308,12 @@ class OrdinalEncoder(_Encoder):
     Parameters
     ----------
     categories : "auto" or list of array-like, default="auto"
+    dtype : numpy dtype, default=np.float64
+        The output's dtype.
     handle_unknown : {"error", "use_encoded_value"}, default="error"
     unknown_value : int, float NaN or None, default=None
+    encoded_missing_value : int or float, default=np.nan
+        The code of a missing value (NaN/None).
 
     Examples
     --------
@@ -247,26 +325,56 @@ class OrdinalEncoder(_Encoder):
 
     _parameter_constraints = {
         "categories": [StrOptions({"auto"}), list],
+        "dtype": "no_validation",  # any NumPy dtype, checked by numpy.dtype
         "handle_unknown": [StrOptions({"error", "use_encoded_value"})],
         "unknown_value": [None, numbers.Real],
+        "encoded_missing_value": [numbers.Integral, float],
     }
 
     def __init__(
         self,
         *,
         categories="auto",
+        dtype=np.float64,
         handle_unknown: str = "error",
         unknown_value: float | None = None,
+        encoded_missing_value: float = np.nan,
     ):
         self.categories = categories
+        self.dtype = dtype
         self.handle_unknown = handle_unknown
         self.unknown_value = unknown_value
+        self.encoded_missing_value = encoded_missing_value
 
     def fit(self, X: Any, y: Any = None):
         """Find every column's categories (one grouped pass over Dask input)."""
         if self.handle_unknown == "use_encoded_value" and self.unknown_value is None:
             raise ValueError("unknown_value must be set when handle_unknown='use_encoded_value'")
-        return super().fit(X, y)
+        super().fit(X, y)
+        self._check_codes_are_free()
+        return self
+
+    def _check_codes_are_free(self) -> None:
+        """``unknown_value`` and ``encoded_missing_value`` must not be a category's code."""
+        missing = [len(c) > 0 and _is_nan(c[-1]) for c in self.categories_]
+        known = [len(c) - int(m) for c, m in zip(self.categories_, missing, strict=True)]
+        unknown = self.unknown_value
+        encoded = self.handle_unknown == "use_encoded_value" and not _is_nan(unknown)
+        if encoded and any(0 <= unknown < n for n in known):
+            raise ValueError(
+                f"The used value for unknown_value {unknown} is one of the values "
+                "already used for encoding the seen categories."
+            )
+        value = self.encoded_missing_value
+        if _is_nan(value):
+            return
+        names = input_names(self)
+        clashing = [names[j] for j, n in enumerate(known) if missing[j] and 0 <= value < n]
+        if clashing:
+            raise ValueError(
+                f"encoded_missing_value ({value}) is already used to encode a known "
+                f"category in features: {clashing}"
+            )
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """The input column names."""
@@ -281,4 +389,6 @@ class OrdinalEncoder(_Encoder):
             names=names,
             handle_unknown=self.handle_unknown,
             unknown_value=value,
+            missing_value=float(self.encoded_missing_value),
+            dtype=np.dtype(self.dtype),
         )

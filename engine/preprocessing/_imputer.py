@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import numbers
+import warnings
+from typing import Any
 
+import dask.array as da
 import numpy as np
-from sklearn.base import OneToOneFeatureMixin
+import pandas as pd
+from sklearn.impute import MissingIndicator
+from sklearn.utils.validation import check_is_fitted
 
-from engine.data import StrOptions, Table
+from engine.data import MissingValues, StrOptions, Table, as_table
 from engine.preprocessing._base import (
     EngineTransformer,
     affine_function,
     check_finite_moments,
     column_label,
+    input_names,
 )
 from engine.stats.internal import (
     Moments,
@@ -29,14 +36,32 @@ def _mode(counts: tuple) -> float:
     return float(values[int(np.argmax(weights[:, 0]))])  # ties: the smallest value (sorted)
 
 
-class SimpleImputer(OneToOneFeatureMixin, EngineTransformer):
+def _is_nan_marker(value: Any) -> bool:
+    """Whether ``missing_values`` means NaN in a float table (NaN, ``None``, ``pd.NA``)."""
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def _imputed_block(block, marker, fill, kept, indicator):
+    """Fill one block (``marker`` read as missing), keep ``kept`` columns, append indicators."""
+    block = np.asarray(block, dtype=np.float64)
+    if marker is not None:
+        block = np.where(block == marker, np.nan, block)
+    out = fill(block)
+    if not kept.all():
+        out = out[:, kept]
+    if indicator.size:
+        out = np.hstack([out, np.isnan(block[:, indicator]).astype(np.float64)])
+    return out
+
+
+class SimpleImputer(EngineTransformer):
     """Replace NaN by a per-column statistic or a constant.
 
-    Results equal :class:`sklearn.preprocessing`'s ``SimpleImputer`` (NaN
-    as the missing marker) with one documented difference: a column with no
-    observed value under ``mean``/``median``/``most_frequent`` raises
-    ``ValueError`` naming it (scikit-learn silently drops such columns, which
-    shifts every later column). inf is rejected, naming the column.
+    Results equal :class:`sklearn.impute.SimpleImputer`'s on numeric
+    columns: a column with no observed value under
+    ``mean``/``median``/``most_frequent`` is dropped with a warning naming it
+    by ``transform`` with a warning naming it (kept under
+    ``keep_empty_features=True``), as scikit-learn does. inf is rejected, naming the column. Output is float64.
 
     Method (every strategy also runs the moments kernel, for counts and inf):
 
@@ -54,14 +79,29 @@ class SimpleImputer(OneToOneFeatureMixin, EngineTransformer):
 
     Parameters
     ----------
+    missing_values : int, float, None or pandas.NA, default=np.nan
+        The marker of a missing value. ``None`` and ``pd.NA`` read as NaN (the
+        engine's numeric tables hold NaN where pandas holds them); with a
+        number, that number *and* NaN are missing.
     strategy : {"mean", "median", "most_frequent", "constant"}, default="mean"
     fill_value : float, optional
         Used with ``strategy="constant"`` (default 0).
+    copy : bool, default=True
+        Accepted for scikit-learn compatibility (the input is never modified).
+    add_indicator : bool, default=False
+        Append one 0/1 column per column that had a missing value at fit
+        (``missingindicator_<name>``), as scikit-learn's ``MissingIndicator``.
+    keep_empty_features : bool, default=False
+        Keep columns without any observed value at fit, filled with 0 (with
+        ``fill_value`` under ``"constant"``); else ``transform`` drops them with
+        a warning naming them, as scikit-learn does.
 
     Attributes
     ----------
     statistics_ : ndarray of shape (n_features,)
-        The fill value of every column.
+        The fill value of every column (NaN for a dropped empty column).
+    indicator_ : sklearn.impute.MissingIndicator or None
+        Fitted (its ``features_`` are the columns that had missing values).
 
     Examples
     --------
@@ -69,18 +109,61 @@ class SimpleImputer(OneToOneFeatureMixin, EngineTransformer):
     >>> from engine.preprocessing import SimpleImputer
     >>> SimpleImputer().fit_transform(np.array([[1.0], [np.nan], [3.0]])).ravel().tolist()
     [1.0, 2.0, 3.0]
+    >>> SimpleImputer(missing_values=-1, add_indicator=True).fit_transform(
+    ...     np.array([[1.0], [-1.0], [3.0]])
+    ... ).tolist()
+    [[1.0, 0.0], [2.0, 1.0], [3.0, 0.0]]
     """
 
     _parameter_constraints = {
+        "missing_values": [MissingValues()],
         "strategy": [StrOptions({"mean", "median", "most_frequent", "constant"})],
         "fill_value": [None, numbers.Real],
+        "copy": ["boolean"],
+        "add_indicator": ["boolean"],
+        "keep_empty_features": ["boolean"],
     }
 
-    def __init__(self, *, strategy: str = "mean", fill_value: float | None = None):
+    def __init__(
+        self,
+        *,
+        missing_values: Any = np.nan,
+        strategy: str = "mean",
+        fill_value: float | None = None,
+        copy: bool = True,
+        add_indicator: bool = False,
+        keep_empty_features: bool = False,
+    ):
+        self.missing_values = missing_values
         self.strategy = strategy
         self.fill_value = fill_value
+        self.copy = copy
+        self.add_indicator = add_indicator
+        self.keep_empty_features = keep_empty_features
+
+    def _marker(self) -> float | None:
+        """The non-NaN missing marker as a float, or None when missing means NaN."""
+        if _is_nan_marker(self.missing_values):
+            return None
+        if not isinstance(self.missing_values, numbers.Real):
+            raise TypeError(
+                f"missing_values={self.missing_values!r} cannot occur in the engine's numeric "
+                "columns; use a number, np.nan, None or pd.NA"
+            )
+        return float(self.missing_values)
+
+    def _marked(self, table: Table) -> Table:
+        """``table`` with the missing marker replaced by NaN (for the statistics only)."""
+        marker = self._marker()
+        if marker is None:
+            return table
+        where = da.where if table.is_lazy else np.where
+        return as_table(
+            where(table.values == marker, np.nan, table.values), column_names=table.columns
+        )
 
     def _statistics(self, table: Table) -> dict:
+        table = self._marked(table)
         if self.strategy == "median":
             moments, median = moments_and_quantiles(table, 0.5)
             return {"moments": moments, "median": median}
@@ -92,26 +175,66 @@ class SimpleImputer(OneToOneFeatureMixin, EngineTransformer):
     def _finish_fit(self, stats: dict, table: Table) -> None:
         check_finite_moments(stats["moments"], table.columns)
         m = Moments(stats["moments"])
+        empty = m.count == 0
         if self.strategy == "constant":
             fill = 0.0 if self.fill_value is None else float(self.fill_value)
-            self.statistics_ = np.full(table.n_columns, fill)
-            return
-        empty = np.flatnonzero(m.count == 0)
-        if empty.size:
-            names = [column_label(table.columns, int(j)) for j in empty]
-            raise ValueError(
-                f"SimpleImputer(strategy={self.strategy!r}) cannot impute column(s) {names}: "
-                "they have no observed value; drop them first (e.g. with MissingDropper) or "
-                "use strategy='constant'"
-            )
-        if self.strategy == "mean":
-            self.statistics_ = m.mean
+            statistics = np.full(table.n_columns, fill)
+        elif self.strategy == "mean":
+            statistics = np.array(m.mean, dtype=np.float64)
         elif self.strategy == "median":
-            self.statistics_ = np.asarray(stats["median"], dtype=np.float64)
+            statistics = np.array(stats["median"], dtype=np.float64)
         else:
-            self.statistics_ = np.array(
-                [_mode(stats[f"counts{j}"]) for j in range(table.n_columns)]
-            )
+            statistics = np.array([_mode(stats[f"counts{j}"]) for j in range(table.n_columns)])
+        if self.keep_empty_features:
+            if self.strategy != "constant":
+                statistics[empty] = 0.0
+        else:
+            statistics[empty] = np.nan  # dropped by transform, with a warning
+        self.statistics_ = statistics
+        self._kept = ~empty | self.keep_empty_features
+        self._empty_names = [column_label(table.columns, int(j)) for j in np.flatnonzero(empty)]
+        self.indicator_ = self._fitted_indicator(m.missing > 0) if self.add_indicator else None
+
+    def _fitted_indicator(self, has_missing: np.ndarray) -> MissingIndicator:
+        """scikit-learn's MissingIndicator, fitted to the columns that had missing values."""
+        marker = self._marker()
+        row = np.where(has_missing, np.nan if marker is None else marker, 0.0)
+        if marker is not None and marker == 0.0:
+            row[~has_missing] = 1.0
+        data = row[None, :]
+        if getattr(self, "feature_names_in_", None) is not None:
+            data = pd.DataFrame(data, columns=self.feature_names_in_)
+        indicator = MissingIndicator(
+            missing_values=np.nan if marker is None else marker, error_on_new=False
+        )
+        return indicator.fit(data)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """The kept input names, then ``missingindicator_<name>`` with ``add_indicator``."""
+        check_is_fitted(self)
+        names = np.asarray(input_names(self, input_features), dtype=object)
+        out = list(names[self._kept])
+        if self.indicator_ is not None:
+            out += [f"missingindicator_{n}" for n in names[self.indicator_.features_]]
+        return np.asarray(out, dtype=object)
 
     def _block_function(self, table: Table):
-        return affine_function(table, self.n_features_in_, fill=self.statistics_)
+        if not self._kept.all():
+            warnings.warn(
+                f"Skipping features without any observed values: {self._empty_names}. At "
+                "least one non-missing value is needed for imputation with "
+                f"strategy={self.strategy!r}.",
+                UserWarning,
+                stacklevel=4,
+            )
+        fill = affine_function(table, self.n_features_in_, fill=self.statistics_)
+        indicator = (
+            np.asarray(self.indicator_.features_, dtype=np.int64)
+            if self.indicator_ is not None
+            else np.empty(0, dtype=np.int64)
+        )
+        if self._marker() is None and self._kept.all() and not indicator.size:
+            return fill
+        return functools.partial(
+            _imputed_block, marker=self._marker(), fill=fill, kept=self._kept, indicator=indicator
+        )

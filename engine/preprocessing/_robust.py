@@ -8,7 +8,7 @@ from sklearn.base import OneToOneFeatureMixin
 
 from engine.data import Table
 from engine.preprocessing._base import (
-    EngineTransformer,
+    InvertibleTransformer,
     affine_function,
     check_finite_moments,
     handle_zeros_in_scale,
@@ -17,7 +17,7 @@ from engine.preprocessing._base import (
 from engine.stats.internal import column_moments, moments_and_quantiles
 
 
-class RobustScaler(OneToOneFeatureMixin, EngineTransformer):
+class RobustScaler(OneToOneFeatureMixin, InvertibleTransformer):
     """Remove the median and divide by a quantile range, per column (NaN ignored).
 
     Same parameters, attributes and results as
@@ -37,6 +37,8 @@ class RobustScaler(OneToOneFeatureMixin, EngineTransformer):
     with_centering : bool, default=True
     with_scaling : bool, default=True
     quantile_range : tuple (q_min, q_max), 0 <= q_min <= q_max <= 100, default=(25.0, 75.0)
+    copy : bool, default=True
+        Accepted for scikit-learn compatibility (the input is never modified).
     unit_variance : bool, default=False
         Rescale so that normally distributed columns get variance 1.
 
@@ -57,6 +59,7 @@ class RobustScaler(OneToOneFeatureMixin, EngineTransformer):
         "with_centering": ["boolean"],
         "with_scaling": ["boolean"],
         "quantile_range": [tuple, list],
+        "copy": ["boolean"],
         "unit_variance": ["boolean"],
     }
 
@@ -66,11 +69,13 @@ class RobustScaler(OneToOneFeatureMixin, EngineTransformer):
         with_centering: bool = True,
         with_scaling: bool = True,
         quantile_range: tuple = (25.0, 75.0),
+        copy: bool = True,
         unit_variance: bool = False,
     ):
         self.with_centering = with_centering
         self.with_scaling = with_scaling
         self.quantile_range = quantile_range
+        self.copy = copy
         self.unit_variance = unit_variance
 
     def _check_params(self) -> None:
@@ -104,3 +109,6 @@ class RobustScaler(OneToOneFeatureMixin, EngineTransformer):
 
     def _block_function(self, table: Table):
         return affine_function(table, self.n_features_in_, sub=self.center_, div=self.scale_)
+
+    def _inverse_function(self, table: Table):
+        return affine_function(table, self.n_features_in_, mul=self.scale_, add=self.center_)

@@ -10,28 +10,102 @@ sum, which differs by rounding only).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import OneToOneFeatureMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from engine.data import Table
 from engine.preprocessing._base import (
-    EngineTransformer,
+    InvertibleTransformer,
     affine_function,
     check_finite_moments,
+    check_sample_weight,
     handle_zeros_in_scale,
     number_pair,
     samples_seen,
 )
-from engine.stats.internal import Moments, column_moments
+from engine.preprocessing._sparse import scaled_columns, sparse_moments
+from engine.stats.internal import (
+    Moments,
+    column_moments,
+    compute_all,
+    merge_moments,
+    weighted_column_moments,
+)
 
 
-class _MomentScaler(OneToOneFeatureMixin, EngineTransformer):
+class _MomentScaler(OneToOneFeatureMixin, InvertibleTransformer):
+    """Scalers whose state is the columns' moments partial: fit, partial_fit, inverse."""
+
+    def _update(self, X: Any, *, reset: bool, sample_weight: Any = None) -> _MomentScaler:
+        """Fit (``reset``) or merge into the fitted moments the moments of ``X``; one pass."""
+        self._check_params()
+        if sp.issparse(X):
+            X = self._sparse_input(X, reset=reset)
+            weights = None
+            if sample_weight is not None:
+                weights = check_sample_weight(sample_weight, X.shape[0])
+            raw = sparse_moments(X, weights)
+        else:
+            table = self._check_input(X, reset=reset)
+            if sample_weight is None:
+                (raw,) = compute_all(*self._statistics(table).values())
+            else:
+                weights = check_sample_weight(sample_weight, table.values.shape[0])
+                (raw,) = compute_all(weighted_column_moments(table, weights))
+            check_finite_moments(raw, table.columns)
+        if not reset:
+            raw = merge_moments(self._moments, raw)
+        self._moments = raw
+        self._set_scaling(Moments(raw))
+        return self
+
     def _statistics(self, table: Table) -> dict:
+        """What an unweighted fit computes (one pass; :func:`fit_passes` counts its graph)."""
         return {"moments": column_moments(table)}
 
-    def _finish_fit(self, stats: dict, table: Table) -> None:
-        check_finite_moments(stats["moments"], table.columns)
-        self._set_scaling(Moments(stats["moments"]))
+    def _sparse_input(self, X: Any, *, reset: bool):
+        """``X`` as a float CSR/CSC matrix, checked as scikit-learn checks it; raises when
+        this scaler cannot keep sparsity (it would centre)."""
+        return validate_data(
+            self,
+            X,
+            reset=reset,
+            accept_sparse=("csr", "csc"),
+            dtype=np.float64,
+            ensure_all_finite="allow-nan",
+        )
+
+    def _sparse_factors(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Column factors of (transform, inverse_transform) on sparse input."""
+        return 1.0 / self.scale_, self.scale_
+
+    def transform(self, X: Any):
+        """Transform ``X`` into the same kind (Dask stays lazy; scipy.sparse stays sparse)."""
+        if not sp.issparse(X):
+            return super().transform(X)
+        check_is_fitted(self)
+        X = self._sparse_input(X, reset=False)
+        return scaled_columns(X, self._sparse_factors()[0], clip=getattr(self, "clip", False))
+
+    def inverse_transform(self, X: Any):
+        """Undo :meth:`transform` (same kind out; scipy.sparse stays sparse)."""
+        if not sp.issparse(X):
+            return super().inverse_transform(X)
+        check_is_fitted(self)
+        X = self._sparse_input(X, reset=False)
+        return scaled_columns(X, self._sparse_factors()[1])
+
+    def fit(self, X: Any, y: Any = None) -> _MomentScaler:
+        """Fit on ``X`` (one pass; Dask input in one ``dask.compute``); ``y`` is ignored."""
+        return self._update(X, reset=True)
+
+    def partial_fit(self, X: Any, y: Any = None) -> _MomentScaler:
+        """Update the fit with the rows of ``X`` (moments merged exactly, Chan et al.)."""
+        return self._update(X, reset=not hasattr(self, "_moments"))
 
 
 class StandardScaler(_MomentScaler):
@@ -46,8 +120,15 @@ class StandardScaler(_MomentScaler):
     with Chan et al.'s formula in a fixed order (exact up to rounding, bit
     identical on every Dask scheduler). Cost: fit 1 pass; transform 1 pass.
 
+    ``fit``/``partial_fit`` take ``sample_weight`` (weighted mean and variance,
+    ``n_samples_seen_`` the weight sums, as scikit-learn); ``partial_fit``
+    merges the moments of each batch exactly (Chan et al.).
+
     Parameters
     ----------
+    copy : bool, default=True
+        Accepted for scikit-learn compatibility: the engine never modifies its
+        input, so ``copy=False`` also returns a new array.
     with_mean : bool, default=True
         Subtract the column mean.
     with_std : bool, default=True
@@ -68,14 +149,46 @@ class StandardScaler(_MomentScaler):
     [-1.0, 1.0]
     """
 
-    _parameter_constraints = {"with_mean": ["boolean"], "with_std": ["boolean"]}
+    _parameter_constraints = {
+        "copy": ["boolean"],
+        "with_mean": ["boolean"],
+        "with_std": ["boolean"],
+    }
 
-    def __init__(self, *, with_mean: bool = True, with_std: bool = True):
+    def __init__(self, *, copy: bool = True, with_mean: bool = True, with_std: bool = True):
+        self.copy = copy
         self.with_mean = with_mean
         self.with_std = with_std
 
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> StandardScaler:
+        """Fit on ``X``, optionally with one weight per row (one pass); ``y`` is ignored."""
+        self._weighted = sample_weight is not None
+        return self._update(X, reset=True, sample_weight=sample_weight)
+
+    def partial_fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> StandardScaler:
+        """Update the fit with the rows of ``X`` (and their weights)."""
+        reset = not hasattr(self, "_moments")
+        self._weighted = sample_weight is not None or (not reset and self._weighted)
+        return self._update(X, reset=reset, sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = not self.with_mean
+        return tags
+
+    def _sparse_input(self, X: Any, *, reset: bool):
+        if self.with_mean:
+            raise ValueError(
+                "Cannot center sparse matrices: pass `with_mean=False` instead. See "
+                "docstring for motivation and alternatives."
+            )
+        return super()._sparse_input(X, reset=reset)
+
+    def _sparse_factors(self):
+        return (1.0 / self.scale_, self.scale_) if self.with_std else (None, None)
+
     def _set_scaling(self, m: Moments) -> None:
-        self.n_samples_seen_ = samples_seen(m.count)
+        self.n_samples_seen_ = samples_seen(m.count, weighted=self._weighted)
         self.mean_ = m.mean if (self.with_mean or self.with_std) else None
         # a column whose (exact) min equals its max is constant: variance 0, not the
         # rounding residue of the moment merges (scikit-learn's two-pass sum gives 0 too)
@@ -96,6 +209,14 @@ class StandardScaler(_MomentScaler):
             div=self.scale_ if self.with_std else None,
         )
 
+    def _inverse_function(self, table: Table):
+        return affine_function(
+            table,
+            self.n_features_in_,
+            mul=self.scale_ if self.with_std else None,
+            add=self.mean_ if self.with_mean else None,
+        )
+
 
 class MinMaxScaler(_MomentScaler):
     """Scale every column linearly onto ``feature_range`` (NaN ignored).
@@ -108,6 +229,8 @@ class MinMaxScaler(_MomentScaler):
     Parameters
     ----------
     feature_range : tuple (min, max), default=(0, 1)
+    copy : bool, default=True
+        Accepted for scikit-learn compatibility (the input is never modified).
     clip : bool, default=False
 
     Attributes
@@ -125,11 +248,13 @@ class MinMaxScaler(_MomentScaler):
 
     _parameter_constraints = {
         "feature_range": [tuple, list],
+        "copy": ["boolean"],
         "clip": ["boolean"],
     }
 
-    def __init__(self, feature_range: tuple = (0, 1), *, clip: bool = False):
+    def __init__(self, feature_range: tuple = (0, 1), *, copy: bool = True, clip: bool = False):
         self.feature_range = feature_range
+        self.copy = copy
         self.clip = clip
 
     def _check_params(self) -> None:
@@ -140,6 +265,11 @@ class MinMaxScaler(_MomentScaler):
                 "Minimum of desired feature range must be smaller than maximum. "
                 f"Got {self.feature_range}."
             )
+
+    def _sparse_input(self, X: Any, *, reset: bool):
+        raise TypeError(
+            "MinMaxScaler does not support sparse input. Consider using MaxAbsScaler instead."
+        )
 
     def _set_scaling(self, m: Moments) -> None:
         low, high = self.feature_range
@@ -155,13 +285,23 @@ class MinMaxScaler(_MomentScaler):
         bounds = {"lo": low, "hi": high} if self.clip else {}
         return affine_function(table, self.n_features_in_, mul=self.scale_, add=self.min_, **bounds)
 
+    def _inverse_function(self, table: Table):
+        return affine_function(table, self.n_features_in_, sub=self.min_, div=self.scale_)
+
 
 class MaxAbsScaler(_MomentScaler):
     """Divide every column by its maximum absolute value (NaN ignored).
 
     Same attributes and results as :class:`sklearn.preprocessing.MaxAbsScaler`;
-    an all-zero column gets scale 1. Method: exact min/max from the one-pass
-    moments kernel. Cost: fit 1 pass; transform 1 pass.
+    an all-zero column gets scale 1; ``clip=True`` clips transformed values to
+    [-1, 1]. Method: exact min/max from the one-pass moments kernel. Cost: fit
+    1 pass; transform 1 pass.
+
+    Parameters
+    ----------
+    copy : bool, default=True
+        Accepted for scikit-learn compatibility (the input is never modified).
+    clip : bool, default=False
 
     Attributes
     ----------
@@ -176,7 +316,16 @@ class MaxAbsScaler(_MomentScaler):
     [-1.0, 0.5]
     """
 
-    _parameter_constraints: dict = {}
+    _parameter_constraints = {"copy": ["boolean"], "clip": ["boolean"]}
+
+    def __init__(self, *, copy: bool = True, clip: bool = False):
+        self.copy = copy
+        self.clip = clip
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
 
     def _set_scaling(self, m: Moments) -> None:
         self.n_samples_seen_ = int(np.max(m.count + m.missing)) if m.count.size else 0
@@ -184,4 +333,8 @@ class MaxAbsScaler(_MomentScaler):
         self.scale_ = handle_zeros_in_scale(self.max_abs_)
 
     def _block_function(self, table: Table):
-        return affine_function(table, self.n_features_in_, div=self.scale_)
+        bounds = {"lo": -1.0, "hi": 1.0} if self.clip else {}
+        return affine_function(table, self.n_features_in_, div=self.scale_, **bounds)
+
+    def _inverse_function(self, table: Table):
+        return affine_function(table, self.n_features_in_, mul=self.scale_)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import dask
+import dask.array as da
 import numpy as np
 
 from engine.data import Table
@@ -74,3 +76,32 @@ class Moments:
 
     def std(self, ddof: int = 0) -> np.ndarray:
         return np.sqrt(self.var(ddof))
+
+
+def weighted_column_moments(table: Table, weights: np.ndarray | da.Array) -> Lazy:
+    """Moments partial of every column with row weights (COUNT holds weight sums); one pass.
+
+    ``weights`` has one value per row; for a lazy table it is cut into the
+    table's row chunks, which must be known. Per block, the weighted mean and
+    M2 come from the corrected two-pass formula; blocks merge by Chan et al.'s
+    formula in a fixed tree, as :func:`column_moments`.
+    """
+    if not table.is_lazy:
+        return mk.block_weighted_moments(
+            np.ascontiguousarray(table.values), np.ascontiguousarray(weights, dtype=np.float64)
+        )
+    row_chunks = table.values.chunks[0]
+    if any(np.isnan(c) for c in row_chunks):
+        raise ValueError(
+            "sample_weight with Dask input needs the row chunk sizes; pass a dask array "
+            "with known chunks (e.g. X.to_dask_array(lengths=True))"
+        )
+    weights = da.asarray(weights).astype(np.float64).rechunk((row_chunks,))
+    call = dask.delayed(mk.block_weighted_moments, pure=True, name="engine-wmoments-block")
+    parts = [
+        call(block, w)
+        for block, w in zip(
+            table.values.to_delayed().ravel(), weights.to_delayed().ravel(), strict=True
+        )
+    ]
+    return tree_merge(parts, merge_moments, name="engine-moments-merge")

@@ -6,6 +6,7 @@ these names from here, never from the underscore modules.
 * fixed-order reductions: :func:`map_blocks_delayed`, :func:`tree_merge`,
   :func:`compute_all`, :func:`reduce_blocks`;
 * column statistics of a :class:`~engine.data.Table`: :func:`column_moments`
+  (:func:`weighted_column_moments` with row weights, :func:`merge_moments`)
   and :class:`Moments`, :func:`first_pass`, :func:`column_quantiles`,
   :func:`column_value_counts`, and :func:`shared_read` with the fused
   :func:`moments_and_quantiles` / :func:`moments_and_value_counts` (the
@@ -44,7 +45,12 @@ from engine.stats._grouped import (
     merge_keyed_counts,
     reduce_blocks,
 )
-from engine.stats._moments import Moments, column_moments, merge_moments
+from engine.stats._moments import (
+    Moments,
+    column_moments,
+    merge_moments,
+    weighted_column_moments,
+)
 from engine.stats._passes import block_keys, blocks_read, count_block_reads, fewest_reads
 from engine.stats._quantile import column_quantiles, first_pass
 from engine.stats._quantile_plan import QuantileSpec, check_q
@@ -84,4 +90,5 @@ __all__ = [
     "row_plans",
     "shared_read",
     "tree_merge",
+    "weighted_column_moments",
 ]

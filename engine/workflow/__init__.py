@@ -1,4 +1,5 @@
-"""Declarative run specs (YAML), the runs they describe, run records and batch scoring.
+"""Declarative run specs (YAML), the runs they describe, run records, model files, scoring
+and monitoring.
 
 Names are imported on first use, so ``engine validate`` and spec errors answer
 without importing Dask, Numba or scikit-learn.
@@ -11,8 +12,17 @@ from typing import Any
 
 _EXPORTS = {
     "RunRecord": "engine.workflow._record",
-    "load_model": "engine.workflow._record",
-    "save_model": "engine.workflow._record",
+    "load_model": "engine.workflow._model_file",
+    "save_model": "engine.workflow._model_file",
+    "SchemaError": "engine.workflow._schema",
+    "conform": "engine.workflow._schema",
+    "is_numeric": "engine.workflow._schema",
+    "score_frame": "engine.workflow._score",
+    "BatchCheck": "engine.workflow._monitor",
+    "check_batch": "engine.workflow._monitor",
+    "monitor_batch": "engine.workflow._monitor",
+    "monitor_history": "engine.workflow._monitor",
+    "read_history": "engine.workflow._monitor",
     "RunFolder": "engine.workflow._rundir",
     "run_spec": "engine.workflow._run",
     "score_file": "engine.workflow._score",

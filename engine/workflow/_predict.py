@@ -60,9 +60,10 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _predict_part(
+def predict_part(
     part: pd.DataFrame, model, target: Target, features: list[str], keep: list[str]
 ) -> pd.DataFrame:
+    """Predictions of rows in memory, named as :func:`predict_frame` names them."""
     out = part[list(keep)].copy()
     part = part[features]
     if target.task not in CLASSIFICATION:
@@ -100,8 +101,8 @@ def predict_frame(
     [0.0, 2.0, 4.0, 6.0]
     """
     features, keep = list(features), list(keep)
-    meta = _predict_part(X._meta, _EmptyModel(target), target, features, keep)
-    return X.map_partitions(_predict_part, model, target, features, keep, meta=meta)
+    meta = predict_part(X._meta, _EmptyModel(target), target, features, keep)
+    return X.map_partitions(predict_part, model, target, features, keep, meta=meta)
 
 
 class _EmptyModel:

@@ -1,4 +1,4 @@
-"""Run records (what ran, on which data, with what result) and saved models.
+"""Run records: what ran, on which data, with what result.
 
 ``record.json`` fields (every run, finished or ``.failed``):
 
@@ -12,18 +12,21 @@
   per column, ``sensitive_as_feature``), ``train_rows``, ``test_rows``, ``estimator``,
   ``search`` (``best_params``, ``best_score``, ``n_candidates``), ``metrics``
   (name -> value on the test part), ``drift``, ``bias_flagged`` / ``fairness``.
-- ``outputs``: artifact -> file name inside the run folder (``model``, ``predictions``,
-  ``report``, ``record``).
+- ``outputs``: artifact -> file name inside the run folder (``model``, ``reference``,
+  ``predictions``, ``report``, ``record``).
+- ``model``: the saved model's file (``model.skops``), SHA-256, trusted packages and
+  training schema (see :func:`engine.workflow.save_model`).
 - ``error``: ``null`` for a finished run, else ``"<ExceptionType>: message"``.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import platform
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -67,6 +70,8 @@ class RunRecord:
     results: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    #: The saved model's file, hash, trusted packages and training schema (see ``save_model``).
+    model: dict[str, Any] = field(default_factory=dict)
     #: Called with one line per finished stage (its label and time); ``None``: silent.
     echo: Any = field(default=None, repr=False, compare=False)
     #: The run folder once written (not part of ``record.json``).
@@ -85,6 +90,50 @@ class RunRecord:
         tmp.write_text(json.dumps(payload, indent=2, default=_jsonable))
         os.replace(tmp, path)
         return path
+
+    @classmethod
+    def read(cls, path: str | Path) -> RunRecord:
+        """The record of a run folder (or of its ``record.json``).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = RunRecord(name="demo", spec={"name": "demo"}).write(folder / "record.json")
+        >>> RunRecord.read(folder).name
+        'demo'
+        """
+        path = Path(path)
+        file = path / "record.json" if path.is_dir() else path
+        if not file.is_file():
+            raise FileNotFoundError(f"no run record at {str(file)!r}")
+        known = {f.name for f in fields(cls)} - {"echo", "path"}
+        payload = {k: v for k, v in json.loads(file.read_text()).items() if k in known}
+        return cls(**payload, path=file.parent)
+
+    def _repr_html_(self) -> str:
+        """In Jupyter: the run's identity, its metrics, stage timings and output files."""
+        import pandas as pd
+
+        status = f"failed: {self.error}" if self.error else f"finished {self.finished or '-'}"
+        head = (
+            f"<p><b>Run {html.escape(self.name)}</b> ({html.escape(status)}) — "
+            f"task {html.escape(str(self.results.get('task', '-')))}, "
+            f"data fingerprint <code>{self.data_fingerprint or '-'}</code>"
+            + (f", folder <code>{html.escape(str(self.path))}</code>" if self.path else "")
+            + "</p>"
+        )
+        tables = {
+            "Metrics (test rows)": self.results.get("metrics", {}),
+            "Seconds per stage": self.timings,
+            "Outputs": self.outputs,
+        }
+        body = "".join(
+            f"<p>{title}</p>{pd.Series(values, name='').to_frame().to_html(header=False)}"
+            for title, values in tables.items()
+            if values
+        )
+        return head + body
 
 
 class _Stage:
@@ -109,34 +158,3 @@ def _jsonable(value: Any):
     if hasattr(value, "to_dict"):
         return value.to_dict()
     return str(value)
-
-
-def save_model(
-    model: Any, path: str | Path, *, metadata: dict | None = None, overwrite: bool = False
-) -> Path:
-    """Save a fitted model with its metadata (feature names, data fingerprint) for batch scoring."""
-    import joblib
-
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{str(path)!r} exists; pass overwrite=True to replace it")
-    joblib.dump({"model": model, "metadata": dict(metadata or {})}, path)
-    return path
-
-
-def load_model(path: str | Path) -> tuple[Any, dict]:
-    """Load a model saved by :func:`save_model`: ``(model, metadata)``."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no such model file: {str(path)!r}")
-    import joblib
-
-    try:
-        payload = joblib.load(path)
-    except Exception as exc:  # a truncated or foreign file fails in many ways inside pickle
-        raise ValueError(
-            f"{str(path)!r} is not a readable model file ({type(exc).__name__}: {exc})"
-        ) from exc
-    if not isinstance(payload, dict) or "model" not in payload:
-        raise ValueError(f"{str(path)!r} is not a model saved by engine.workflow.save_model")
-    return payload["model"], payload["metadata"]

@@ -29,8 +29,10 @@ from engine.workflow._checks import build_estimator, build_steps, check_for_task
 from engine.workflow._columns import column_facts, plan_features
 from engine.workflow._evaluate import evaluate_model
 from engine.workflow._features import TablePreprocessor
+from engine.workflow._model_file import save_model
+from engine.workflow._monitor import REFERENCE_FILE, write_reference
 from engine.workflow._predict import Target
-from engine.workflow._record import RunRecord, save_model
+from engine.workflow._record import RunRecord
 from engine.workflow._reporting import write_run_report
 from engine.workflow._rundir import RunFolder
 from engine.workflow._spec import RunSpec
@@ -168,6 +170,7 @@ def run_spec(
     steps = build_steps(spec.preprocessing)
     record = RunRecord(name=spec.name, spec=spec.to_dict(), echo=echo if progress else None)
     with RunFolder(spec.output.dir, spec.name, record) as folder, cluster_for(spec) as client:
+        record.results["scheduler"] = "threads" if client is None else client.scheduler.address
         if client is not None:
             echo(f"scheduler: {client.scheduler.address}  dashboard: {client.dashboard_link}")
         table = load_source(spec)
@@ -241,7 +244,15 @@ def run_spec(
                 "data_fingerprint": record.data_fingerprint,
                 **target.as_record(),
             }
-            folder.write("model.joblib", lambda p: save_model(model, p, metadata=metadata))
+            record.model = save_model(model, folder.path, schema=metadata)
+            record.outputs["model"] = record.model["file"]
+            with record.stage("drift reference"):
+                folder.write(
+                    REFERENCE_FILE,
+                    lambda p: write_reference(
+                        p, splits.X_train[plan.columns], random_state=spec.split.random_state
+                    ),
+                )
         if spec.output.report:
             with record.stage("report"):
                 folder.write(

@@ -9,8 +9,8 @@ import dask.dataframe as dd
 import pandas as pd
 
 from engine.data import read_table, write_table
-from engine.workflow._predict import Target, predict_frame
-from engine.workflow._record import load_model
+from engine.workflow._model_file import load_model
+from engine.workflow._predict import Target, predict_frame, predict_part
 
 
 def _kind(dtype) -> str:
@@ -40,6 +40,26 @@ def check_schema(table: dd.DataFrame, metadata: dict) -> None:
             )
 
 
+def run_target(model, metadata: dict) -> Target:
+    """The task facts a saved model was trained for (older files: binary, the last class positive)."""
+    facts = metadata if "task" in metadata else {"task": "binary", "classes": list(model.classes_)}
+    target = Target.from_record(facts, metadata.get("target", ""))
+    if target.task == "binary" and target.positive_label is None:
+        target = Target(target.task, target.column, "", target.classes, target.classes[-1])
+    return target
+
+
+def _named(out, target: Target, keep: Sequence[str], probabilities: bool):
+    """Binary scores as ``score`` (positive-class probability) and ``prediction``."""
+    if target.task != "binary":
+        return out
+    scores = out[target.proba_column(target.positive_label)].rename("score")
+    probas = [target.proba_column(c) for c in target.classes] if probabilities else []
+    return out[[*keep, "prediction", *probas]].assign(score=scores)[
+        [*keep, "score", "prediction", *probas]
+    ]
+
+
 def score_table(
     model, table: dd.DataFrame, metadata: dict, keep: Sequence[str] = ()
 ) -> dd.DataFrame:
@@ -53,16 +73,31 @@ def score_table(
     unknown = [c for c in keep if c not in table.columns]
     if unknown:
         raise ValueError(f"--keep: columns {unknown} are not in the data")
-    facts = metadata if "task" in metadata else {"task": "binary", "classes": list(model.classes_)}
-    target = Target.from_record(facts, metadata.get("target", ""))
-    if target.task == "binary" and target.positive_label is None:
-        target = Target(target.task, target.column, "", target.classes, target.classes[-1])
+    target = run_target(model, metadata)
     out = predict_frame(model, table, target, list(metadata["features"]), list(keep))
-    if target.task == "binary":
-        scores = out[target.proba_column(target.positive_label)].rename("score")
-        out = out[[*keep, "prediction"]].assign(score=scores)
-        out = out[[*keep, "score", "prediction"]]
-    return out
+    return _named(out, target, list(keep), probabilities=False)
+
+
+def score_frame(
+    model, X: pd.DataFrame, metadata: dict, *, probabilities: bool = False
+) -> pd.DataFrame:
+    """:func:`score_table`'s columns for rows in memory (``engine serve``, ``engine monitor``).
+
+    With ``probabilities=True`` a binary model also gives ``proba_<class>`` per class.
+    Row for row the same numbers as ``engine score``.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0]})
+    >>> model = LogisticRegression().fit(X, [0, 0, 1, 1])
+    >>> meta = {"features": ["a"], "task": "binary", "classes": [0, 1], "positive_label": 1}
+    >>> score_frame(model, X, meta)["prediction"].tolist()
+    [0, 0, 1, 1]
+    """
+    target = run_target(model, metadata)
+    out = predict_part(X, model, target, list(metadata["features"]), [])
+    return _named(out, target, [], probabilities)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -81,15 +116,18 @@ def score_file(
     *,
     overwrite: bool = False,
     keep: Sequence[str] = (),
+    trust_pickle: bool = False,
 ) -> Path:
     """Score a CSV/Parquet file with a model saved by a run; write CSV/Parquet scores.
 
     Streaming: one partition at a time, so the data may be larger than memory.
-    The output is never the input file (whatever ``overwrite`` says).
+    The output is never the input file (whatever ``overwrite`` says). The model
+    loads safely (see :func:`engine.workflow.load_model`; pickles only with
+    ``trust_pickle=True``).
 
     Examples
     --------
-    >>> # engine score runs/demo/<time>/model.joblib new_customers.parquet -o scores.parquet
+    >>> # engine score runs/demo/<time> new_customers.parquet -o scores.parquet
     """
     output, data_path = Path(output), Path(data_path)
     if _same_file(output, data_path) or data_path.resolve() in output.resolve().parents:
@@ -98,7 +136,7 @@ def score_file(
         raise FileExistsError(f"{str(output)!r} exists; pass --overwrite to replace it")
     if not data_path.exists():
         raise FileNotFoundError(f"no such data file: {str(data_path)!r}")
-    model, metadata = load_model(model_path)
+    model, metadata = load_model(model_path, trust_pickle=trust_pickle)
     table = read_table(data_path)
     if not isinstance(table, dd.DataFrame):
         raise ValueError(f"{str(data_path)!r} is an array; scoring needs a table (CSV or Parquet)")

@@ -136,8 +136,19 @@ class OutputSpec:
 
     dir: str = _key((str,), "runs", doc="runs are written to <dir>/<name>/<UTC time>/")
     report: bool = _key((bool,), True, doc="write report.html")
-    save_model: bool = _key((bool,), True, doc="write model.joblib")
+    save_model: bool = _key((bool,), True, doc="write model.skops (hash and schema in record.json)")
     predictions: bool = _key((bool,), True, doc="write predictions.parquet (test part)")
+    mlflow: MlflowSpec | None = _key((dict,), doc="log the finished run to MLflow (optional)")
+
+
+@dataclass(frozen=True)
+class MlflowSpec:
+    """``output.mlflow``: log the finished run to MLflow (needs ``engine[mlflow]``)."""
+
+    tracking_uri: str | None = _key((str,), doc="tracking URI, e.g. sqlite:///mlflow.db (required)")
+    experiment: str | None = _key((str,), doc="experiment (default: the spec's name)")
+    run_name: str | None = _key((str,), doc="MLflow run name (default: the run folder's time)")
+    register_as: str | None = _key((str,), doc="register the model under this name (optional)")
 
 
 @dataclass(frozen=True)
@@ -289,6 +300,12 @@ def check_spec(raw: Mapping[str, Any]) -> RunSpec:
     if model.search is not None:
         search = parse_section("model.search", model.search, SearchSpec)
         sections["model"] = dataclasses.replace(model, search=search)
+    mlflow = sections["output"].mlflow
+    if mlflow is not None:
+        mlflow = parse_section("output.mlflow", mlflow, MlflowSpec)
+        if mlflow.tracking_uri is None:
+            raise SpecError("output.mlflow.tracking_uri", "is required (e.g. sqlite:///mlflow.db)")
+        sections["output"] = dataclasses.replace(sections["output"], mlflow=mlflow)
     threshold = sections["model"].threshold
     if threshold is not None and not 0 < threshold < 1:
         raise SpecError("model.threshold", f"must be in (0, 1), got {threshold}")
@@ -329,7 +346,7 @@ def spec_reference() -> str:
     rows.append(
         "| `preprocessing` | a list | `[]` | `- StepName: {param: value}` per step, in order |"
     )
-    sections = [*SECTIONS.items(), ("model.search", SearchSpec)]
+    sections = [*SECTIONS.items(), ("model.search", SearchSpec), ("output.mlflow", MlflowSpec)]
     for section, cls in sections:
         for spec_field in dataclasses.fields(cls):
             meta = spec_field.metadata

@@ -98,6 +98,19 @@ def _fit(estimator, X, y):
     return clone(estimator).fit(X, y)
 
 
+def candidate_scores(cv_results: dict) -> list[dict[str, Any]]:
+    """Each candidate's parameters, mean and std test score and rank, from ``cv_results_``."""
+    return [
+        {
+            "params": params,
+            "mean_test_score": float(cv_results["mean_test_score"][i]),
+            "std_test_score": float(cv_results["std_test_score"][i]),
+            "rank_test_score": int(cv_results["rank_test_score"][i]),
+        }
+        for i, params in enumerate(cv_results["params"])
+    ]
+
+
 def train_model(
     spec: RunSpec,
     splits: Splits,
@@ -136,5 +149,6 @@ def train_model(
                 "best_params": searcher.best_params_,
                 "best_score": float(searcher.best_score_),
                 "n_candidates": len(searcher.cv_results_["params"]),
+                "candidates": candidate_scores(searcher.cv_results_),
             }
     return Pipeline([("preprocess", preprocessor), ("model", fitted)]), after

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sklearn.linear_model import Ridge
 
-from engine.cluster import prepare_scheduler
+from engine.cluster import prepare_scheduler, prepare_workers
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -52,6 +52,7 @@ def start_cluster(cluster, n_workers=None, *, security=None, timeout=60):
     client = Client(cluster.address, set_as_default=False, timeout=timeout, security=security)
     cluster.wait(client, n_workers, timeout=max(1.0, deadline - time.time()))
     assert prepare_scheduler(client), "the scheduler cannot import engine"
+    prepare_workers(client)  # kernels ready on every worker, compiled in none
     return client
 
 
@@ -195,6 +196,18 @@ class TLSCluster(RealCluster):
         return super().start_worker(i, memory_limit, env)
 
 
+class FreshNodeCluster(RealCluster):
+    """A RealCluster whose workers share the kernel cache ``kernel_cache`` (a new node's)."""
+
+    def __init__(self, kernel_cache: Path, n_workers: int = 2, memory_limit: str = "1GiB"):
+        self.kernel_cache = kernel_cache
+        super().__init__(n_workers=n_workers, memory_limit=memory_limit)
+
+    def start_worker(self, i, memory_limit, env=None):
+        env = dict(env or os.environ, ENGINE_KERNEL_CACHE=str(self.kernel_cache))
+        return super().start_worker(i, memory_limit, env)
+
+
 # --------------------------------------------------------------------------- task functions
 # Functions that run inside tasks live here: workers import this module by name.
 
@@ -317,3 +330,36 @@ def peak_rss() -> int:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) * 1024
     raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+# --------------------------------------------------------------------------- kernel cache
+
+
+def kernel_counts() -> dict:
+    """This process's kernel signatures compiled and loaded from the cache so far."""
+    from engine.kernels import kernel_dispatchers
+
+    kernels = kernel_dispatchers().values()
+    return {
+        "compiled": sum(sum(k.stats.cache_misses.values()) for k in kernels),
+        "loaded": sum(sum(k.stats.cache_hits.values()) for k in kernels),
+    }
+
+
+def is_module_attribute(obj, module: str, name: str) -> bool:
+    """Whether ``obj`` (unpickled in this process) is ``module.name`` itself."""
+    import importlib
+
+    return obj is getattr(importlib.import_module(module), name)
+
+
+def call_on_range(function, n: int):
+    """``function(np.arange(n))`` in this process (a worker), with this process's pid."""
+    import numpy as np
+
+    return function(np.arange(n, dtype=np.float64)), os.getpid()
+
+
+def kernel_plugin_outcome(dask_worker) -> str | None:
+    """What the engine's kernel-cache plugin did when this worker started."""
+    return dask_worker.plugins["engine-kernel-cache"].outcome

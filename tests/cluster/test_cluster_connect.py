@@ -142,3 +142,26 @@ def test_kernels_travel_by_name():
         check=True,
     )
     assert out.stdout.strip() == b"True"
+
+
+def test_numba_functions_pickle_cleanly_to_workers(real_cluster, cluster_client):
+    """On real workers: an engine kernel arrives as the worker's own module attribute
+    (loaded from its cache); a user's Numba function still travels by value and runs."""
+    import numpy as np
+    from cluster_helpers import call_on_range, is_module_attribute
+    from numba import njit
+
+    from engine.kernels.moments import block_moments
+
+    same = cluster_client.submit(
+        is_module_attribute, block_moments, "engine.kernels.moments", "block_moments", pure=False
+    )
+    assert same.result(timeout=300) is True
+
+    @njit
+    def affine(x):  # defined here: no worker can import it, so it must travel by value
+        return 2.0 * x + 1.0
+
+    values, pid = cluster_client.submit(call_on_range, affine, 5, pure=False).result(timeout=300)
+    assert pid != os.getpid() and pid in cluster_client.run(os.getpid).values()
+    np.testing.assert_array_equal(values, affine(np.arange(5.0)))

@@ -1,4 +1,5 @@
 import dask.array as da
+import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
@@ -36,3 +37,16 @@ def test_unknown_format_and_missing_file(tmp_path):
         read_table(tmp_path / "t.xlsx")
     with pytest.raises(FileNotFoundError, match="t.csv"):
         read_table(tmp_path / "t.csv")
+
+
+def test_parquet_projections_keep_the_files_partitions(tmp_path):
+    # Dask alone fuses these small files when one column is read (2 partitions for "y",
+    # 4 for the whole table); the engine's reader keeps one partition per file for any projection.
+    frame = pd.DataFrame(np.arange(40.0).reshape(8, 5), columns=list("abcdy"))
+    dd.from_pandas(frame, npartitions=4).to_parquet(tmp_path / "t.parquet")
+    assert dd.read_parquet(tmp_path / "t.parquet")["y"].optimize().npartitions < 4
+    table = read_table(tmp_path / "t.parquet")
+    for part in (table["y"], table[["a", "b"]], table):
+        assert part.optimize().npartitions == 4
+        assert part.map_partitions(len).compute().tolist() == [2, 2, 2, 2]
+    assert table["y"].to_dask_array(lengths=True).compute().tolist() == frame["y"].tolist()

@@ -116,3 +116,18 @@ def test_reweighing_reduces_demographic_parity_difference():
     before = flm.demographic_parity_difference(y, base, sensitive_features=group)
     after = flm.demographic_parity_difference(y, mitigated, sensitive_features=group)
     assert after < before - 0.05
+
+
+def test_summary_and_html_name_the_flagged_criteria_and_show_both_tables():
+    # equal selection rates, different error rates: only the error-rate criteria are flagged
+    y_true = [1, 1, 0, 0] * 3
+    y_pred = [1, 0, 1, 0] + [1, 1, 0, 0] * 2
+    report = ef.bias_report(y_true, y_pred, list("aaaabbbbcccc"))
+    flagged = report.disparities.loc[report.disparities["flagged"], "criterion"].tolist()
+    assert flagged == ["equal_opportunity", "false_positive_rate_parity", "equalized_odds"]
+    assert report.summary() == (
+        f"Bias: flagged -- {len(flagged)} of 4 criteria ({', '.join(flagged)}) over 3 groups"
+    )
+    page = report._repr_html_()
+    assert page.count("<table") == 2 and page.count("<tr") == (1 + 4) + (2 + 3)
+    assert all(name in page for name in flagged) and repr(report).startswith(report.summary())

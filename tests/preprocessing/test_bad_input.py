@@ -8,6 +8,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn.impute as ski
 import sklearn.preprocessing as skp
 
 import engine.preprocessing as ep
@@ -107,15 +108,23 @@ def test_zscore_on_a_constant_column_warns_naming_it_and_flags_nothing():
     assert not out[:, 2].any()
 
 
-@pytest.mark.parametrize("strategy", ["mean", "median", "most_frequent"])
-def test_all_missing_column_is_a_value_error_naming_it(strategy):
+@pytest.mark.parametrize("strategy", ["mean", "median", "most_frequent", "constant"])
+def test_all_missing_column_is_dropped_with_a_warning_naming_it(strategy):
     df = frame().assign(empty=np.nan)
-    with pytest.raises(ValueError, match=r"\['empty'\].*no observed value"):
-        ep.SimpleImputer(strategy=strategy).fit(df)
-    with pytest.raises(ValueError, match=r"\['empty'\]"):
-        ep.SimpleImputer(strategy=strategy).fit(dd.from_pandas(df, npartitions=3))
-    out = ep.SimpleImputer(strategy="constant", fill_value=1.5).fit_transform(df)
-    assert (out["empty"] == 1.5).all()
+    reference = ski.SimpleImputer(strategy=strategy, fill_value=1.5).fit(df)
+    with pytest.warns(UserWarning, match="Skipping features without any observed values"):
+        expected = reference.transform(df)
+    for data in (df, dd.from_pandas(df, npartitions=3)):
+        est = ep.SimpleImputer(strategy=strategy, fill_value=1.5).fit(data)
+        with pytest.warns(UserWarning, match=r"\['empty'\].*strategy="):
+            out = est.transform(data)
+        assert list(out.columns) == list(reference.get_feature_names_out())
+        np.testing.assert_allclose(np.asarray(out), expected, rtol=1e-12)
+    kept = ep.SimpleImputer(strategy=strategy, fill_value=1.5, keep_empty_features=True)
+    reference = ski.SimpleImputer(strategy=strategy, fill_value=1.5, keep_empty_features=True)
+    np.testing.assert_array_equal(
+        kept.fit_transform(df)["empty"], reference.fit_transform(df)[:, -1]
+    )
 
 
 @pytest.mark.parametrize(

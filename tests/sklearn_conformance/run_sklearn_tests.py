@@ -50,9 +50,22 @@ SUITES: tuple[Suite, ...] = (
     Suite("metrics/tests/test_classification.py", "sklearn.metrics", "engine.metrics"),
     Suite("metrics/tests/test_ranking.py", "sklearn.metrics", "engine.metrics"),
     Suite("metrics/tests/test_regression.py", "sklearn.metrics", "engine.metrics"),
+    Suite("preprocessing/tests/test_data.py", "sklearn.preprocessing", "engine.preprocessing"),
+    Suite("preprocessing/tests/test_encoders.py", "sklearn.preprocessing", "engine.preprocessing"),
+    Suite(
+        "preprocessing/tests/test_polynomial.py", "sklearn.preprocessing", "engine.preprocessing"
+    ),
+    Suite("impute/tests/test_impute.py", "sklearn.impute", "engine.preprocessing"),
+    Suite(
+        "model_selection/tests/test_split.py", "sklearn.model_selection", "engine.model_selection"
+    ),
+    Suite(
+        "model_selection/tests/test_search.py", "sklearn.model_selection", "engine.model_selection"
+    ),
 )
 
 SHIM_MODULE = "_engine_under_test"
+COLLECTION_ERROR = "<collection error>"  # key of a file that pytest could not run
 
 _SHIM_HEADER = '''"""Engine functions under test, wrapped to record that a test called them."""
 
@@ -180,8 +193,11 @@ def run(suites: list[Suite], pytest_args: list[str]) -> dict[Suite, dict]:
             env = dict(os.environ, ENGINE_CONFORMANCE_OUT=str(out), PYTHONPATH=str(root))
             cmd = [sys.executable, "-m", "pytest", target.name, "-q", "-p", "no:cacheprovider"]
             cmd += ["--rootdir", str(root), "-c", os.devnull, "-W", "ignore", *pytest_args]
-            subprocess.run(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, check=False)
+            done = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
             results[suite] = json.loads(out.read_text()) if out.exists() else {}
+            if done.returncode not in (0, 1):  # 2: collection error or interrupted
+                summary = [ln for ln in done.stdout.splitlines() if ln.startswith("E ")]
+                results[suite][COLLECTION_ERROR] = (summary or done.stdout.splitlines()[-1:])[-1]
         shutil.rmtree(root / "__pycache__", ignore_errors=True)
     return results
 
@@ -190,6 +206,7 @@ def summarize(results: dict[Suite, dict]) -> list[dict]:
     """Per file: tests run, tests exercising the engine, and how many of those pass."""
     rows = []
     for suite, tests in results.items():
+        error = tests.pop(COLLECTION_ERROR, None)
         exercised = {k: v for k, v in tests.items() if v["engine"] and v["outcome"] != "skipped"}
         passed = sum(v["outcome"] in ("passed", "xfailed") for v in exercised.values())
         rows.append(
@@ -199,6 +216,7 @@ def summarize(results: dict[Suite, dict]) -> list[dict]:
                 "exercise_engine": len(exercised),
                 "pass": passed,
                 "percent": round(100.0 * passed / len(exercised), 1) if exercised else None,
+                "error": error,
                 "failures": {
                     k: v.get("message", "").replace("\n", " ")[:300]
                     for k, v in sorted(exercised.items())
@@ -222,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         pct = "-" if r["percent"] is None else f"{r['percent']:.1f}"
         print(f"{r['file']:<42} {r['tests']:>6} {r['exercise_engine']:>7} {r['pass']:>6} {pct:>6}")
+        if r["error"]:
+            print(f"    NOT RUN (pytest stopped): {r['error']}")
         if args.failures:
             for name, message in r["failures"].items():
                 print(f"    FAILED {name}: {message}")

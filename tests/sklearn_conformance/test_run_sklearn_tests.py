@@ -53,3 +53,11 @@ def test_every_listed_file_ships_with_sklearn():
     root = Path(import_module("sklearn").__file__).parent
     for suite in SUITES:
         assert (root / suite.test_file).is_file(), suite.test_file
+
+
+def test_a_file_pytest_cannot_collect_is_reported_not_counted_as_zero():
+    from tests.sklearn_conformance.run_sklearn_tests import COLLECTION_ERROR, summarize
+
+    rows = summarize({METRICS: {COLLECTION_ERROR: "E   TypeError: takes no arguments"}})
+    assert rows[0]["error"] == "E   TypeError: takes no arguments"
+    assert rows[0]["tests"] == 0 and rows[0]["percent"] is None

@@ -114,6 +114,8 @@ def test_corrupt_model_file_is_one_line(tmp_path, capsys):
     (tmp_path / "new.csv").write_text("a,b\n1,2\n")
     argv = ["score", str(tmp_path / "model.joblib"), str(tmp_path / "new.csv"), "-o", "out.csv"]
     assert main(argv) == 2
+    _one_line_error(capsys, "model.joblib' is a pickle")
+    assert main([*argv, "--trust-pickle"]) == 2
     _one_line_error(capsys, "model.joblib' is not a readable model file")
 
 

@@ -1,10 +1,11 @@
 import json
 
+import joblib
 import numpy as np
 import pytest
 from sklearn.linear_model import LinearRegression
 
-from engine.workflow import RunRecord, _record, load_model, save_model
+from engine.workflow import RunRecord, _record, load_model
 
 
 def test_record_writes_json_with_timings(tmp_path, monkeypatch):
@@ -28,23 +29,40 @@ def test_record_writes_json_with_timings(tmp_path, monkeypatch):
     assert payload["finished"] is not None
 
 
-def test_model_roundtrip_and_no_overwrite(tmp_path):
-    model = LinearRegression().fit([[0.0], [1.0]], [0.0, 2.0])
-    path = save_model(model, tmp_path / "m.joblib", metadata={"features": ["x"]})
-    loaded, meta = load_model(path)
-    assert meta == {"features": ["x"]}
-    assert loaded.predict([[2.0]])[0] == pytest.approx(4.0)
-    with pytest.raises(FileExistsError, match="overwrite=True"):
-        save_model(model, path)
-    with pytest.raises(FileNotFoundError):
-        load_model(tmp_path / "none.joblib")
-
-
-def test_corrupt_model_file_is_named(tmp_path):
-    path = save_model(LinearRegression(), tmp_path / "m.joblib")
+def test_corrupt_trusted_pickle_is_named(tmp_path):
+    path = tmp_path / "m.joblib"
+    joblib.dump({"model": LinearRegression(), "metadata": {}}, path)
     path.write_bytes(path.read_bytes()[:40])  # truncated
-    with pytest.raises(ValueError, match=r"m\.joblib' is not a readable model file"):
-        load_model(path)
+    with (
+        pytest.warns(UserWarning, match="runs any code"),
+        pytest.raises(ValueError, match=r"m\.joblib' is not a readable model file"),
+    ):
+        load_model(path, trust_pickle=True)
     (tmp_path / "text.joblib").write_text("not a model")
-    with pytest.raises(ValueError, match="not a readable model file"):
-        load_model(tmp_path / "text.joblib")
+    with (
+        pytest.warns(UserWarning, match="runs any code"),
+        pytest.raises(ValueError, match="not a readable model file"),
+    ):
+        load_model(tmp_path / "text.joblib", trust_pickle=True)
+
+
+def test_record_reads_back_from_its_folder_and_shows_as_tables(tmp_path):
+    record = RunRecord(name="churn", spec={"name": "churn"}, data_fingerprint="abc123")
+    record.results.update(task="binary", metrics={"accuracy": 0.91, "roc_auc": 0.95})
+    with record.stage("load"):
+        pass
+    record.outputs["report"] = "report.html"
+    record.write(tmp_path / "record.json")
+
+    read = RunRecord.read(tmp_path)
+    assert (read.name, read.results, read.timings, read.path) == (
+        "churn",
+        record.results,
+        record.timings,
+        tmp_path,
+    )
+    page = read._repr_html_()
+    assert "Run churn</b> (finished" in page and "task binary" in page and "abc123" in page
+    assert page.count("<table") == 3 and "roc_auc" in page and "report.html" in page
+    with pytest.raises(FileNotFoundError, match="no run record"):
+        RunRecord.read(tmp_path / "nowhere")

@@ -110,7 +110,7 @@ def _significant_digits(text: str) -> int:
 
 def test_run_metrics_equal_sklearn_on_the_saved_model(finished_run):
     _, record = finished_run
-    model, meta = load_model(record.path / "model.joblib")
+    model, meta = load_model(record.path / "model.skops")
     X_test, y_test = _test_part()
     score = model.predict_proba(X_test[meta["features"]])[:, 1]
     metrics = record.results["metrics"]
@@ -120,7 +120,7 @@ def test_run_metrics_equal_sklearn_on_the_saved_model(finished_run):
 
 def test_cli_score_matches_model(finished_run, tmp_path):
     _, record = finished_run
-    model_path = str(record.path / "model.joblib")
+    model_path = str(record.path / "model.skops")
     model, meta = load_model(model_path)
     frame = demo_table(500, npartitions=2, random_state=7).compute()
     write_table(frame, tmp_path / "new.parquet")

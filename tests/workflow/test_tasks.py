@@ -119,7 +119,7 @@ def test_binary_yes_no_metrics_equal_sklearn(runs):
     # stratified by default for classification: the test part keeps the class shares
     source = pd.read_csv(runs["binary"].parents[2] / "examples" / "data" / "default.csv")
     assert abs((y == "Yes").mean() - (source["default"] == "Yes").mean()) < 0.01
-    assert set(record["outputs"]) == {"predictions", "model", "report", "record"}
+    assert set(record["outputs"]) == {"predictions", "model", "reference", "report", "record"}
     assert record["error"] is None
 
 
@@ -186,7 +186,7 @@ def test_score_writes_the_task_columns_and_keeps_the_index(runs, workdir, tmp_pa
     frame.to_parquet(tmp_path / "new.parquet")
     out = tmp_path / "scores.parquet"
     keep = ["--keep", "student"] if task == "binary" else []
-    model_path = runs[task] / "model.joblib"
+    model_path = runs[task] / "model.skops"
     assert (
         main(["score", str(model_path), str(tmp_path / "new.parquet"), "-o", str(out), *keep]) == 0
     )
@@ -202,7 +202,7 @@ def test_score_writes_the_task_columns_and_keeps_the_index(runs, workdir, tmp_pa
 
 
 def test_score_never_overwrites_its_input_and_checks_dtypes(runs, workdir, tmp_path, capsys):
-    model_path = runs["binary"] / "model.joblib"
+    model_path = runs["binary"] / "model.skops"
     data = tmp_path / "new.csv"
     frame = pd.read_csv(workdir / "examples" / "data" / "default.csv").iloc[:20]
     frame.to_csv(data, index=False)

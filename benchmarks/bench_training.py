@@ -1,0 +1,290 @@
+"""Models at scale: Dask-native XGBoost training beyond one worker's memory, and its grid search.
+
+Sections (each a function returning rows; add a section by adding one to
+``SECTIONS``):
+
+* ``training``: ``xgboost.dask.DaskXGBRegressor`` fitted on a Parquet dataset
+  ``--multiple`` times one worker's memory limit, on a local cluster of two
+  single-threaded worker processes started here: seconds, rows/s and the peak
+  memory of each worker (sampled every 0.1 s), beside ``xgboost.XGBRegressor``
+  in memory on the largest part of the data that one worker's limit holds.
+* ``search``: ``GridSearchCV`` of 8 ``DaskXGBClassifier`` candidates x 3 folds
+  with early stopping (the engine, on the same two workers) vs scikit-learn's
+  ``GridSearchCV(XGBClassifier, n_jobs=2)`` on the same in-memory data (the
+  peer trains the full number of rounds: scikit-learn has no per-fold
+  validation split). Both times and best scores in one table.
+
+The benchmark starts its own clusters (worker memory limits are part of the
+measure), so it skips itself with ``--scheduler``.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import numpy as np  # noqa: E402
+from _harness import Plot, median_seconds, options, skip, write_results  # noqa: E402
+
+BOOSTING_FEATURES = 20
+
+
+def _cluster(memory_limit: str):
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        memory_limit=memory_limit,
+        dashboard_address=None,
+    )
+    return cluster, Client(cluster)
+
+
+def _rss() -> int:
+    import psutil
+
+    return psutil.Process().memory_info().rss
+
+
+class PeakMemory:
+    """Highest resident memory of every worker while the block runs (sampled every 0.1 s)."""
+
+    def __init__(self, client):
+        self.client, self.peak, self._stop = client, {}, threading.Event()
+
+    def _sample(self):
+        while not self._stop.is_set():
+            try:
+                for address, rss in self.client.run(_rss).items():
+                    self.peak[address] = max(self.peak.get(address, 0), rss)
+            except Exception:  # a worker restarting: keep sampling the others
+                pass
+            time.sleep(0.1)
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def _write_parquet(directory: Path, n_rows: int, n_parts: int) -> None:
+    import pandas as pd
+
+    rows = n_rows // n_parts
+    coef = np.random.default_rng(0).standard_normal(BOOSTING_FEATURES)
+    for part in range(n_parts):
+        rng = np.random.default_rng(1_000 + part)
+        X = rng.standard_normal((rows, BOOSTING_FEATURES)).astype(np.float32)
+        frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(BOOSTING_FEATURES)])
+        frame["y"] = X @ coef + rng.standard_normal(rows).astype(np.float32)
+        frame.to_parquet(directory / f"part-{part:04d}.parquet")
+
+
+_IN_MEMORY_FIT = """
+import json, resource, sys, time
+import pandas as pd, xgboost
+files = sys.argv[3:]
+frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+X, y = frame.drop(columns="y").to_numpy(), frame["y"].to_numpy()
+del frame
+start = time.perf_counter()
+xgboost.XGBRegressor(**json.loads(sys.argv[1]), n_jobs=int(sys.argv[2])).fit(X, y)
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"rows": len(X), "seconds": seconds, "peak": peak}))
+"""
+
+
+def _in_memory_fit(files: list[Path], params: dict) -> dict:
+    """``xgboost.XGBRegressor`` on ``files`` in a fresh process: rows, seconds, peak RSS."""
+    import json
+    import subprocess
+
+    out = subprocess.run(
+        [sys.executable, "-c", _IN_MEMORY_FIT, json.dumps(params), "2", *map(str, files)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.splitlines()[-1])
+
+
+def _largest_in_memory_fit(
+    directory: Path, n_parts: int, params: dict, limit: int, row_bytes: int, n_rows: int
+) -> dict:
+    """The in-memory peer on 1/16, 1/8, ... of the parts while its peak stays under ``limit``."""
+    files = sorted(directory.glob("*.parquet"))
+    fitted = None
+    n_files = max(1, n_parts // 16)
+    while n_files <= n_parts:
+        run = _in_memory_fit(files[:n_files], params)
+        if run["peak"] > limit:
+            break
+        fitted = run
+        n_files *= 2
+    variant = "xgboost.XGBRegressor in memory (largest part that fits)"
+    if fitted is None:
+        return {
+            "variant": variant,
+            "rows": 0,
+            "outcome": "no part fits: one process alone is over the limit",
+        }
+    return {
+        "variant": variant,
+        "rows": fitted["rows"],
+        "data (x one worker's limit)": round(fitted["rows"] * row_bytes / limit, 2),
+        "outcome": f"{fitted['rows'] / n_rows:.0%} of the rows fit",
+        "seconds": round(fitted["seconds"], 3),
+        "rows/s": round(fitted["rows"] / fitted["seconds"]),
+        "peak memory (x one worker's limit)": round(fitted["peak"] / limit, 2),
+    }
+
+
+def training_section(args) -> list[dict]:
+    import dask.dataframe as dd
+    import xgboost.dask as xgb_dask
+
+    limit = (512 if args.quick else 1024) * 2**20
+    row_bytes = 4 * (BOOSTING_FEATURES + 1)
+    n_rows = int(args.multiple * limit / row_bytes)
+    params = {"n_estimators": 10, "max_depth": 6, "tree_method": "hist"}
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-models-") as tmp:
+        n_parts = max(16, int(8 * args.multiple))
+        _write_parquet(Path(tmp), n_rows, n_parts=n_parts)
+        cluster, client = _cluster(str(limit))
+        try:
+            # one array of every column, sliced: X and y keep the files' partitions (a
+            # projected column alone would have its small files fused into fewer partitions)
+            table = dd.read_parquet(tmp).to_dask_array(lengths=True)
+            X, y = table[:, :BOOSTING_FEATURES], table[:, BOOSTING_FEATURES]
+            with client.as_current(), PeakMemory(client) as peak:
+                start = time.perf_counter()
+                try:
+                    xgb_dask.DaskXGBRegressor(**params).fit(X, y)
+                    outcome = "trained"
+                except Exception as exc:  # a worker over its limit is killed by its nanny
+                    import traceback
+
+                    traceback.print_exc()
+                    outcome = f"failed: {type(exc).__name__}: {exc}"[:160]
+                seconds = time.perf_counter() - start
+            top = max(peak.peak.values()) if peak.peak else float("nan")
+            rows.append(
+                {
+                    "variant": "engine: DaskXGBRegressor, 2 workers",
+                    "rows": n_rows,
+                    "data (x one worker's limit)": round(n_rows * row_bytes / limit, 2),
+                    "outcome": outcome,
+                    "seconds": round(seconds, 3),
+                    "rows/s": round(n_rows / seconds) if outcome == "trained" else None,
+                    "peak memory (x one worker's limit)": round(top / limit, 2),
+                }
+            )
+        finally:
+            client.close()
+            cluster.close()
+        rows.append(_largest_in_memory_fit(Path(tmp), n_parts, params, limit, row_bytes, n_rows))
+    return rows
+
+
+def search_section(args) -> list[dict]:
+    import xgboost
+    import xgboost.dask as xgb_dask
+    from sklearn.datasets import make_classification
+    from sklearn.model_selection import GridSearchCV as SkGridSearchCV
+
+    from engine.model_selection import GridSearchCV
+
+    n = 5_000 if args.quick else 100_000
+    X, y = make_classification(n, BOOSTING_FEATURES, n_informative=10, random_state=0)
+    grid = {"max_depth": [3, 5], "learning_rate": [0.1, 0.3], "min_child_weight": [1, 5]}
+    base = {"n_estimators": 50, "tree_method": "hist"}
+    results = {}
+    cluster, client = _cluster("4GiB")
+    try:
+
+        def engine_search():
+            import dask
+
+            with dask.config.set(scheduler=client):
+                search = GridSearchCV(
+                    xgb_dask.DaskXGBClassifier(**base, early_stopping_rounds=5), grid, cv=3
+                ).fit(X, y)
+            results["engine"] = search
+
+        def sklearn_search():
+            search = SkGridSearchCV(
+                xgboost.XGBClassifier(**base, n_jobs=1), grid, cv=3, n_jobs=2
+            ).fit(X, y)
+            results["sklearn"] = search
+
+        seconds = {
+            "sklearn": median_seconds(sklearn_search, args.repeats),
+            "engine": median_seconds(engine_search, args.repeats),
+        }
+    finally:
+        client.close()
+        cluster.close()
+    names = {
+        "engine": "engine GridSearchCV(DaskXGBClassifier, early stopping), 2 workers",
+        "sklearn": "scikit-learn GridSearchCV(XGBClassifier, n_jobs=2)",
+    }
+    return [
+        {
+            "variant": names[key],
+            "rows": n,
+            "seconds": round(seconds[key], 3),
+            "x scikit-learn time": round(seconds[key] / seconds["sklearn"], 2),
+            "best score": round(float(results[key].best_score_), 4),
+            "best params": str(results[key].best_params_),
+        }
+        for key in ("engine", "sklearn")
+    ]
+
+
+SECTIONS = {"training": training_section, "search": search_section}
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--multiple", type=float, default=4.0, help="data / one worker's limit")
+    parser.add_argument("--section", choices=sorted(SECTIONS), nargs="*", default=list(SECTIONS))
+    args = options(parser=parser)
+    if args.scheduler:
+        skip("bench_training starts its own clusters (worker memory limits are measured)")
+    rows = []
+    for name in args.section:
+        rows += [{"section": name, **row} for row in SECTIONS[name](args)]
+    columns = sorted(
+        {c for row in rows for c in row}, key=lambda c: (c != "section", c != "variant")
+    )
+    write_results(
+        "bench_training",
+        rows,
+        columns,
+        {"multiple": args.multiple, "repeats": args.repeats, "quick": args.quick},
+        plot=Plot(variant="variant", value="seconds", group=["section"]),
+        title="Dask-native XGBoost: training beyond one worker's memory; grid search vs scikit-learn",
+        notes=[
+            "The machine is shared with other developers' jobs (see the load average): "
+            "compare the rows of one run, not across runs.",
+        ],
+    )
+
+
+if __name__ == "__main__":
+    main()

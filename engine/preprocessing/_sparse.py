@@ -1,0 +1,56 @@
+"""scipy.sparse input for the scalers that keep sparsity (no centring): moments and column scaling.
+
+Statistics come from scikit-learn's public sparse helpers
+(:func:`sklearn.utils.sparsefuncs.mean_variance_axis`, ``min_max_axis``) over
+the stored values, implicit zeros included, NaN ignored; the result is a
+moments partial like the dense kernels', so fitting, ``partial_fit`` merges and
+the scalers' attributes follow one code path. Cost: one pass over the stored
+values for fit and for transform; the output has the input's sparsity and
+format (CSR or CSC).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.sparsefuncs import inplace_column_scale, mean_variance_axis, min_max_axis
+
+from engine.kernels import moments as mk
+
+
+def _stored_columns(X: sp.spmatrix | sp.sparray) -> np.ndarray:
+    """The column index of every stored value of a CSR or CSC matrix."""
+    if X.format == "csr":
+        return X.indices
+    return np.repeat(np.arange(X.shape[1]), np.diff(X.indptr))
+
+
+def sparse_moments(X: sp.spmatrix | sp.sparray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Moments partial of a CSR/CSC matrix (implicit zeros count; NaN ignored; weighted or not)."""
+    n_rows, n_columns = X.shape
+    nan = np.isnan(X.data)
+    missing = np.bincount(_stored_columns(X)[nan], minlength=n_columns).astype(np.float64)
+    if weights is None:
+        mean, var = mean_variance_axis(X, axis=0)
+        count = n_rows - missing
+    else:
+        mean, var, count = mean_variance_axis(X, axis=0, weights=weights, return_sum_weights=True)
+    low, high = min_max_axis(X, axis=0, ignore_nan=True)
+    raw = mk.empty_moments(n_columns)
+    raw[mk.COUNT] = count
+    raw[mk.MISSING] = missing
+    raw[mk.MEAN] = np.where(count > 0, mean, 0.0)
+    raw[mk.M2] = np.where(count > 0, var * count, 0.0)
+    raw[mk.MIN] = np.where(count > 0, low, np.inf)
+    raw[mk.MAX] = np.where(count > 0, high, -np.inf)
+    return raw
+
+
+def scaled_columns(X, factor: np.ndarray | None, clip: bool = False):
+    """A copy of ``X`` (same format) with column ``j`` times ``factor[j]``, optionally clipped to [-1, 1]."""
+    out = X.copy()
+    if factor is not None:
+        inplace_column_scale(out, np.asarray(factor, dtype=np.float64))
+    if clip:
+        np.clip(out.data, -1.0, 1.0, out=out.data)
+    return out

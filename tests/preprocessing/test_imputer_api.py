@@ -1,0 +1,79 @@
+"""SimpleImputer's scikit-learn options: missing_values, add_indicator, keep_empty_features, copy.
+
+Each case is compared with scikit-learn's SimpleImputer on the same data, on
+NumPy, pandas and Dask arrays of several chunkings.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import dask.array as da
+import numpy as np
+import pandas as pd
+import pytest
+import sklearn.impute as ski
+
+import engine.preprocessing as ep
+
+CASES = [
+    {"missing_values": -1.0},
+    {"missing_values": 0, "strategy": "median", "add_indicator": True},
+    {"missing_values": -1, "strategy": "most_frequent", "add_indicator": True},
+    {"strategy": "constant", "fill_value": 7.0, "add_indicator": True},
+    {"strategy": "mean", "add_indicator": True, "keep_empty_features": True},
+    {"strategy": "constant", "fill_value": 2.5, "keep_empty_features": True},
+]
+
+
+@pytest.fixture(scope="module")
+def X():
+    X = np.random.default_rng(2).integers(-1, 4, (30, 4)).astype(np.float64)
+    X[:, 2] = -1.0  # all missing under missing_values=-1
+    return X
+
+
+def _with_nan(X):
+    """The same table with NaN as the missing marker (column 2 empty)."""
+    return np.where(X == -1.0, np.nan, X)
+
+
+@pytest.mark.parametrize("params", CASES, ids=lambda p: "-".join(f"{k}={v}" for k, v in p.items()))
+def test_options_match_sklearn(params, X):
+    data = X if params.get("missing_values") is not None else _with_nan(X)
+    if params.get("missing_values") == 0:
+        data = np.where(X == -1.0, 5.0, X)
+    reference = ski.SimpleImputer(**params).fit(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # scikit-learn's and ours: empty columns
+        expected = reference.transform(data)
+        for rows in (None, 30, 7, 1):
+            source = data if rows is None else da.from_array(data, chunks=(rows, -1))
+            ours = ep.SimpleImputer(**params).fit(source)
+            np.testing.assert_allclose(np.asarray(ours.transform(source)), expected, rtol=1e-12)
+    np.testing.assert_allclose(
+        ours.statistics_, reference.statistics_.astype(np.float64), rtol=1e-12, equal_nan=True
+    )
+    assert list(ours.get_feature_names_out()) == list(reference.get_feature_names_out())
+    if params.get("add_indicator"):
+        np.testing.assert_array_equal(ours.indicator_.features_, reference.indicator_.features_)
+
+
+@pytest.mark.parametrize("marker", [None, pd.NA])
+def test_none_and_pd_na_mark_missing_in_pandas_columns(marker, X):
+    frame = pd.DataFrame(_with_nan(X)[:, [0, 1, 3]], columns=["a", "b", "c"]).astype("Float64")
+    frame.iloc[4, 1] = pd.NA
+    expected = ski.SimpleImputer(add_indicator=True).fit_transform(frame.astype(np.float64))
+    ours = ep.SimpleImputer(missing_values=marker, add_indicator=True).fit(frame)
+    out = ours.transform(frame)
+    np.testing.assert_allclose(out.to_numpy(), expected, rtol=1e-12)
+    assert list(out.columns)[-1] == "missingindicator_c"
+
+
+def test_bad_missing_values_and_copy_are_rejected_by_name(X):
+    with pytest.raises(ValueError, match="'missing_values' parameter of SimpleImputer"):
+        ep.SimpleImputer(missing_values=[1]).fit(X)
+    with pytest.raises(TypeError, match="missing_values='?'"):
+        ep.SimpleImputer(missing_values="?").fit(X)
+    with pytest.raises(ValueError, match="'copy' parameter of SimpleImputer"):
+        ep.SimpleImputer(copy=None).fit(X)
