@@ -271,13 +271,16 @@ def check_sample_weight(sample_weight: Any, n_rows: float) -> np.ndarray:
 
 
 def fit_passes(step: Any, n_features: int = 2) -> int | None:
-    """Passes ``step.fit`` makes over Dask input, counted in the graph of its statistics.
+    """The most passes ``step.fit`` can make over Dask input, counted in its statistics' graph.
 
     The step's statistics are built (not computed) over a small lazy probe
     of ``n_features`` columns and two row blocks, and
     :func:`engine.stats.internal.count_block_reads` counts the tasks that
-    read each block: the number documented for every transformer. None for
-    steps that are not engine transformers (their passes are unknown).
+    read every block. The exact selection's later rounds are in the graph
+    but work only when its row sample missed, so on typical data the
+    quantile-based steps make 1 pass where this says 3 (the docstrings and
+    the README state both). None for steps that are not engine transformers
+    (their passes are unknown).
 
     Examples
     --------

@@ -7,7 +7,7 @@ source (files, or an expensive upstream graph). This pipeline first
 *persists* the source once when it fits in memory, so every step's fit (and
 the final transform of ``fit_transform``) reads the persisted blocks instead.
 
-Each step's fit makes the passes over its input that
+Each step's fit makes at most the passes over its input that
 :func:`engine.preprocessing._base.fit_passes` counts in the graph of its
 statistics (``fit_passes_``; the README's table lists them); all passes of
 one step run in one ``dask.compute``, which loads the source blocks once.
@@ -130,9 +130,10 @@ class Pipeline(_SkPipeline):
     persisted_ : bool
         Whether the last ``fit`` persisted its Dask input.
     fit_passes_ : dict
-        Passes each step's fit makes over Dask input, counted in the graph
-        of its statistics (:func:`~engine.preprocessing._base.fit_passes`;
-        None for steps that are not engine transformers).
+        The most passes each step's fit can make over Dask input, counted
+        in the graph of its statistics
+        (:func:`~engine.preprocessing._base.fit_passes`; None for steps that
+        are not engine transformers).
 
     Examples
     --------
