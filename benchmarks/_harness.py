@@ -211,6 +211,20 @@ def peak_extra_bytes(setup: str, statement: str) -> int:
     return max(0, int(out.stdout.strip().splitlines()[-1]))
 
 
+def section_rows(args, sections: dict) -> tuple[list[dict], list[str]]:
+    """Rows of the chosen ``args.section`` functions, tagged by section, and their columns.
+
+    ``section`` and ``variant`` come first; the other columns in name order.
+    """
+    rows = []
+    for name in args.section:
+        rows += [{"section": name, **row} for row in sections[name](args)]
+    columns = sorted(
+        {c for row in rows for c in row}, key=lambda c: (c != "section", c != "variant")
+    )
+    return rows, columns
+
+
 def _command() -> str:
     parts = ["python", "-m", "benchmarks", "--only", Path(sys.argv[0]).stem.removeprefix("bench_")]
     if _SETTINGS.quick:

@@ -26,7 +26,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dask.dataframe as dd  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from _harness import Plot, dask_scheduler, median_seconds, options, place, write_results  # noqa: E402
+from _harness import (  # noqa: E402
+    Plot,
+    dask_scheduler,
+    median_seconds,
+    options,
+    place,
+    section_rows,
+    write_results,
+)
 
 N_FEATURES = 8
 N_PARTITIONS = 40
@@ -97,12 +105,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--section", choices=sorted(SECTIONS), nargs="*", default=list(SECTIONS))
     args = options(parser=parser)
-    rows = []
-    for name in args.section:
-        rows += [{"section": name, **row} for row in SECTIONS[name](args)]
-    columns = sorted(
-        {c for row in rows for c in row}, key=lambda c: (c != "section", c != "variant")
-    )
+    rows, columns = section_rows(args, SECTIONS)
     write_results(
         "bench_models",
         rows,

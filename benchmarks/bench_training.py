@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
-from _harness import Plot, median_seconds, options, skip, write_results  # noqa: E402
+from _harness import Plot, median_seconds, options, section_rows, skip, write_results  # noqa: E402
 
 BOOSTING_FEATURES = 20
 
@@ -266,12 +266,7 @@ def main() -> None:
     args = options(parser=parser)
     if args.scheduler:
         skip("bench_training starts its own clusters (worker memory limits are measured)")
-    rows = []
-    for name in args.section:
-        rows += [{"section": name, **row} for row in SECTIONS[name](args)]
-    columns = sorted(
-        {c for row in rows for c in row}, key=lambda c: (c != "section", c != "variant")
-    )
+    rows, columns = section_rows(args, SECTIONS)
     write_results(
         "bench_training",
         rows,

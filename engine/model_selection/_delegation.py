@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from engine.data import call_blockwise
 from engine.metrics import default_score, get_scorer, get_scorer_names
-from engine.models import inherit_predictor_tags
+from engine.models import inherit_predictor_tags, is_dask_native
 
 #: Delegated methods whose input is not a table of the fitted columns.
 _NOT_ROW_WISE = frozenset({"inverse_transform"})
@@ -75,7 +75,7 @@ class BestEstimatorDelegation:
     def _delegate(self, method: str, X: Any) -> Any:
         """``best_estimator_.<method>(X)``: every delegated call goes through here."""
         check_is_fitted(self, "best_estimator_")
-        if method in _NOT_ROW_WISE:
+        if method in _NOT_ROW_WISE or is_dask_native(self.best_estimator_):
             return getattr(self.best_estimator_, method)(X)
         return call_blockwise(self.best_estimator_, method, X)
 

@@ -184,10 +184,16 @@ def dask_native_spec(estimator: Any) -> DaskNativeSpec | None:
 def is_dask_native(estimator: Any) -> bool:
     """Whether ``estimator`` trains on Dask collections across the cluster (registered).
 
+    A wrapper that holds one in ``estimator_`` (after fit) counts as one: its
+    methods take whole Dask collections too.
+
     Examples
     --------
     >>> from sklearn.linear_model import Ridge
     >>> is_dask_native(Ridge())
     False
     """
-    return dask_native_spec(estimator) is not None
+    inner = getattr(estimator, "estimator_", None)
+    return dask_native_spec(estimator) is not None or (
+        inner is not None and dask_native_spec(inner) is not None
+    )
