@@ -7,14 +7,21 @@ layer shares: parameter validation (scikit-learn's constraint classes and
 checker, see :mod:`engine.data._validation`), input checks, the
 deterministic token of estimators and values (:func:`estimator_token`), a
 fitted model's methods over any kind block by block (:func:`call_blockwise`,
-with columns matched by name: :func:`align_columns`) and
-:func:`single_blas_thread`. What other engine packages need beyond these
+with columns matched by name: :func:`align_columns`),
+:func:`single_blas_thread` and the registry of models that take whole Dask
+collections instead of blocks (:func:`register_collection_model`,
+:func:`takes_whole_collections`, filled by ``engine.models``). What other engine packages need beyond these
 names (the Table per kind, row alignment and per-row selection) is in
 :mod:`engine.data.internal`.
 """
 
 from engine.data import _validation
 from engine.data._blockwise import call_blockwise
+from engine.data._collection_models import (
+    register_collection_model,
+    takes_whole_collections,
+    unregister_collection_model,
+)
 from engine.data._columns import align_columns, input_columns
 from engine.data._demo import demo_table
 from engine.data._fingerprint import fingerprint
@@ -36,7 +43,10 @@ __all__ = [
     "input_kind",
     "is_lazy",
     "read_table",
+    "register_collection_model",
     "single_blas_thread",
+    "takes_whole_collections",
+    "unregister_collection_model",
     "write_table",
     *_validation.__all__,
 ]

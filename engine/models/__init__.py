@@ -10,7 +10,11 @@
 * :func:`register_dask_native`, :func:`is_dask_native`, :func:`dask_native_spec`,
   :class:`DaskNativeSpec`: the protocol by which estimators that train across a
   cluster from Dask collections (XGBoost's and LightGBM's Dask interfaces,
-  registered lazily) get lazy Dask folds in the engine's searches;
+  registered lazily) get lazy Dask folds in the engine's searches; importing
+  this package registers :func:`is_dask_native` in ``engine.data``'s registry
+  of models that take whole Dask collections
+  (:func:`engine.data.register_collection_model`), which is how pipelines
+  know to hand such a final model the whole collection instead of blocks;
 * :class:`LabelEncodedClassifier`: any labels for classifiers that need ``0..k-1``;
 * :func:`check_fits_on_one_worker`: refuse, with a clear message, to gather data
   on one worker that cannot hold it.
@@ -19,6 +23,7 @@ Layering: below ``engine.model_selection`` (which uses it), above
 ``engine.data``, ``engine.stats`` and ``engine.metrics``.
 """
 
+from engine.data import register_collection_model
 from engine.models._incremental import Incremental
 from engine.models._labels import LabelEncodedClassifier
 from engine.models._memory import check_fits_on_one_worker, estimated_nbytes, one_worker_budget
@@ -30,6 +35,9 @@ from engine.models._native import (
 )
 from engine.models._parallel_post_fit import ParallelPostFit
 from engine.models._tags import inherit_predictor_tags
+
+# Pipelines (engine.preprocessing, a peer layer) then hand Dask-native final models whole collections
+register_collection_model("engine.models", is_dask_native)
 
 __all__ = [
     "DaskNativeSpec",

@@ -26,7 +26,14 @@ from sklearn.base import is_classifier, is_regressor
 from sklearn.pipeline import Pipeline as _SkPipeline
 from sklearn.utils.metaestimators import available_if
 
-from engine.data import Interval, StrOptions, call_blockwise, check_params, is_lazy
+from engine.data import (
+    Interval,
+    StrOptions,
+    call_blockwise,
+    check_params,
+    is_lazy,
+    takes_whole_collections,
+)
 from engine.metrics import default_score
 from engine.preprocessing._base import fit_passes
 
@@ -79,21 +86,14 @@ def _can_transform(pipe: Any) -> bool:
     return last is None or last == "passthrough" or hasattr(last, "transform")
 
 
-def _trains_on_collections(estimator: Any) -> bool:
-    # engine.models sits above preprocessing; its registry is consulted only when it is loaded
-    import sys
-
-    models = sys.modules.get("engine.models")
-    return models is not None and models.is_dask_native(estimator)
-
-
 def _blockwise(method: str, available):
     """``Pipeline.<method>``: lazy and blockwise on Dask/xarray input, columns matched by name."""
 
     def call(self, X, **params):
         in_memory = getattr(super(Pipeline, self), method)
-        if is_lazy(X) and _trains_on_collections(self._final_estimator):
-            # XGBoost's/LightGBM's Dask estimators answer whole Dask collections, not blocks
+        if is_lazy(X) and takes_whole_collections(self._final_estimator):
+            # Dask-native final models (XGBoost's/LightGBM's Dask estimators, registered by
+            # engine.models in engine.data's registry) answer whole collections, not blocks
             Xt = self[:-1].transform(X) if len(self.steps) > 1 else X
             return getattr(self._final_estimator, method)(Xt, **params)
         return call_blockwise(self, method, X, in_memory, **params)
