@@ -17,13 +17,16 @@ Two kernels cover every numeric transformer of :mod:`engine.preprocessing`:
 Each kernel also counts the +/-inf values it reads, so callers reject inf
 without a second pass. With ``parallel=False`` (the default, for Dask tasks) a
 kernel is single-threaded and releases the GIL; ``parallel=True`` (in-memory
-NumPy input) splits rows over Numba threads. Both run the same row-range body,
-so they return identical bits. The output is allocated by NumPy (whose large
+NumPy input) splits rows over Numba threads, unless the block is one row chunk
+or less or Numba is held at one thread. Both run the same row-range body,
+so they return identical bits. Blocks of any memory layout are read in place
+(a pandas frame's values are Fortran-ordered: no copy to C order first). The output is allocated by NumPy (whose large
 allocations use huge pages; page-faulting a Numba-allocated output from
 several threads costs several times the copy floor). Cost: one read of the
 input and one write of the output.
 """
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -57,7 +60,7 @@ def fill_affine_clip(X, fill, sub, div, mul, add, lo, hi, *, parallel=False):
     Parameters
     ----------
     X : numpy.ndarray
-        2-D float64 block (read only; never modified).
+        2-D float64 block of any layout (read only; never modified).
     fill, sub, div, mul, add, lo, hi : numpy.ndarray
         float64 vectors, one value per column.
     parallel : bool
@@ -145,7 +148,10 @@ def _parallel(X, out, keep, vectors, op):
 
 
 def _run(X, out, keep, vectors, op, parallel):
-    kernel = _parallel if parallel else _serial
+    # The serial body (same bits, GIL released) when threads cannot help: one row chunk or
+    # less, or one Numba thread allowed (inside a Dask task, see engine.data.single_blas_thread)
+    threads = parallel and X.shape[0] > ROW_CHUNK and numba.get_num_threads() > 1
+    kernel = _parallel if threads else _serial
     return int(kernel(X, out, keep, np.ascontiguousarray(vectors, dtype=np.float64), op))
 
 

@@ -306,7 +306,7 @@ def check_finite_moments(raw: np.ndarray, columns: list[str] | None) -> None:
 
 
 def _affine_block(block, fill, sub, div, mul, add, lo, hi, columns, parallel):
-    block = np.ascontiguousarray(block, dtype=np.float64)
+    block = np.asarray(block, dtype=np.float64)  # any layout: the kernel reads it in place
     out, n_inf = ew.fill_affine_clip(block, fill, sub, div, mul, add, lo, hi, parallel=parallel)
     raise_for_inf(block, n_inf, columns)
     return out

@@ -17,6 +17,8 @@ _EXPORTS = {
     "SchemaError": "engine.workflow._schema",
     "conform": "engine.workflow._schema",
     "is_numeric": "engine.workflow._schema",
+    "records_frame": "engine.workflow._schema",
+    "score_columns": "engine.workflow._score",
     "score_frame": "engine.workflow._score",
     "BatchCheck": "engine.workflow._monitor",
     "check_batch": "engine.workflow._monitor",

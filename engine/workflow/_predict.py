@@ -60,16 +60,11 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def predict_part(
-    part: pd.DataFrame, model, target: Target, features: list[str], keep: list[str]
-) -> pd.DataFrame:
-    """Predictions of rows in memory, named as :func:`predict_frame` names them."""
-    out = part[list(keep)].copy()
-    part = part[features]
+def prediction_columns(X: pd.DataFrame, model, target: Target) -> dict[str, np.ndarray]:
+    """``prediction`` (and ``proba_<class>`` per class) of rows in memory, as NumPy columns."""
     if target.task not in CLASSIFICATION:
-        out["prediction"] = np.asarray(model.predict(part), dtype=np.float64)
-        return out
-    proba = model.predict_proba(part)
+        return {"prediction": np.asarray(model.predict(X), dtype=np.float64)}
+    proba = model.predict_proba(X)
     classes = np.asarray(model.classes_)
     if target.threshold is not None:
         pos = int(np.flatnonzero(classes == target.positive_label)[0])
@@ -77,10 +72,19 @@ def predict_part(
         predicted = np.where(proba[:, pos] >= target.threshold, classes[pos], other)
     else:
         predicted = classes[proba.argmax(axis=1)]
-    out["prediction"] = pd.Series(predicted, index=part.index)
+    columns = {"prediction": predicted}
     for i, label in enumerate(classes):
-        out[Target.proba_column(label)] = proba[:, i]
-    return out
+        columns[Target.proba_column(label)] = proba[:, i]
+    return columns
+
+
+def predict_part(
+    part: pd.DataFrame, model, target: Target, features: list[str], keep: list[str]
+) -> pd.DataFrame:
+    """Predictions of rows in memory, named as :func:`predict_frame` names them."""
+    X = part if list(part.columns) == features else part[features]
+    columns = prediction_columns(X, model, target)
+    return pd.DataFrame({**{c: part[c].array for c in keep}, **columns}, index=part.index)
 
 
 def predict_frame(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 import numpy as np
 import pandas as pd
 
@@ -80,6 +82,62 @@ def conform(frame: pd.DataFrame, features: dict[str, str], *, allow_extra: bool)
     return pd.DataFrame(out, index=frame.index)
 
 
+_NUMBERS = frozenset({int, float, type(None)})
+_TEXTS = frozenset({str, type(None)})
+
+
+def records_frame(records: list[dict], features: dict[str, str]) -> pd.DataFrame:
+    """Rows given as records (dicts of JSON values) as a frame of the model's columns, checked.
+
+    The records must hold every feature (check their keys first). Each column
+    is checked as a whole (the set of its values' types), not value by value
+    through pandas: a numeric feature takes ints, floats and None (missing),
+    a categorical one text and None. The frame equals
+    ``conform(pandas.DataFrame.from_records(records), features, allow_extra=False)``.
+
+    Raises
+    ------
+    SchemaError
+        A numeric feature holding text or booleans (or a categorical feature
+        holding numbers), naming the column and the first such value.
+
+    Examples
+    --------
+    >>> records_frame([{"age": 31}, {"age": None}], {"age": "float64"})["age"].tolist()
+    [31.0, nan]
+    >>> records_frame([{"age": "x"}], {"age": "float64"})
+    Traceback (most recent call last):
+    ...
+    engine.workflow._schema.SchemaError: column 'age' must be numeric (float64), got text such as 'x'
+    """
+    out = {}
+    for name, dtype in features.items():
+        values = list(map(itemgetter(name), records))
+        kinds = set(map(type, values))
+        allowed = _NUMBERS if is_numeric(dtype) else _TEXTS
+        if not kinds <= allowed:
+            wrong = next(v for v in values if type(v) not in allowed)
+            present = kinds - {type(None)}
+            numbers = present <= {int, float} or present == {bool}  # a numeric dtype in pandas
+            got = "numbers" if allowed is _TEXTS and numbers else _kind(wrong)
+            expected = "numeric" if allowed is _NUMBERS else "text"
+            raise SchemaError(
+                f"column {name!r} must be {expected} ({dtype}), got {got} such as {wrong!r}", name
+            )
+        out[name] = _number_array(values, kinds) if allowed is _NUMBERS else values
+    return pd.DataFrame(out)
+
+
+def _number_array(values: list, kinds: set) -> np.ndarray:
+    """int64 when every value is an int that fits (as pandas infers), else float64 (None: NaN)."""
+    if kinds == {int}:
+        try:
+            return np.array(values, dtype=np.int64)
+        except OverflowError:
+            pass
+    return np.array(values, dtype=np.float64)
+
+
 def _numeric(column: pd.Series, name: str, dtype: str) -> pd.Series:
     if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
         return column
@@ -117,4 +175,4 @@ def _kind(value) -> str:
     return "text" if isinstance(value, str) else type(value).__name__
 
 
-__all__ = ["SchemaError", "conform", "is_numeric"]
+__all__ = ["SchemaError", "conform", "is_numeric", "records_frame"]

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import dask.dataframe as dd
+import numpy as np
 import pandas as pd
 
 from engine.data import read_table, write_table
 from engine.workflow._model_file import load_model
-from engine.workflow._predict import Target, predict_frame, predict_part
+from engine.workflow._predict import Target, predict_frame, prediction_columns
 
 
 def _kind(dtype) -> str:
@@ -49,15 +50,19 @@ def run_target(model, metadata: dict) -> Target:
     return target
 
 
+def _binary_order(target: Target, keep: Sequence[str], probabilities: bool) -> list[str]:
+    """The output columns of a binary model: ``score`` (positive-class probability) first."""
+    probas = [target.proba_column(c) for c in target.classes] if probabilities else []
+    return [*keep, "score", "prediction", *probas]
+
+
 def _named(out, target: Target, keep: Sequence[str], probabilities: bool):
     """Binary scores as ``score`` (positive-class probability) and ``prediction``."""
     if target.task != "binary":
         return out
+    order = _binary_order(target, keep, probabilities)
     scores = out[target.proba_column(target.positive_label)].rename("score")
-    probas = [target.proba_column(c) for c in target.classes] if probabilities else []
-    return out[[*keep, "prediction", *probas]].assign(score=scores)[
-        [*keep, "score", "prediction", *probas]
-    ]
+    return out[[c for c in order if c != "score"]].assign(score=scores)[order]
 
 
 def score_table(
@@ -78,6 +83,29 @@ def score_table(
     return _named(out, target, list(keep), probabilities=False)
 
 
+def score_columns(
+    model, X: pd.DataFrame, metadata: dict, *, probabilities: bool = False
+) -> dict[str, np.ndarray]:
+    """:func:`score_frame`'s columns as NumPy arrays, without building a frame (``engine serve``).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0]})
+    >>> model = LogisticRegression().fit(X, [0, 0, 1, 1])
+    >>> meta = {"features": ["a"], "task": "binary", "classes": [0, 1], "positive_label": 1}
+    >>> list(score_columns(model, X, meta, probabilities=True))
+    ['score', 'prediction', 'proba_0', 'proba_1']
+    """
+    target = run_target(model, metadata)
+    features = list(metadata["features"])
+    columns = prediction_columns(X if list(X.columns) == features else X[features], model, target)
+    if target.task != "binary":
+        return columns
+    columns["score"] = columns[target.proba_column(target.positive_label)]
+    return {c: columns[c] for c in _binary_order(target, [], probabilities)}
+
+
 def score_frame(
     model, X: pd.DataFrame, metadata: dict, *, probabilities: bool = False
 ) -> pd.DataFrame:
@@ -95,9 +123,9 @@ def score_frame(
     >>> score_frame(model, X, meta)["prediction"].tolist()
     [0, 0, 1, 1]
     """
-    target = run_target(model, metadata)
-    out = predict_part(X, model, target, list(metadata["features"]), [])
-    return _named(out, target, [], probabilities)
+    return pd.DataFrame(
+        score_columns(model, X, metadata, probabilities=probabilities), index=X.index
+    )
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -73,3 +73,14 @@ def test_outside_bounds_rejects_unknown_mode():
 @given(X=blocks)
 def test_row_missing_counts(X):
     np.testing.assert_array_equal(ew.row_missing_counts(X), np.isnan(X).sum(axis=1))
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_fill_affine_clip_reads_fortran_order_in_place(parallel):
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((40_000, 3))
+    X[::9, 1] = np.nan
+    args = _vectors(3, 4)
+    expected, _ = ew.fill_affine_clip(X, *args, parallel=False)
+    out, _ = ew.fill_affine_clip(np.asfortranarray(X), *args, parallel=parallel)  # pandas' layout
+    assert out.flags.c_contiguous and out.tobytes() == expected.tobytes()
