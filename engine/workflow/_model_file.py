@@ -6,7 +6,9 @@ from the file) and records in ``record.json`` the file's SHA-256, the
 training schema (features with dtypes, target, task, classes) and the
 packages whose types the file may contain. :func:`load_model` refuses a file
 whose hash differs from its record and any type outside that list, naming
-it. Pickle and joblib files (older runs) load only when the caller trusts
+it. XGBoost and LightGBM models inside the pipeline keep their trees in their
+libraries' own formats, in files beside ``model.skops`` hashed in the record
+too (see :mod:`engine.workflow._boosters`). Pickle and joblib files (older runs) load only when the caller trusts
 them explicitly, with a warning, because loading a pickle runs its code.
 """
 
@@ -19,6 +21,8 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from engine.workflow._boosters import attach_boosters, booster_packages, boosters_detached
 
 MODEL_FILE = "model.skops"
 RECORD_FILE = "record.json"
@@ -48,7 +52,10 @@ def save_model(model: Any, folder: str | Path, *, schema: dict) -> dict:
     """Save a fitted model into ``folder`` as ``model.skops``; return its record entry.
 
     The entry (stored by the run under ``model`` in ``record.json``) holds the
-    file name, its SHA-256, the packages trusted at load time and ``schema``.
+    file name, its SHA-256, the packages trusted at load time and ``schema``;
+    with XGBoost/LightGBM estimators inside, also ``boosters``: each booster's
+    file (XGBoost UBJSON, LightGBM text model, beside the archive), format and
+    SHA-256.
     An existing model file is never replaced.
 
     Examples
@@ -67,15 +74,19 @@ def save_model(model: Any, folder: str | Path, *, schema: dict) -> dict:
     path = folder / MODEL_FILE
     if path.exists():
         raise FileExistsError(f"{str(path)!r} exists; a model file is never overwritten")
-    sio.dump(model, path)
-    packages = set(BASE_PACKAGES) | {_package_of(_final_estimator(model))}
-    return {
+    packages = set(BASE_PACKAGES) | {_package_of(_final_estimator(model))} | booster_packages(model)
+    with boosters_detached(model, folder, path.stem) as boosters:
+        sio.dump(model, path)
+    entry = {
         "file": MODEL_FILE,
         "format": "skops",
         "sha256": file_sha256(path),
         "trusted_packages": sorted(packages),
         "schema": schema,
     }
+    if boosters:
+        entry["boosters"] = [{**b, "sha256": file_sha256(folder / b["file"])} for b in boosters]
+    return entry
 
 
 def _check_hash(path: Path, expected: str) -> None:
@@ -156,8 +167,12 @@ def load_model(path: str | Path, *, trust_pickle: bool = False) -> tuple[Any, di
 
     model_path, entry = read_model_entry(path)
     _check_hash(model_path, entry["sha256"])
+    boosters = entry.get("boosters", [])
+    for booster in boosters:
+        _check_hash(model_path.parent / booster["file"], booster["sha256"])
     trusted = trusted_types(sio.get_untrusted_types(file=model_path), entry["trusted_packages"])
     model = sio.load(model_path, trusted=trusted)
+    attach_boosters(model, model_path.parent, boosters)
     return model, {**entry["schema"], "file": entry["file"], "sha256": entry["sha256"]}
 
 
