@@ -180,6 +180,27 @@ def median_seconds(fn: Callable[[], object], repeats: int = 3, warmup: int = 1) 
     return statistics.median(times)
 
 
+def interleaved_median_seconds(
+    fns: dict[str, Callable[[], object]], repeats: int = 3, warmup: int = 1
+) -> dict[str, float]:
+    """Median wall time of each ``fns[name]()``, the variants timed in turn within each round.
+
+    Every variant is warmed up first; then each of ``repeats`` rounds times
+    every variant once, so a change in the machine's load reaches all of them
+    alike (on a shared machine, better than timing one variant's runs in a row).
+    """
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
 _PEAK_SCRIPT = """
 import sys
 sys.path.insert(0, {bench_dir!r})

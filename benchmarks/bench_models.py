@@ -9,7 +9,9 @@ Sections (each a function returning rows; add a section by adding one to
   engine's ``Pipeline`` vs dask-ml's ``ParallelPostFit`` around scikit-learn's
   pipeline vs the in-memory ``predict_proba`` of both pipelines on the pandas
   frame. Every variant is warmed up, then timed as the median of
-  ``--repeats`` runs; ``x engine`` is the variant's time / the engine's
+  ``--repeats`` rounds, each round timing every variant in turn
+  (interleaved, so the shared machine's load reaches all variants alike);
+  ``x engine`` is the variant's time / the engine's
   (above 1: the engine is faster). The engine's values are checked against
   its in-memory method with one BLAS thread (bit-identical).
 
@@ -29,7 +31,7 @@ import pandas as pd  # noqa: E402
 from _harness import (  # noqa: E402
     Plot,
     dask_scheduler,
-    median_seconds,
+    interleaved_median_seconds,
     options,
     place,
     section_rows,
@@ -80,10 +82,8 @@ def blockwise_section(args) -> list[dict]:
             ("in memory, scikit-learn Pipeline", lambda: theirs.predict_proba(X)),
             ("in memory, engine Pipeline", lambda: ours.predict_proba(X)),
         ]
-        rows = [
-            {"variant": name, "seconds": median_seconds(call, repeats=args.repeats)}
-            for name, call in variants
-        ]
+        seconds = interleaved_median_seconds(dict(variants), repeats=args.repeats)
+        rows = [{"variant": name, "seconds": seconds[name]} for name, _ in variants]
         lazy = ours.predict_proba(Xd).compute()
     with threadpool_limits(1):
         identical = np.array_equal(lazy.to_numpy(), ours.predict_proba(X))

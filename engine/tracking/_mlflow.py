@@ -86,7 +86,7 @@ def _log_model(run_dir: Path, settings: MlflowSettings) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         bundle = Path(tmp) / "run"
         bundle.mkdir()
-        for name in ("record.json", meta["file"]):
+        for name in ("record.json", *meta.get("files", [meta["file"]])):
             shutil.copy2(run_dir / name, bundle / name)
         info = mlflow.pyfunc.log_model(
             name="model",

@@ -138,7 +138,8 @@ def load_model(path: str | Path, *, trust_pickle: bool = False) -> tuple[Any, di
 
     ``metadata`` is the training schema (``features`` as a list, ``dtypes``
     as ``{column: dtype}``, ``target``, ``task``, ``classes``), the model's
-    ``file`` name and its ``sha256``.
+    ``file`` name, every file it loads from (``files``: the archive and its
+    booster files) and its ``sha256``.
 
     ``path`` is a run folder or its ``model.skops``. The file's hash must match
     the run's ``record.json`` and every type in it must belong to a trusted
@@ -173,7 +174,13 @@ def load_model(path: str | Path, *, trust_pickle: bool = False) -> tuple[Any, di
     trusted = trusted_types(sio.get_untrusted_types(file=model_path), entry["trusted_packages"])
     model = sio.load(model_path, trusted=trusted)
     attach_boosters(model, model_path.parent, boosters)
-    return model, {**entry["schema"], "file": entry["file"], "sha256": entry["sha256"]}
+    files = [entry["file"], *(b["file"] for b in boosters)]
+    return model, {
+        **entry["schema"],
+        "file": entry["file"],
+        "files": files,
+        "sha256": entry["sha256"],
+    }
 
 
 def _load_pickle(path: Path, trust_pickle: bool) -> tuple[Any, dict]:

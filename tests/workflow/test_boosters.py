@@ -53,7 +53,8 @@ def test_a_booster_is_stored_natively_hashed_and_loads_bit_equal(library, frame,
     # the archive holds the estimator around the trees, not the trees
     assert not any("Booster" in t for t in sio.get_untrusted_types(file=tmp_path / "model.skops"))
     np.testing.assert_array_equal(model.predict_proba(X), expected)  # the caller's model intact
-    loaded, _ = load_model(tmp_path)
+    loaded, meta = load_model(tmp_path)
+    assert meta["files"] == ["model.skops", stored["file"]]  # what a copy of the model must take
     assert loaded.predict_proba(X).tobytes() == expected.tobytes()
     assert loaded.predict(X).tolist() == model.predict(X).tolist()
 
