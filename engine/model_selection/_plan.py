@@ -83,6 +83,7 @@ class GraphPlanner:
         return_train_score: bool,
         fit_params: Mapping | None = None,
         return_estimator: bool = False,
+        score_params: Mapping | None = None,
     ):
         self.estimator = estimator
         self.X_node, self.y_node = X_node, y_node
@@ -93,6 +94,7 @@ class GraphPlanner:
         self.return_train_score = return_train_score
         self.fit_params = dict(fit_params or {})
         self.return_estimator = return_estimator
+        self.score_params = dict(score_params or {})  # {scorer name: routed params}
         self._folds: dict[str, Any] = {}
         self._nodes: dict[str, Any] = {}
         self.n_tasks_fit = 0
@@ -126,6 +128,13 @@ class GraphPlanner:
         name, template, sub, step_fit = steps[-1]
         self.n_tasks_fit += 1
         assemble = (self.estimator, dict(params)) if self.return_estimator else None
+        score_params = tuple(
+            {
+                name: _slice_fit_params(p, self.n_samples, rows)
+                for name, p in self.score_params.items()
+            }
+            for rows in (test, train)
+        )
         step_token = estimator_token((template, sub, step_fit))
         return delayed(fit_and_score, pure=True)(
             node,
@@ -135,5 +144,6 @@ class GraphPlanner:
             self.scorers,
             self.error_score,
             assemble,
+            score_params,
             dask_key_name=f"engine-score-{label}-{tokenize(key, step_token)}",
         )
