@@ -31,12 +31,18 @@ from engine.model_selection._results import (
     warn_fit_failures,
     warn_score_failures,
 )
-from engine.model_selection._routing import route_search_params, search_router, sklearn_scorer
+from engine.model_selection._routing import (
+    in_callers_config,
+    route_search_params,
+    search_router,
+    sklearn_scorer,
+)
 from engine.model_selection._run import run_tasks
 from engine.model_selection._scoring import check_refit, check_refit_index, resolve_scorers
 from engine.model_selection._tasks import configured
 
 SCORER_NAMES = StrOptions(set(get_scorer_names()))
+NO_FITS = "No fits were performed. Was the CV iterator empty? Were there no candidates?"
 
 
 def _refit_task(X, y, estimator, params, fit_params):
@@ -240,6 +246,8 @@ class BaseSearch(SearchDisplay, BestEstimatorDelegation, MetaEstimatorMixin, Bas
             (np.asarray(tr), np.asarray(te))
             for tr, te in cv.split(data.X_split, data.y_split, **routed.split)
         ]
+        if not splits:
+            raise ValueError(NO_FITS)
         self.multimetric_ = multimetric
         self.scorer_ = scorers if multimetric else scorers["score"]
         self.n_splits_ = len(splits)
@@ -290,7 +298,7 @@ class BaseSearch(SearchDisplay, BestEstimatorDelegation, MetaEstimatorMixin, Bas
         finally:
             progress.close()
         if not rounds.candidates:
-            raise ValueError(f"{type(self).__name__} evaluated no candidate")
+            raise ValueError(NO_FITS)
         self.n_fits_ = evaluator.n_fits
         self.n_fit_tasks_ = evaluator.planner.n_tasks_fit
         self.error_messages_ = error_messages(rounds.records)
@@ -341,7 +349,7 @@ class BaseSearch(SearchDisplay, BestEstimatorDelegation, MetaEstimatorMixin, Bas
         self._set_best_estimator(est)
 
     def _refit(self, data, fit_params: Mapping) -> None:
-        task = delayed(_refit_task, pure=False)(
+        task = delayed(in_callers_config(_refit_task), pure=False)(
             data.X_node, data.y_node, self.estimator, self.best_params_, dict(fit_params)
         )
         est, self.refit_time_ = run_tasks({"refit": task}, lambda *_: None)["refit"]

@@ -127,7 +127,9 @@ def cross_validate(
     multimetric = multimetric or names != list(scorers)
     for name in names:
         suffix = name if multimetric else "score"
-        out[f"test_{suffix}"] = np.array([r["test"].get(name, float(error_score)) for r in row])
+        out[f"test_{suffix}"] = np.array(
+            [r["test"][name] if name in r["test"] else float(error_score) for r in row]
+        )
         if return_train_score:
             out[f"train_{suffix}"] = np.array(
                 [(r["train"] or {}).get(name, float(error_score)) for r in row]

@@ -17,6 +17,7 @@ from dask.base import tokenize
 from sklearn.pipeline import Pipeline
 
 from engine.data import estimator_token
+from engine.model_selection._routing import in_callers_config
 from engine.model_selection._tasks import fit_and_score, fit_transform_step, select_fold, take_rows
 
 
@@ -102,7 +103,7 @@ class GraphPlanner:
     def fold_node(self, train: np.ndarray, test: np.ndarray):
         key = f"engine-fold-{tokenize(self.data_token, train, test, self.return_train_score)}"
         if key not in self._folds:
-            self._folds[key] = delayed(select_fold, pure=True)(
+            self._folds[key] = delayed(in_callers_config(select_fold), pure=True)(
                 self.X_node, self.y_node, train, test, self.return_train_score, dask_key_name=key
             )
         return self._folds[key], key
@@ -120,7 +121,7 @@ class GraphPlanner:
                 continue
             key = f"engine-fit-{name}-{tokenize(key, estimator_token((template, sub, step_fit)))}"
             if key not in self._nodes:
-                self._nodes[key] = delayed(fit_transform_step, pure=True)(
+                self._nodes[key] = delayed(in_callers_config(fit_transform_step), pure=True)(
                     node, name, template, sub, step_fit, self.error_score, dask_key_name=key
                 )
                 self.n_tasks_fit += 1
@@ -136,7 +137,7 @@ class GraphPlanner:
             for rows in (test, train)
         )
         step_token = estimator_token((template, sub, step_fit))
-        return delayed(fit_and_score, pure=True)(
+        return delayed(in_callers_config(fit_and_score), pure=True)(
             node,
             template,
             sub,

@@ -90,7 +90,7 @@ def format_results(
             results[f"split{split}_best_iteration"] = best[:, split]
         results["mean_best_iteration"] = best.mean(axis=1)
     for name in metric_names:
-        test = grid(lambda r, m=name: r["test"].get(m, float(error_score)))
+        test = grid(lambda r, m=name: r["test"][m] if m in r["test"] else float(error_score))
         _store(results, f"test_{name}", test, splits=True, rank=True)
         if return_train_score:
             train = grid(lambda r, m=name: (r["train"] or {}).get(m, float(error_score)))

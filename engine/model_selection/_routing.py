@@ -13,11 +13,13 @@ names those that do not); ``cross_validate`` passes nothing to its scorers.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from inspect import signature
 from typing import Any
 
+from sklearn import config_context, get_config
 from sklearn.exceptions import UnsetMetadataPassedError
 from sklearn.metrics import check_scoring
 from sklearn.metrics._scorer import _check_multimetric_scoring, _MultimetricScorer
@@ -78,18 +80,21 @@ def _accepts_sample_weight(scorer: Any) -> bool:
 
 def _scorers_accept_sample_weight(owner: Any, scorer: Any) -> bool:
     """scikit-learn's check (and warnings) of the scorers that cannot take ``sample_weight``."""
-    message = (
-        "The scoring {} does not support sample_weight, which may lead to statistically "
-        f"incorrect results when fitting {owner} with sample_weight. "
-    )
+
+    def message(what: str) -> str:
+        return (
+            f"The scoring {what} does not support sample_weight, which may lead to "
+            f"statistically incorrect results when fitting {owner} with sample_weight. "
+        )
+
     if isinstance(scorer, _MultimetricScorer):
         for name, one in scorer._scorers.items():
             if not one._accept_sample_weight():
-                warnings.warn(message.format(f"{name}={one}"), UserWarning, stacklevel=4)
+                warnings.warn(message(f"{name}={one}"), UserWarning, stacklevel=4)
         return scorer._accept_sample_weight()
     accept = _accepts_sample_weight(scorer)
     if not accept:
-        warnings.warn(message.format(scorer), UserWarning, stacklevel=4)
+        warnings.warn(message(scorer), UserWarning, stacklevel=4)
     return accept
 
 
@@ -164,3 +169,18 @@ def route_cross_validate_params(
         dict(routed.splitter.split),
         per_scorer(scorer, routed.scorer.score),
     )
+
+
+def _call_in_config(config: dict, func: Callable, *args: Any) -> Any:
+    with config_context(**config):
+        return func(*args)
+
+
+def in_callers_config(func: Callable) -> Callable:
+    """``func`` run under the caller's scikit-learn configuration (routing on or off).
+
+    scikit-learn's configuration is per thread; Dask runs tasks in other
+    threads or processes, so each task carries the configuration it was built
+    under, as scikit-learn's own ``Parallel`` does.
+    """
+    return partial(_call_in_config, get_config(), func)
