@@ -69,10 +69,13 @@ class _Encoder(EngineTransformer):
         """scikit-learn's encoder input rules: 2-D, dense, lists of strings read as objects."""
         kind = kind_of(X)
         if kind == "numpy":
-            validate_data(self, X=X, reset=reset, skip_check_array=True)
+            if reset:  # scikit-learn checks the feature count first at fit, last at transform
+                validate_data(self, X=X, reset=reset, skip_check_array=True)
             array = check_array(X, dtype=None, ensure_all_finite=False)
             if not hasattr(X, "dtype") and array.dtype.kind == "U":
                 array = check_array(X, dtype=object, ensure_all_finite=False)
+            if not reset:
+                validate_data(self, X=X, reset=reset, skip_check_array=True)
             table = as_table(array, numeric=False)
         elif kind == "dask_dataframe":
             table = as_table(X, numeric=False)
@@ -95,20 +98,9 @@ class _Encoder(EngineTransformer):
         return max_categories is not None or getattr(self, "min_frequency", None) is not None
 
     def _statistics(self, table: Table) -> dict:
-        if self.categories != "auto":
-            if len(self.categories) != table.n_columns:
-                raise ValueError(
-                    "Shape mismatch: if categories is an array, it has to be of shape "
-                    f"(n_features,): {len(self.categories)} categories for {table.n_columns} "
-                    "columns."
-                )
-            if not all(np.ndim(c) == 1 for c in self.categories):
-                raise InvalidParameterError(
-                    f"The 'categories' parameter of {type(self).__name__} must be 'auto' or a "
-                    f"list of 1-D array-likes. Got {self.categories!r} instead."
-                )
-            if self.handle_unknown != "error" and not self._infrequent_enabled():
-                return {}
+        reads_data = self.handle_unknown == "error" or self._infrequent_enabled()
+        if self.categories != "auto" and not reads_data:
+            return {}
         return {"counts": _counts(table)}
 
     def _finish_fit(self, stats: dict, table: Table) -> None:
@@ -119,18 +111,7 @@ class _Encoder(EngineTransformer):
             self.categories_ = [cats for cats, _ in found]
             category_counts = [n for _, n in found]
         else:
-            dtypes = [c.dtype for c in block_columns(_meta_block(table))]
-            self.categories_ = [
-                user_categories(given, dtype, j)
-                for j, (given, dtype) in enumerate(zip(self.categories, dtypes, strict=True))
-            ]
-            if counts is not None and self.handle_unknown == "error":
-                for j, (c, cats) in enumerate(zip(counts, self.categories_, strict=True)):
-                    diff = unknown_values(c, cats)
-                    if diff:
-                        raise ValueError(
-                            f"Found unknown categories {diff} in column {j} during fit"
-                        )
+            self.categories_ = self._checked_user_categories(table, counts)
             category_counts = (
                 None
                 if counts is None
@@ -142,6 +123,31 @@ class _Encoder(EngineTransformer):
             if len(cats) and is_nan(cats[-1])
         }
         self._fit_infrequent(n_samples, category_counts)
+
+    def _checked_user_categories(self, table: Table, counts: list | None) -> list[np.ndarray]:
+        """The user's ``categories`` in the columns' dtypes, checked as scikit-learn checks them."""
+        if len(self.categories) != table.n_columns:
+            raise ValueError(
+                "Shape mismatch: if categories is an array, it has to be of shape "
+                f"(n_features,): {len(self.categories)} categories for {table.n_columns} "
+                "columns."
+            )
+        if not all(np.ndim(c) == 1 for c in self.categories):
+            raise InvalidParameterError(
+                f"The 'categories' parameter of {type(self).__name__} must be 'auto' or a "
+                f"list of 1-D array-likes. Got {self.categories!r} instead."
+            )
+        dtypes = [c.dtype for c in block_columns(_meta_block(table))]
+        categories = [
+            user_categories(given, dtype, j)
+            for j, (given, dtype) in enumerate(zip(self.categories, dtypes, strict=True))
+        ]
+        if counts is not None and self.handle_unknown == "error":
+            for j, (c, cats) in enumerate(zip(counts, categories, strict=True)):
+                diff = unknown_values(c, cats)
+                if diff:
+                    raise ValueError(f"Found unknown categories {diff} in column {j} during fit")
+        return categories
 
     def _fit_infrequent(self, n_samples: int | None, category_counts: list | None) -> None:
         n = len(self.categories_)

@@ -84,8 +84,8 @@ class OneHotEncoder(_Encoder):
 
     Method: exact distinct values with their counts per block, added in a
     fixed tree; the infrequent categories come from those counts. Cost: fit 1
-    pass (0 with explicit ``categories`` and ``handle_unknown`` other than
-    ``"error"`` and no ``min_frequency``/``max_categories``); transform 1 pass.
+    pass, 0 passes with explicit ``categories``, ``handle_unknown`` other than
+    ``"error"`` and no ``min_frequency``/``max_categories``; transform 1 pass.
 
     Parameters
     ----------

@@ -71,8 +71,8 @@ class OrdinalEncoder(_Encoder):
     ``encoded_missing_value``; ``handle_unknown="use_encoded_value"`` encodes
     unknown values as ``unknown_value``, ``"error"`` raises naming the column.
     The output keeps the input's kind (dask input stays lazy, same row blocks).
-    Cost: fit 1 pass (grouped; 0 with explicit ``categories``,
-    ``handle_unknown="use_encoded_value"`` and no infrequent grouping);
+    Cost: fit 1 pass (grouped), 0 passes with explicit ``categories``,
+    ``handle_unknown="use_encoded_value"`` and no infrequent grouping;
     transform 1 pass.
 
     Parameters
