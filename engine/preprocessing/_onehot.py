@@ -172,9 +172,10 @@ class OneHotEncoder(_Encoder):
             return index
         infrequent = self._infrequent_indices[j]
         if infrequent is not None and index in infrequent:
+            value = self.categories_[j][index]
+            value = value.item() if isinstance(value, np.generic) else value
             raise ValueError(
-                f"Unable to drop category {self.categories_[j][index].item()!r} from feature "
-                f"{j} because it is infrequent"
+                f"Unable to drop category {value!r} from feature {j} because it is infrequent"
             )
         return mapping[index]
 

@@ -63,7 +63,7 @@ def test_numpy_object_input_and_unknown_categories():
     ordinal = ep.OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1).fit(X)
     ref = skp.OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1).fit(X)
     np.testing.assert_array_equal(ordinal.transform(new), ref.transform(new))
-    with pytest.raises(ValueError, match="unknown_value"):
+    with pytest.raises(TypeError, match="unknown_value should be an integer or np.nan"):
         ep.OrdinalEncoder(handle_unknown="use_encoded_value").fit(X)
 
 
