@@ -12,6 +12,7 @@ and blockwise on Dask input.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import dask
@@ -22,7 +23,14 @@ import scipy.sparse as sp
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from engine.data import InvalidParameterError, Table, as_table, check_not_empty
+from engine.data import (
+    Interval,
+    InvalidParameterError,
+    RealNotInt,
+    Table,
+    as_table,
+    check_not_empty,
+)
 from engine.preprocessing._base import EngineTransformer, kind_of
 from engine.preprocessing._encoder_codes import Coder, infrequent_indices, infrequent_mapping
 from engine.preprocessing._encoder_columns import (
@@ -42,7 +50,7 @@ def _meta_block(table: Table) -> Any:
     """An empty block of the input's column dtypes (no pass over the data)."""
     if table.kind == "dask_dataframe":
         return table.source._meta if table.source.ndim == 2 else table.source._meta.to_frame()
-    if table.kind == "dask_array":
+    if table.is_lazy:  # a dask array, or an xarray of one
         return np.empty((0, table.n_columns), dtype=table.source.dtype)
     return table.row_blocks(raw=True)[0]
 
@@ -53,6 +61,16 @@ def _counts(table: Table):
         return block_counts(table.row_blocks(raw=True)[0])
     parts = map_blocks_delayed(table, block_counts, raw=True, name="engine-distinct-block")
     return tree_merge(parts, merge_counts, name="engine-distinct-merge")
+
+
+INFREQUENT_PARAMETERS = {  # scikit-learn's constraints of the infrequent-grouping parameters
+    "max_categories": [Interval(numbers.Integral, 1, None, closed="left"), None],
+    "min_frequency": [
+        Interval(numbers.Integral, 1, None, closed="left"),
+        Interval(RealNotInt, 0, 1, closed="neither"),
+        None,
+    ],
+}
 
 
 class _Encoder(EngineTransformer):

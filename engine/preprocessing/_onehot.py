@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import functools
-import numbers
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 import sklearn
-from sklearn.utils._param_validation import Interval, RealNotInt
 from sklearn.utils.validation import check_is_fitted
 
 from engine.data import StrOptions, Table
 from engine.preprocessing._base import input_names
 from engine.preprocessing._encoder_codes import Coder
 from engine.preprocessing._encoder_columns import is_nan
-from engine.preprocessing._encoders import _Encoder
+from engine.preprocessing._encoders import INFREQUENT_PARAMETERS, _Encoder
 
 INFREQUENT = "infrequent_sklearn"  # scikit-learn's name of the grouped infrequent category
 
@@ -128,12 +126,7 @@ class OneHotEncoder(_Encoder):
         "drop": [StrOptions({"first", "if_binary"}), "array-like", None],
         "dtype": "no_validation",  # any NumPy dtype, checked by numpy.dtype
         "handle_unknown": [StrOptions({"error", "ignore", "infrequent_if_exist", "warn"})],
-        "max_categories": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "min_frequency": [
-            Interval(numbers.Integral, 1, None, closed="left"),
-            Interval(RealNotInt, 0, 1, closed="neither"),
-            None,
-        ],
+        **INFREQUENT_PARAMETERS,
         "sparse_output": ["boolean"],
         "feature_name_combiner": [StrOptions({"concat"}), callable],
     }

@@ -7,14 +7,13 @@ import numbers
 from typing import Any
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, RealNotInt
 from sklearn.utils.validation import check_is_fitted
 
 from engine.data import StrOptions, Table
 from engine.preprocessing._base import input_names
 from engine.preprocessing._encoder_codes import Coder
 from engine.preprocessing._encoder_columns import is_nan
-from engine.preprocessing._encoders import _Encoder
+from engine.preprocessing._encoders import INFREQUENT_PARAMETERS, _Encoder
 from engine.preprocessing._onehot import INFREQUENT
 
 
@@ -102,12 +101,7 @@ class OrdinalEncoder(_Encoder):
         "encoded_missing_value": [numbers.Integral, type(np.nan)],
         "handle_unknown": [StrOptions({"error", "use_encoded_value"})],
         "unknown_value": [numbers.Integral, type(np.nan), None],
-        "max_categories": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "min_frequency": [
-            Interval(numbers.Integral, 1, None, closed="left"),
-            Interval(RealNotInt, 0, 1, closed="neither"),
-            None,
-        ],
+        **INFREQUENT_PARAMETERS,
     }
 
     def __init__(

@@ -73,16 +73,19 @@ ORDINAL = {
 }
 
 
-def _kinds(frame: pd.DataFrame, n_blocks: int):
-    """The same rows as NumPy object array, pandas, dask array and dask frame."""
+def _as_kind(frame: pd.DataFrame, kind: str, n_blocks: int = 1):
+    """The rows as a NumPy object array, pandas, a dask array or a dask frame."""
     rows = -(-len(frame) // n_blocks)
+    if kind == "pandas":
+        return frame
+    if kind == "dask_frame":
+        return dd.from_pandas(frame, chunksize=rows, sort=False)
     values = frame.to_numpy(dtype=object)
-    return {
-        "numpy": values,
-        "pandas": frame,
-        "dask_array": da.from_array(values, chunks=(rows, -1)),
-        "dask_frame": dd.from_pandas(frame, chunksize=rows, sort=False),
-    }
+    return da.from_array(values, chunks=(rows, -1)) if kind == "dask_array" else values
+
+
+def _reference_kind(kind: str) -> str:
+    return "pandas" if kind in ("pandas", "dask_frame") else "numpy"
 
 
 def _dense(out):
@@ -92,12 +95,12 @@ def _dense(out):
 
 
 def _fit_both(ours, theirs, kind, n_blocks):
-    train = _kinds(TRAIN, n_blocks)[kind]
-    theirs.fit(_kinds(TRAIN, 1)["pandas" if kind in ("pandas", "dask_frame") else "numpy"])
+    train = _as_kind(TRAIN, kind, n_blocks)
+    theirs.fit(_as_kind(TRAIN, _reference_kind(kind)))
     with CountComputes() as computes, dask.config.set(scheduler="sync"):
         ours.fit(train)
     assert computes.n == (1 if kind.startswith("dask") else 0)  # one distinct-values pass
-    return _kinds(TEST, n_blocks)[kind]
+    return _as_kind(TEST, kind, n_blocks)
 
 
 def _same_categories(ours, theirs):
@@ -146,7 +149,7 @@ def test_onehot_parameters_equal_sklearn(name, kind):
     ours = ep.OneHotEncoder(sparse_output=False, **params)
     theirs = skp.OneHotEncoder(sparse_output=False, **params)
     test = _fit_both(ours, theirs, kind, n_blocks)
-    reference = _kinds(TEST, 1)["pandas" if kind in ("pandas", "dask_frame") else "numpy"]
+    reference = _as_kind(TEST, _reference_kind(kind))
     _same_categories(ours, theirs)
     assert ours.get_feature_names_out().tolist() == theirs.get_feature_names_out().tolist()
     assert np.array_equal(ours.drop_idx_, theirs.drop_idx_) if params.get("drop") else True
@@ -162,7 +165,7 @@ def test_ordinal_parameters_equal_sklearn(name, kind):
     n_blocks = _chunking(name, ORDINAL)
     ours, theirs = ep.OrdinalEncoder(**ORDINAL[name]), skp.OrdinalEncoder(**ORDINAL[name])
     test = _fit_both(ours, theirs, kind, n_blocks)
-    reference = _kinds(TEST, 1)["pandas" if kind == "dask_frame" else "numpy"]
+    reference = _as_kind(TEST, _reference_kind(kind))
     _same_categories(ours, theirs)
     encoded = _same_transform(ours, theirs, test, reference)
     _same_inverse(ours, theirs, encoded, n_blocks, kind)
