@@ -116,7 +116,9 @@ def _n_blocks(collection) -> int:
 def _same_transform(ours, theirs, test, reference):
     with warnings.catch_warnings(record=True) as ours_warned:
         warnings.simplefilter("always")
-        lazy = ours.transform(test)
+        with CountComputes() as computes:
+            lazy = ours.transform(test)
+        assert computes.n == 0  # transform builds a lazy graph, blockwise
         out = _dense(lazy)
     with warnings.catch_warnings(record=True) as theirs_warned:
         warnings.simplefilter("always")
