@@ -211,3 +211,25 @@ def test_unknown_and_infrequent_errors_as_sklearn():
         ValueError, match=r"Found unknown categories \['kiev'\] in column 0 during fit"
     ):
         ep.OrdinalEncoder(categories=[["lima", "oslo", "paris", "rome"]]).fit(X)
+
+
+def test_category_nullable_and_bool_columns_equal_sklearn():
+    """pandas category, nullable Int64 (with NA) and bool columns, in memory and on Dask."""
+    df = pd.DataFrame(
+        {
+            "c": pd.Categorical(list("aabbbcd")),
+            "i": pd.array([1, 2, None, 2, 2, 3, 1], dtype="Int64"),
+            "b": [True, False, True, True, False, True, True],
+        }
+    )
+    for ours, theirs in [
+        (
+            ep.OneHotEncoder(sparse_output=False, max_categories=2, drop="first"),
+            skp.OneHotEncoder(sparse_output=False, max_categories=2, drop="first"),
+        ),
+        (ep.OrdinalEncoder(min_frequency=2), skp.OrdinalEncoder(min_frequency=2)),
+    ]:
+        expected = theirs.fit_transform(df)
+        for data in (df, dd.from_pandas(df, npartitions=3)):
+            np.testing.assert_array_equal(_dense(ours.fit(data).transform(data)), expected)
+            _same_categories(ours, theirs)
