@@ -303,7 +303,7 @@ class OneHotEncoder(_Encoder):
 
     # -------------------------------------------------------------- inverse
     def inverse_transform(self, X: Any):
-        """The categories behind one-hot rows (NumPy/CSR in, NumPy out; dask stays lazy).
+        """The categories behind one-hot rows (NumPy/CSR/pandas in, NumPy out; Dask: a lazy dask array).
 
         All-zero rows give the dropped category, ``None`` for an unknown
         category (``handle_unknown="ignore"``, or no infrequent category),

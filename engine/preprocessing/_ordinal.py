@@ -204,7 +204,7 @@ class OrdinalEncoder(_Encoder):
         return self._blockwise(table, func, len(self.categories_), np.dtype(self.dtype), False)
 
     def inverse_transform(self, X: Any):
-        """The categories behind codes (NumPy in, NumPy out; dask stays lazy).
+        """The categories behind codes (NumPy/pandas in, NumPy out; Dask: a lazy dask array).
 
         ``unknown_value`` gives ``None``, the infrequent code ``"infrequent_sklearn"``.
         """
