@@ -7,8 +7,9 @@ of +/-inf values, which are excluded from every other row). Rows are scanned
 in cache-sized chunks of :data:`CHUNK_ROWS` rows, each read as one flat
 row-major run (C-order friendly) into fixed accumulator lanes: each chunk's
 count, sum, min and max come from one branch-free, vectorized sweep (sum, min
-and max only when the chunk proves all-finite, else the NaN/inf-aware sweep
-is rerun from cache; both give the same bits), its M2
+and max only when the chunk proves all-finite; else a NaN-counting sweep, as
+branch-free, is rerun from cache, and only a chunk holding +/-inf takes the
+general NaN/inf-aware sweep; all give the same bits), its M2
 (about the chunk mean, with the corrected two-pass formula's correction for
 the mean's rounding) from a second sweep while the chunk is still in cache,
 and chunks merge by Chan et al.'s pairwise formula, so the data is read from
