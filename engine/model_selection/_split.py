@@ -16,6 +16,8 @@ import numbers
 from typing import Any
 
 import numpy as np
+from dask.base import is_dask_collection
+from sklearn.utils import indexable
 
 from engine.data.internal import align_rows, map_rows, row_blocks, select_part
 from engine.stats.internal import draws as _draws
@@ -125,6 +127,8 @@ def _split(arrays, size_args, train_size, default, shuffle, random_state, strati
         raise ValueError(
             "Stratified train/test split is not implemented for shuffle=False (stratify)"
         )
+    # as scikit-learn: sparse input is cut as CSR, lists come back as lists
+    arrays = [a if is_dask_collection(a) else indexable(a)[0] for a in arrays]
     named = {f"arrays[{i}]": a for i, a in enumerate(arrays)}
     named["stratify"] = stratify
     aligned = align_rows(named, convertible=("stratify",))
@@ -152,9 +156,8 @@ def _split(arrays, size_args, train_size, default, shuffle, random_state, strati
     for i in range(len(arrays)):
         a = aligned.arrays[f"arrays[{i}]"]
         for part in range(n_out):
-            out.append(
-                map_rows(a, labels, select_part, plan.sizes_of(part), part, name="engine-split")
-            )
+            rows = map_rows(a, labels, select_part, plan.sizes_of(part), part, name="engine-split")
+            out.append(rows.tolist() if isinstance(arrays[i], list) else rows)
     return out
 
 
