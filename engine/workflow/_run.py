@@ -219,7 +219,7 @@ def run_spec(
         )
         with record.stage("split"):
             splits = split_table(spec, table, plan, target.task)
-            splits.X_train, splits.y_train = dask.persist(splits.X_train, splits.y_train)
+            splits.train = splits.train.persist()
         preprocessor = TablePreprocessor(plan.numeric, plan.categorical, plan.datetime, steps)
         model, after = train_model(spec, splits, preprocessor, estimator, record, progress)
         if "search" in record.results:

@@ -40,14 +40,40 @@ _SEARCHES = {
 
 @dataclass
 class Splits:
-    """Lazy train/test parts of the features, target and sensitive attribute."""
+    """The lazy train and test parts of one split of the table.
 
-    X_train: dd.DataFrame
-    X_test: dd.DataFrame
-    y_train: dd.Series
-    y_test: dd.Series
-    s_train: dd.Series | None
-    s_test: dd.Series | None
+    Every column of a part (features, target, sensitive attribute) is a
+    projection of that part's one frame, so the columns of a part always
+    share its partitions row for row: they are never split, read or
+    persisted separately (Dask would otherwise align them by index, with a
+    shuffle, or pair partitions that differ).
+    """
+
+    train: dd.DataFrame
+    test: dd.DataFrame
+    features: list[str]
+    target: str
+    sensitive: str | None = None
+
+    @property
+    def X_train(self) -> dd.DataFrame:
+        return self.train[self.features]
+
+    @property
+    def y_train(self) -> dd.Series:
+        return self.train[self.target]
+
+    @property
+    def X_test(self) -> dd.DataFrame:
+        return self.test[self.features]
+
+    @property
+    def y_test(self) -> dd.Series:
+        return self.test[self.target]
+
+    @property
+    def s_test(self) -> dd.Series | None:
+        return None if self.sensitive is None else self.test[self.sensitive]
 
 
 def stratify_by_target(spec: RunSpec, task: str) -> bool:
@@ -62,19 +88,17 @@ def stratify_by_target(spec: RunSpec, task: str) -> bool:
 
 
 def split_table(spec: RunSpec, table: dd.DataFrame, plan: FeaturePlan, task: str) -> Splits:
-    """Split features, target and sensitive attribute with one seeded, global draw."""
+    """Split the features, target and sensitive attribute as one frame (one seeded, global draw)."""
     data = spec.data
-    arrays = [table[plan.columns], table[data.target]]
-    if data.sensitive is not None:
-        arrays.append(table[data.sensitive])
-    parts = train_test_split(
-        *arrays,
+    extra = [c for c in (data.target, data.sensitive) if c is not None and c not in plan.columns]
+    frame = table[[*plan.columns, *extra]]
+    train, test = train_test_split(
+        frame,
         test_size=spec.split.test_size,
         random_state=spec.split.random_state,
-        stratify=table[data.target] if stratify_by_target(spec, task) else None,
+        stratify=frame[data.target] if stratify_by_target(spec, task) else None,
     )
-    sensitive = (parts[4], parts[5]) if data.sensitive is not None else (None, None)
-    return Splits(parts[0], parts[1], parts[2], parts[3], *sensitive)
+    return Splits(train, test, list(plan.columns), data.target, data.sensitive)
 
 
 def build_search(estimator, search: SearchSpec, progress: bool):
