@@ -31,9 +31,9 @@ def parquet_spec(path, out, target="default", **sections):
         "name": "parquet",
         "data": {"source": str(path), "target": target, "sensitive": "gender"},
         "preprocessing": [{"SimpleImputer": {"strategy": "median"}}, {"StandardScaler": {}}],
-        "model": {"params": {"max_iter": 200}} if target == "default" else {
-            "estimator": "sklearn.linear_model.Ridge"
-        },
+        "model": {"params": {"max_iter": 200}}
+        if target == "default"
+        else {"estimator": "sklearn.linear_model.Ridge"},
         "evaluation": {"importance": False, "drift": False},
         "output": {"dir": str(out), "report": False, "save_model": False},
     }
