@@ -21,18 +21,18 @@ import dask.dataframe as dd
 from sklearn.base import clone, is_classifier
 from sklearn.pipeline import Pipeline
 
-from engine.models import (
-    LabelEncodedClassifier,
-    check_fits_on_one_worker,
-    dask_native_spec,
-    estimated_nbytes,
-)
 from engine.model_selection import (
     BayesSearchCV,
     GridSearchCV,
     RandomizedSearchCV,
     SuccessiveHalvingSearchCV,
     train_test_split,
+)
+from engine.models import (
+    LabelEncodedClassifier,
+    check_fits_on_one_worker,
+    dask_native_spec,
+    estimated_nbytes,
 )
 from engine.stats import profile
 from engine.workflow._columns import FeaturePlan
