@@ -17,8 +17,6 @@ from typing import Any
 
 from engine.workflow._signatures import (
     StaticClass,
-    is_function,
-    source_file,
     static_class,
     static_names,
 )
@@ -269,19 +267,21 @@ def _static_estimator(spec: RunSpec, task: str) -> StaticClass | None:
 
 
 def _static_steps(steps: tuple[Step, ...]) -> bool:
-    """Check the step names and parameter names from the source; False if one cannot be read."""
-    names = static_names("engine.preprocessing")
-    if names is None or source_file("engine.preprocessing") is None:
-        return False
+    """Check the step names and parameters from the source; False if a step cannot be read.
+
+    The valid names are ``engine.preprocessing.__all__``'s classes (CamelCase
+    names: its functions are lower case), as :func:`build_steps` offers.
+    """
     module = "engine.preprocessing"
-    classes = {
-        n: static_class(module, n) for n in _valid_steps(names) if not is_function(module, n)
-    }
-    if any(found is None for found in classes.values()):
+    names = static_names(module)
+    if names is None:
         return False
+    valid = [n for n in _valid_steps(names) if n[:1].isupper()]
     for i, step in enumerate(steps):
-        _check_step_name(i, step, list(classes))
-        found = classes[step.name]
+        _check_step_name(i, step, valid)
+        found = static_class(module, step.name)
+        if found is None:
+            return False
         key = f"preprocessing[{i}].{step.name}"
         _check_param_names(found.name, list(found.params), step.params, key)
         _check_choices(found, step.params, key)

@@ -34,6 +34,7 @@ class StaticClass:
     (scikit-learn's) accept no other string than their ``StrOptions``."""
 
 
+@functools.lru_cache(maxsize=512)
 def source_file(module: str) -> Path | None:
     """The ``.py`` file of ``module``, found without importing it (nor its packages)."""
     top, _, rest = module.partition(".")
@@ -153,6 +154,7 @@ def _init_params(node: ast.ClassDef) -> tuple[str, ...] | None | bool:
     return tuple(names[1:])
 
 
+@functools.lru_cache(maxsize=512)
 def static_class(module: str, name: str, depth: int = 0) -> StaticClass | None:
     """:class:`StaticClass` of ``module.name`` from the source, or ``None`` when unreadable.
 
@@ -186,12 +188,6 @@ def static_class(module: str, name: str, depth: int = 0) -> StaticClass | None:
         if choices is None and parent.choices:
             choices = parent.choices
     return StaticClass(node.name, params or (), frozenset(ancestors), choices or {})
-
-
-def is_function(module: str, name: str) -> bool:
-    """Whether the source shows ``module.name`` to be a function (``def``)."""
-    found = _find(module, name)
-    return found is not None and isinstance(found[0], ast.FunctionDef)
 
 
 def static_names(module: str) -> list[str] | None:
