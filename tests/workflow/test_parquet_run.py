@@ -6,13 +6,15 @@ the target, the predictions and the sensitive column of the test part must
 nevertheless come from one split, row for row, on threads and on a cluster.
 """
 
+import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import accuracy_score, roc_auc_score
 
 from engine.data import demo_table
-from engine.workflow import check_spec, run_spec
+from engine.workflow import check_spec, run_spec, score_table
 
 ROWS, FILES = 3_000, 6
 
@@ -31,7 +33,10 @@ def parquet_spec(path, out, target="default", **sections):
         "name": "parquet",
         "data": {"source": str(path), "target": target, "sensitive": "gender"},
         "preprocessing": [{"SimpleImputer": {"strategy": "median"}}, {"StandardScaler": {}}],
-        "model": {"params": {"max_iter": 200}}
+        "model": {
+            "params": {"max_iter": 200},
+            "search": {"kind": "grid", "params": {"C": [0.1, 1.0]}, "cv": 2, "scoring": "roc_auc"},
+        }
         if target == "default"
         else {"estimator": "sklearn.linear_model.Ridge"},
         "evaluation": {"importance": False, "drift": False},
@@ -95,6 +100,25 @@ def test_same_parquet_run_on_a_real_cluster(binary_run, source, real_cluster, tm
     remote = _run(spec)
     assert remote.results["scheduler"] == real_cluster.address
     assert remote.results["metrics"] == binary_run.results["metrics"]
+    assert remote.results["search"]["best_params"] == binary_run.results["search"]["best_params"]
     assert remote.results["bias_flagged"] == binary_run.results["bias_flagged"]
     local = pd.read_parquet(binary_run.path / "predictions.parquet")
     pd.testing.assert_frame_equal(pd.read_parquet(remote.path / "predictions.parquet"), local)
+
+
+def test_score_table_keeps_rows_whole_on_a_users_own_parquet_frame(source):
+    # A user's dd.read_parquet frame: Dask reads a one-column projection of it on fewer,
+    # fused partitions than the whole frame. The scores and kept columns still pair row by row.
+    path, frame = source
+    table = dd.read_parquet(path)
+    assert len(table[["gender"]].map_partitions(len).compute()) < table.npartitions
+    features = ["utilization", "late_payments", "credit_score"]
+    model = HistGradientBoostingClassifier(max_iter=10, random_state=0)
+    model.fit(frame[features], frame["default"])
+    metadata = {"features": features, "task": "binary", "classes": [0, 1], "positive_label": 1}
+    scores = score_table(model, table, metadata, keep=["gender"]).compute()
+    np.testing.assert_array_equal(scores.index, frame.index)
+    np.testing.assert_array_equal(scores["gender"], frame["gender"])
+    np.testing.assert_allclose(
+        scores["score"].to_numpy(), model.predict_proba(frame[features])[:, 1], rtol=1e-12
+    )
