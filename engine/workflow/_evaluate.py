@@ -29,9 +29,9 @@ def label_part(
 ) -> pd.DataFrame:
     """Predictions of one test partition with its true values (and sensitive groups) beside them."""
     out = predict_part(part, model, target, features, [])
-    out["true"] = part[target.column].to_numpy()
+    out["true"] = part[target.column].array  # positional, dtype kept
     if sensitive is not None:
-        out[GROUP] = part[sensitive].to_numpy()
+        out[GROUP] = part[sensitive].array
     return out
 
 
