@@ -80,7 +80,7 @@ def test_results_equal_sklearn_pipeline():
 def test_fit_passes_bound_the_measured_passes_of_each_step(persist):
     """``fit_passes_`` bounds the reads of each step's input made by the tasks actually run."""
     source = da.from_array(data(), chunks=(20, -1))
-    steps = [*chain(), ep.PolynomialFeatures(), ep.OneHotEncoder()]
+    steps = [*chain(), ep.PolynomialFeatures(), ep.OneHotEncoder(sparse_output=False)]
     with BlockReads(source) as reads:
         pipe = ep.make_pipeline(*steps, persist=persist).fit(source)
     measured = {}
