@@ -103,12 +103,12 @@ def mlflow_settings(spec, uri: str | None):
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from engine.workflow import load_spec, validate_spec
+    from engine.workflow import load_spec, validate_spec_source
 
     spec = load_spec(args.spec)
-    estimator = validate_spec(spec)
+    estimator = validate_spec_source(spec)
     print(
-        f"{args.spec}: valid (task {spec.model.task}, estimator {type(estimator).__name__}, "
+        f"{args.spec}: valid (task {spec.model.task}, estimator {estimator}, "
         f"{len(spec.preprocessing)} preprocessing steps)"
     )
     return EXIT_OK

@@ -86,8 +86,17 @@ def estimated_nbytes(X: Any, n_rows: int | None = None) -> int:
     return int(row * n_rows)
 
 
-def check_fits_on_one_worker(estimator: Any, needed: int, client: Any = None) -> None:
+def check_fits_on_one_worker(
+    estimator: Any,
+    needed: int,
+    client: Any = None,
+    *,
+    gathered: str = "the search would gather the data and a fold",
+) -> None:
     """Raise ``MemoryError`` when ``needed`` bytes cannot fit on one worker.
+
+    ``gathered`` says what would be gathered (the message's subject): by
+    default a search's data and one fold's copy.
 
     The message names the estimator and the ways out: ``engine.models.Incremental``
     (``partial_fit`` block by block), a Dask-native estimator (XGBoost's or
@@ -103,8 +112,7 @@ def check_fits_on_one_worker(estimator: Any, needed: int, client: Any = None) ->
         return
     name = type(estimator).__name__
     raise MemoryError(
-        f"{name} trains in memory: the search would gather the data and a fold on one "
-        f"worker, about {needed / 2**20:.0f} MiB, but {where} can take about "
+        f"{name} trains in memory: {gathered} on one worker, about {needed / 2**20:.0f} MiB, but {where} can take about "
         f"{max(budget, 0) / 2**20:.0f} MiB. Train it with engine.models.Incremental "
         "(partial_fit one block at a time), use a Dask-native estimator "
         "(xgboost.dask.DaskXGBClassifier/DaskXGBRegressor, lightgbm.DaskLGBMClassifier/"

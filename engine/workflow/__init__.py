@@ -34,6 +34,7 @@ _EXPORTS = {
     "check_spec": "engine.workflow._spec",
     "load_spec": "engine.workflow._spec",
     "validate_spec": "engine.workflow._checks",
+    "validate_spec_source": "engine.workflow._checks",
     "DEFAULT_METRICS": "engine.workflow._task",
     "valid_metrics": "engine.workflow._task",
 }

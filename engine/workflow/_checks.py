@@ -15,8 +15,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from engine.workflow._signatures import (
+    StaticClass,
+    static_class,
+    static_names,
+)
 from engine.workflow._spec import RunSpec, SpecError, Step
-from engine.workflow._task import CLASSIFICATION, valid_metrics
+from engine.workflow._task import CLASSIFICATION, scoring_names, valid_metrics
 
 DEFAULT_ESTIMATORS = {
     "classification": "sklearn.linear_model.LogisticRegression",
@@ -31,12 +36,16 @@ def estimator_path(spec: RunSpec, task: str) -> str:
     return DEFAULT_ESTIMATORS["regression" if task == "regression" else "classification"]
 
 
+def _check_param_names(class_name: str, known: list[str], params: dict, key: str) -> None:
+    for name in params:
+        if known and name not in known:
+            raise SpecError(f"{key}.{name}", f"unknown parameter of {class_name}", known)
+
+
 def _construct(cls: type, params: dict, key: str) -> Any:
     """``cls(**params)`` with each parameter name and value checked, errors naming ``key``."""
     known = list(cls().get_params(deep=False)) if hasattr(cls, "get_params") else []
-    for name in params:
-        if known and name not in known:
-            raise SpecError(f"{key}.{name}", f"unknown parameter of {cls.__name__}", known)
+    _check_param_names(cls.__name__, known, params, key)
     try:
         instance = cls(**params)
         if hasattr(instance, "_parameter_constraints"):  # scikit-learn's own value checks
@@ -46,11 +55,16 @@ def _construct(cls: type, params: dict, key: str) -> Any:
     return instance
 
 
-def import_class(dotted: str, key: str) -> type:
-    """The class ``package.module.Class``; a :class:`SpecError` naming ``key`` if it cannot be imported."""
+def _split_path(dotted: str, key: str) -> tuple[str, str]:
     module_name, _, class_name = dotted.rpartition(".")
     if not module_name:
         raise SpecError(key, f"{dotted!r} is not a dotted class path like sklearn.svm.SVC")
+    return module_name, class_name
+
+
+def import_class(dotted: str, key: str) -> type:
+    """The class ``package.module.Class``; a :class:`SpecError` naming ``key`` if it cannot be imported."""
+    module_name, class_name = _split_path(dotted, key)
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
@@ -70,34 +84,42 @@ def build_estimator(spec: RunSpec, task: str) -> Any:
 
     cls = import_class(estimator_path(spec, task), "model.estimator")
     estimator = _construct(cls, spec.model.params, "model.params")
-    if task in CLASSIFICATION and not is_classifier(estimator):
-        raise SpecError(
-            "model.estimator", f"{cls.__name__} is not a classifier; the task is {task}"
-        )
-    if task == "regression" and not is_regressor(estimator):
-        raise SpecError(
-            "model.estimator", f"{cls.__name__} is not a regressor; the task is regression"
-        )
+    _check_kind(cls.__name__, task, is_classifier(estimator), is_regressor(estimator))
     return estimator
+
+
+def _check_kind(name: str, task: str, classifier: bool, regressor: bool) -> None:
+    if task in CLASSIFICATION and not classifier:
+        raise SpecError("model.estimator", f"{name} is not a classifier; the task is {task}")
+    if task == "regression" and not regressor:
+        raise SpecError("model.estimator", f"{name} is not a regressor; the task is regression")
+
+
+def _steps_module_names() -> list[str]:
+    import engine.preprocessing as ep
+
+    return [n for n in ep.__all__ if isinstance(getattr(ep, n), type)]
+
+
+def _valid_steps(names: list[str]) -> list[str]:
+    return [n for n in names if not n.startswith(("Random", "Pipeline"))]
+
+
+def _check_step_name(i: int, step: Step, valid: list[str]) -> None:
+    if step.name not in valid:
+        raise SpecError(
+            f"preprocessing[{i}].{step.name}", f"unknown step; valid steps: {sorted(valid)}", valid
+        )
 
 
 def build_steps(steps: tuple[Step, ...]) -> list:
     """Instantiate each ``engine.preprocessing`` step with its parameters (checked)."""
     import engine.preprocessing as ep
 
-    valid = [
-        n
-        for n in ep.__all__
-        if isinstance(getattr(ep, n), type) and not n.startswith(("Random", "Pipeline"))
-    ]
+    valid = _valid_steps(_steps_module_names())
     built = []
     for i, step in enumerate(steps):
-        if step.name not in valid:
-            raise SpecError(
-                f"preprocessing[{i}].{step.name}",
-                f"unknown step; valid steps: {sorted(valid)}",
-                valid,
-            )
+        _check_step_name(i, step, valid)
         built.append(
             _construct(getattr(ep, step.name), step.params, f"preprocessing[{i}].{step.name}")
         )
@@ -105,16 +127,17 @@ def build_steps(steps: tuple[Step, ...]) -> list:
 
 
 def _check_search(spec: RunSpec, estimator: Any, task: str) -> None:
+    if spec.model.search is not None:
+        known = list(estimator.get_params(deep=True))
+        _check_search_space(spec, type(estimator).__name__, known, task)
+
+
+def _check_search_space(spec: RunSpec, class_name: str, known: list[str], task: str) -> None:
     search = spec.model.search
-    if search is None:
-        return
-    known = list(estimator.get_params(deep=True))
     for name, values in search.params.items():
         if name not in known:
             raise SpecError(
-                f"model.search.params.{name}",
-                f"not a parameter of {type(estimator).__name__}",
-                known,
+                f"model.search.params.{name}", f"not a parameter of {class_name}", known
             )
         if search.kind == "grid" and not isinstance(values, list):
             raise SpecError(
@@ -125,10 +148,7 @@ def _check_search(spec: RunSpec, estimator: Any, task: str) -> None:
     if search.cv < 2:
         raise SpecError("model.search.cv", f"must be at least 2, got {search.cv}")
     if search.scoring is not None:
-        from engine.metrics import get_scorer_names
-
-        scorers = get_scorer_names()
-        fitting = scorers if task == "auto" else [s for s in scorers if s in valid_metrics(task)]
+        fitting = scoring_names(task)
         if search.scoring not in fitting:
             raise SpecError(
                 "model.search.scoring",
@@ -208,3 +228,91 @@ def validate_spec(spec: RunSpec) -> Any:
     check_for_task(spec, estimator, task)
     check_output_dir(spec.output.dir)
     return estimator
+
+
+def _check_choices(found: StaticClass, params: dict, key: str) -> None:
+    """String values against the class's ``StrOptions`` (as scikit-learn's own check words it)."""
+    for name, value in params.items():
+        allowed = found.choices.get(name)
+        if isinstance(value, str) and allowed and value not in allowed:
+            raise SpecError(
+                key,
+                f"{found.name}: The {name!r} parameter of {found.name} must be a str among "
+                f"{sorted(allowed)}. Got {value!r} instead.",
+            )
+
+
+def _static_estimator(spec: RunSpec, task: str) -> StaticClass | None:
+    """The estimator's class read from its source, its parameter names and kind checked."""
+    module_name, class_name = _split_path(estimator_path(spec, task), "model.estimator")
+    found = static_class(module_name, class_name)
+    if found is None:
+        names = static_names(module_name)
+        if names is not None and class_name not in names:
+            raise SpecError(
+                "model.estimator",
+                f"module {module_name!r} has no class {class_name!r}",
+                names,
+                class_name,
+            )
+        return None
+    classifier = "ClassifierMixin" in found.ancestors
+    regressor = "RegressorMixin" in found.ancestors
+    if not classifier and not regressor:  # its tags decide: import it
+        return None
+    _check_param_names(found.name, list(found.params), spec.model.params, "model.params")
+    _check_choices(found, spec.model.params, "model.params")
+    _check_kind(found.name, task, classifier, regressor)
+    return found
+
+
+def _static_steps(steps: tuple[Step, ...]) -> bool:
+    """Check the step names and parameters from the source; False if a step cannot be read.
+
+    The valid names are ``engine.preprocessing.__all__``'s classes (CamelCase
+    names: its functions are lower case), as :func:`build_steps` offers.
+    """
+    module = "engine.preprocessing"
+    names = static_names(module)
+    if names is None:
+        return False
+    valid = [n for n in _valid_steps(names) if n[:1].isupper()]
+    for i, step in enumerate(steps):
+        _check_step_name(i, step, valid)
+        found = static_class(module, step.name)
+        if found is None:
+            return False
+        key = f"preprocessing[{i}].{step.name}"
+        _check_param_names(found.name, list(found.params), step.params, key)
+        _check_choices(found, step.params, key)
+    return True
+
+
+def validate_spec_source(spec: RunSpec) -> str:
+    """:func:`validate_spec` from the classes' source code; the estimator's class name.
+
+    The names of the estimator, its parameters, the steps and their
+    parameters, the search space, metrics and output folder are checked
+    without importing scikit-learn, Dask or Numba (``engine validate`` stays
+    fast); the parameters' values are checked when the run builds the
+    classes. A class whose source cannot be read (see
+    :mod:`engine.workflow._signatures`) is imported: the full
+    :func:`validate_spec` runs instead.
+
+    Examples
+    --------
+    >>> from engine.workflow import check_spec
+    >>> validate_spec_source(check_spec({"name": "t", "data": {"target": "y"}}))
+    'LogisticRegression'
+    """
+    task = spec.model.task
+    _check_data(spec)
+    estimator = _static_estimator(spec, task)
+    nested = spec.model.search is not None and any("__" in n for n in spec.model.search.params)
+    if estimator is None or nested or not _static_steps(spec.preprocessing):
+        return type(validate_spec(spec)).__name__
+    if spec.model.search is not None:
+        _check_search_space(spec, estimator.name, list(estimator.params), task)
+    check_metrics(spec, task)
+    check_output_dir(spec.output.dir)
+    return estimator.name

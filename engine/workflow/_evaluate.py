@@ -14,13 +14,36 @@ from engine.drift import drift_report
 from engine.fairness import bias_report
 from engine.inspection import permutation_importance
 from engine.metrics import evaluate
-from engine.workflow._predict import Target, predict_frame
+from engine.workflow._predict import Target, _EmptyModel, predict_part
 from engine.workflow._record import RunRecord
 from engine.workflow._spec import RunSpec
 from engine.workflow._task import DEFAULT_METRICS, metric_requests, metric_values
 
 IMPORTANCE_ROWS = 20_000
 IMPORTANCE_SCORING = {"binary": "roc_auc", "multiclass": "accuracy", "regression": "r2"}
+GROUP = "group"
+
+
+def label_part(
+    part: pd.DataFrame, model, target: Target, features: list[str], sensitive: str | None
+) -> pd.DataFrame:
+    """Predictions of one test partition with its true values (and sensitive groups) beside them."""
+    out = predict_part(part, model, target, features, [])
+    out["true"] = part[target.column].array  # positional, dtype kept
+    if sensitive is not None:
+        out[GROUP] = part[sensitive].array
+    return out
+
+
+def label_test_part(model, splits, target: Target) -> dd.DataFrame:
+    """Lazy :func:`label_part` over the test part, one task per partition.
+
+    The true values and the groups are read from the very partition that is
+    predicted, never joined from another collection.
+    """
+    args = (target, splits.features, splits.sensitive)
+    meta = label_part(splits.test._meta, _EmptyModel(target), *args)
+    return splits.test.map_partitions(label_part, model, *args, meta=meta)
 
 
 @dataclass
@@ -29,8 +52,7 @@ class Evaluation:
 
     target: Target
     metrics: dict
-    predictions: dd.DataFrame  # row id index; true, prediction, proba_<class> columns
-    sensitive: Any
+    labelled: dd.DataFrame  # row id index; prediction, proba_<class>, true (and group) columns
     bias: Any = None
     group_errors: pd.DataFrame | None = None
     drift: Any = None
@@ -42,6 +64,16 @@ class Evaluation:
     @property
     def task(self) -> str:
         return self.target.task
+
+    @property
+    def predictions(self) -> dd.DataFrame:
+        """The test rows' predictions and true values (``predictions.parquet``)."""
+        return self.labelled[[c for c in self.labelled.columns if c != GROUP]]
+
+    @property
+    def sensitive(self) -> dd.Series | None:
+        """The test rows' sensitive attribute, on the predictions' partitions."""
+        return self.labelled[GROUP] if GROUP in self.labelled.columns else None
 
     def binary_columns(self) -> tuple[dd.Series, dd.Series, dd.Series]:
         """``(y_true, y_pred, score)`` of a binary task as 0/1 for the positive label."""
@@ -99,16 +131,16 @@ def compute_metrics(evaluation: Evaluation, names) -> dict[str, float]:
 
 def group_errors(evaluation: Evaluation) -> pd.DataFrame:
     """Per group of the sensitive column: rows and accuracy, or error and mean prediction."""
-    frame = evaluation.predictions.assign(group=evaluation.sensitive)
+    frame = evaluation.labelled
     if evaluation.task == "regression":
         frame = frame.assign(abs_error=(frame["prediction"] - frame["true"]).abs())
-        stats = frame.groupby("group").agg(
+        stats = frame.groupby(GROUP).agg(
             {"true": ["count", "mean"], "prediction": "mean", "abs_error": "mean"}
         )
         names = ["rows", "mean actual", "mean prediction", "mean absolute error"]
     else:
         frame = frame.assign(correct=(frame["prediction"] == frame["true"]).astype(np.float64))
-        stats = frame.groupby("group").agg({"correct": ["count", "mean"]})
+        stats = frame.groupby(GROUP).agg({"correct": ["count", "mean"]})
         names = ["rows", "accuracy"]
     table = stats.compute()
     table.columns = names
@@ -121,21 +153,16 @@ def evaluate_model(
     """Predict the test part lazily (block by block), persist it once, evaluate it."""
     config = spec.evaluation
     with record.stage("predict test part"):
-        splits.X_test = splits.X_test.persist()
-        predictions = predict_frame(
-            model, splits.X_test, target, list(splits.X_test.columns)
-        ).assign(true=splits.y_test)
-        predictions, splits.s_test = dask.persist(predictions, splits.s_test)
-    result = Evaluation(
-        target, {}, predictions, splits.s_test, feature_names=list(splits.X_test.columns)
-    )
+        splits.test = splits.test.persist()
+        labelled = label_test_part(model, splits, target).persist()
+    result = Evaluation(target, {}, labelled, feature_names=list(splits.features))
     with record.stage("metrics"):
         result.metrics = compute_metrics(result, config.metrics or DEFAULT_METRICS[target.task])
-    if config.fairness and splits.s_test is not None:
+    if config.fairness and result.sensitive is not None:
         with record.stage("fairness"):
             if target.task == "binary":
                 y_true, y_pred, _ = result.binary_columns()
-                result.bias = bias_report(y_true, y_pred, sensitive_features=splits.s_test)
+                result.bias = bias_report(y_true, y_pred, sensitive_features=result.sensitive)
             else:
                 result.group_errors = group_errors(result)
     if config.drift and numeric:

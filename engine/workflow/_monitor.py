@@ -122,7 +122,7 @@ def performance_table(
     """
     target = run_target(model, meta)
     predictions = dd.from_pandas(scores.assign(true=y_true.to_numpy()), npartitions=1)
-    evaluation = Evaluation(target=target, metrics={}, predictions=predictions, sensitive=None)
+    evaluation = Evaluation(target=target, metrics={}, labelled=predictions)
     values = compute_metrics(evaluation, list(reference))
     rows = []
     for name, value in values.items():

@@ -219,9 +219,11 @@ def run_spec(
         )
         with record.stage("split"):
             splits = split_table(spec, table, plan, target.task)
-            splits.X_train, splits.y_train = dask.persist(splits.X_train, splits.y_train)
+            splits.train = splits.train.persist()
         preprocessor = TablePreprocessor(plan.numeric, plan.categorical, plan.datetime, steps)
-        model, after = train_model(spec, splits, preprocessor, estimator, record, progress)
+        model, after = train_model(
+            spec, splits, preprocessor, estimator, record, progress, client=client
+        )
         if "search" in record.results:
             search = record.results["search"]
             echo(f"search: best {search['best_params']} score {search['best_score']:.4f}")

@@ -76,6 +76,12 @@ def valid_metrics(task: str) -> list[str]:
     return sorted(METRICS[task])
 
 
+def scoring_names(task: str) -> list[str]:
+    """Search ``scoring`` names for ``task``: its metrics, losses only as ``neg_<loss>`` (as scikit-learn)."""
+    valid = valid_metrics(task)
+    return [name for name in valid if f"neg_{name}" not in valid]
+
+
 def metric_requests(task: str, names) -> dict[str, tuple[str, dict]]:
     """``{name: (evaluate metric, keyword arguments)}`` for :func:`engine.metrics.evaluate`."""
     return {name: (METRICS[task][name].base, dict(METRICS[task][name].kwargs)) for name in names}

@@ -1,9 +1,13 @@
 """The training stage of a run: split, fit the preprocessor, search or fit the model.
 
-The training part stays a Dask collection: the preprocessor fits on it
-lazily, a search receives it as Dask input (the engine's searches keep folds
-on the workers), and a single in-memory estimator is fitted inside one Dask
-task (on a worker of a cluster, never on the client).
+The training part stays a Dask collection (persisted on the workers of a
+cluster): the preprocessor fits on it lazily, a search receives it as Dask
+input (the engine's searches keep folds on the workers), a Dask-native
+estimator (registered in :mod:`engine.models`: XGBoost's and LightGBM's Dask
+estimators, alone or label-encoded) trains on it where it is, and any other
+estimator is fitted inside one Dask task (on one worker of a cluster, never
+on the client) once the training part is known to fit in that worker's
+memory (:func:`engine.models.check_fits_on_one_worker`, as the searches).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any
 
 import dask
 import dask.dataframe as dd
-from sklearn.base import clone
+from sklearn.base import clone, is_classifier
 from sklearn.pipeline import Pipeline
 
 from engine.model_selection import (
@@ -23,6 +27,12 @@ from engine.model_selection import (
     RandomizedSearchCV,
     SuccessiveHalvingSearchCV,
     train_test_split,
+)
+from engine.models import (
+    LabelEncodedClassifier,
+    check_fits_on_one_worker,
+    dask_native_spec,
+    estimated_nbytes,
 )
 from engine.stats import profile
 from engine.workflow._columns import FeaturePlan
@@ -40,14 +50,40 @@ _SEARCHES = {
 
 @dataclass
 class Splits:
-    """Lazy train/test parts of the features, target and sensitive attribute."""
+    """The lazy train and test parts of one split of the table.
 
-    X_train: dd.DataFrame
-    X_test: dd.DataFrame
-    y_train: dd.Series
-    y_test: dd.Series
-    s_train: dd.Series | None
-    s_test: dd.Series | None
+    Every column of a part (features, target, sensitive attribute) is a
+    projection of that part's one frame, so the columns of a part always
+    share its partitions row for row: they are never split, read or
+    persisted separately (Dask would otherwise align them by index, with a
+    shuffle, or pair partitions that differ).
+    """
+
+    train: dd.DataFrame
+    test: dd.DataFrame
+    features: list[str]
+    target: str
+    sensitive: str | None = None
+
+    @property
+    def X_train(self) -> dd.DataFrame:
+        return self.train[self.features]
+
+    @property
+    def y_train(self) -> dd.Series:
+        return self.train[self.target]
+
+    @property
+    def X_test(self) -> dd.DataFrame:
+        return self.test[self.features]
+
+    @property
+    def y_test(self) -> dd.Series:
+        return self.test[self.target]
+
+    @property
+    def s_test(self) -> dd.Series | None:
+        return None if self.sensitive is None else self.test[self.sensitive]
 
 
 def stratify_by_target(spec: RunSpec, task: str) -> bool:
@@ -62,19 +98,17 @@ def stratify_by_target(spec: RunSpec, task: str) -> bool:
 
 
 def split_table(spec: RunSpec, table: dd.DataFrame, plan: FeaturePlan, task: str) -> Splits:
-    """Split features, target and sensitive attribute with one seeded, global draw."""
+    """Split the features, target and sensitive attribute as one frame (one seeded, global draw)."""
     data = spec.data
-    arrays = [table[plan.columns], table[data.target]]
-    if data.sensitive is not None:
-        arrays.append(table[data.sensitive])
-    parts = train_test_split(
-        *arrays,
+    extra = [c for c in (data.target, data.sensitive) if c is not None and c not in plan.columns]
+    frame = table[[*plan.columns, *extra]]
+    train, test = train_test_split(
+        frame,
         test_size=spec.split.test_size,
         random_state=spec.split.random_state,
-        stratify=table[data.target] if stratify_by_target(spec, task) else None,
+        stratify=frame[data.target] if stratify_by_target(spec, task) else None,
     )
-    sensitive = (parts[4], parts[5]) if data.sensitive is not None else (None, None)
-    return Splits(parts[0], parts[1], parts[2], parts[3], *sensitive)
+    return Splits(train, test, list(plan.columns), data.target, data.sensitive)
 
 
 def build_search(estimator, search: SearchSpec, progress: bool):
@@ -98,6 +132,35 @@ def _fit(estimator, X, y):
     return clone(estimator).fit(X, y)
 
 
+def fit_model(estimator, X: dd.DataFrame, y: dd.Series, client=None):
+    """Fit ``estimator`` on the cleaned training part without bringing it to the client.
+
+    A Dask-native estimator (classifiers label-encoded) fits on the Dask
+    collections across the workers and is returned fitted. Any other
+    estimator is checked to fit on one worker (``MemoryError`` naming it,
+    before anything is gathered) and returned as a ``Delayed`` fit: one task
+    that gathers the training part on a worker and fits a clone there.
+    """
+    spec = dask_native_spec(estimator)
+    if spec is not None:
+        if client is None:
+            raise ValueError(
+                f"model.estimator: {type(estimator).__name__} trains across a distributed Dask "
+                "cluster; set cluster.address (or cluster.n_workers for a local cluster)"
+            )
+        if spec.encode_labels and is_classifier(estimator):
+            estimator = LabelEncodedClassifier(estimator)
+        return clone(estimator).fit(X, y)
+    n_rows = len(y)  # partition lengths only
+    check_fits_on_one_worker(
+        estimator,
+        estimated_nbytes(X, n_rows) + estimated_nbytes(y, n_rows),
+        client,
+        gathered="the fit would gather the cleaned training part",
+    )
+    return dask.delayed(_fit)(estimator, X, y)
+
+
 def candidate_scores(cv_results: dict) -> list[dict[str, Any]]:
     """Each candidate's parameters, mean and std test score and rank, from ``cv_results_``."""
     return [
@@ -118,6 +181,7 @@ def train_model(
     estimator,
     record: RunRecord,
     progress: bool = True,
+    client=None,
 ):
     """Fit the preprocessor on the training part, then fit (or search) the model.
 
@@ -134,9 +198,8 @@ def train_model(
         warnings.filterwarnings("ignore", message="Computing mixed collections")
         if search is None:
             with record.stage("model fit"):
-                # One task: on a cluster the fit runs on a worker, never on the client.
                 fitted, after = dask.compute(
-                    dask.delayed(_fit)(estimator, cleaned, splits.y_train),
+                    fit_model(estimator, cleaned, splits.y_train, client),
                     profile(cleaned[numeric_out], compute=False),
                 )
         else:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from engine.workflow import SpecError, check_spec, validate_spec
+from engine.workflow import SpecError, check_spec, validate_spec, validate_spec_source
 
 
 def _spec(tmp_path, **sections):
@@ -72,9 +72,11 @@ def _spec(tmp_path, **sections):
         ({"data": {"target": "y", "sensitive": "y"}}, r"^data\.sensitive: is the target"),
     ],
 )
-def test_problems_found_before_any_data_is_read(tmp_path, sections, message):
+@pytest.mark.parametrize("validate", [validate_spec, validate_spec_source])
+def test_problems_found_before_any_data_is_read(tmp_path, sections, message, validate):
+    # validate_spec_source (engine validate) reads the classes' source instead of importing them
     with pytest.raises(SpecError, match=message):
-        validate_spec(_spec(tmp_path, **sections))
+        validate(_spec(tmp_path, **sections))
 
 
 def test_output_dir_that_is_a_file(tmp_path):
@@ -95,3 +97,26 @@ def test_a_valid_spec_returns_its_estimator(tmp_path):
     )
     estimator = validate_spec(spec)
     assert type(estimator).__name__ == "Ridge" and estimator.alpha == 0.5
+
+
+def test_source_validation_names_the_estimator_as_the_import_does(tmp_path):
+    spec = _spec(
+        tmp_path,
+        model={
+            "task": "regression",
+            "params": {"alpha": 0.5},
+            "search": {"params": {"alpha": [1]}},
+        },
+        preprocessing=[{"OutlierHandler": {"method": "iqr"}}, "StandardScaler"],
+    )
+    assert validate_spec_source(spec) == type(validate_spec(spec)).__name__ == "Ridge"
+
+
+def test_scoring_names_are_the_scorers_of_each_task():
+    from engine.metrics import get_scorer_names
+    from engine.workflow import valid_metrics
+    from engine.workflow._task import scoring_names
+
+    for task in ("auto", "binary", "multiclass", "regression"):
+        expected = [s for s in get_scorer_names() if s in valid_metrics(task)]
+        assert sorted(scoring_names(task)) == sorted(expected), task

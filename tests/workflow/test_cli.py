@@ -50,17 +50,27 @@ def _every_run_has_a_record(runs: Path) -> list[Path]:
 
 
 def test_help_version_and_spec_errors_import_nothing_heavy(tmp_path):
+    # engine --help, engine validate (valid or not) and spec errors need no Dask, Numba,
+    # scikit-learn, pandas or NumPy: validate reads the estimator's and the steps' source
     code = (
         "import sys\nfrom engine.cli import main\n"
-        "for argv in (['run', 'nope.yaml'], ['validate', 'bad.yaml']):\n"
-        "    print(main(argv))\n"
-        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+        "for argv in (['run', 'nope.yaml'], ['validate', 'bad.yaml'], ['validate', 'good.yaml'],"
+        " ['validate', 'typo.yaml'], ['--help']):\n"
+        "    try:\n        code = main(argv)\n"
+        "    except SystemExit as exc:\n        code = exc.code\n"
+        "    print('rc', code)\n"
+        f"print('heavy', sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
     )
     (tmp_path / "bad.yaml").write_text("name: t\ndata: {target: y, rowz: 3}\n")
+    _spec(tmp_path).rename(tmp_path / "good.yaml")
+    _spec(tmp_path, model={"params": {"penalty": "l3"}}).rename(tmp_path / "typo.yaml")
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, env=cli_env(), capture_output=True, text=True
     )
-    assert done.stdout.split("\n")[:3] == ["2", "2", "[]"], done.stdout + done.stderr
+    marks = [line for line in done.stdout.split("\n") if line.startswith(("rc ", "heavy "))]
+    assert marks == ["rc 2", "rc 2", "rc 0", "rc 2", "rc 0", "heavy []"], done.stdout + done.stderr
+    assert "good.yaml: valid (task auto, estimator LogisticRegression" in done.stdout
+    assert "model.params: LogisticRegression: " in done.stderr and "'l3'" in done.stderr
     assert "no such spec file: 'nope.yaml'" in done.stderr
     assert "data.rowz: unknown key" in done.stderr and "did you mean rows?" in done.stderr
     version = subprocess.run(

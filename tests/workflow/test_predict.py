@@ -47,7 +47,7 @@ def test_positive_label_and_threshold(fitted, positive, threshold):
     target = Target("binary", "y", "", ("No", "Yes"), positive, threshold)
     frame = predict_frame(model, dd.from_pandas(X, npartitions=3), target, ["a", "b"])
     frame = frame.assign(true=dd.from_pandas(y, npartitions=3))
-    result = Evaluation(target, {}, frame, None)
+    result = Evaluation(target, {}, frame)
     metrics = compute_metrics(result, DEFAULT_METRICS["binary"])
     proba = model.predict_proba(X)
     pos = list(model.classes_).index(positive)

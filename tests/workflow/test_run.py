@@ -1,4 +1,4 @@
-"""End-to-end runs of a spec: outputs, results against scikit-learn, local == cluster."""
+"""End-to-end runs of a spec: outputs, results against scikit-learn (local == cluster: test_parquet_run)."""
 
 import json
 import re
@@ -144,17 +144,3 @@ def test_unknown_column_is_named(tmp_path):
     spec = tiny_spec(tmp_path, data={"rows": 500, "partitions": 1, "target": "churned"})
     with pytest.raises(ValueError, match="data.target: column 'churned'"):
         run_spec(spec, progress=False, echo=lambda s: None)
-
-
-def test_same_run_on_a_real_cluster(finished_run, real_cluster, tmp_path):
-    _, local = finished_run
-    spec = tiny_spec(  # the checks that do not change the metrics are left out on the cluster
-        tmp_path,
-        cluster={"address": real_cluster.address},
-        evaluation={"importance": False, "drift": False, "fairness": False},
-        output={"dir": str(tmp_path / "runs"), "report": False},
-    )
-    remote = run_spec(spec, progress=False, echo=lambda s: None)
-    assert remote.data_fingerprint == local.data_fingerprint
-    assert remote.results["metrics"] == local.results["metrics"]
-    assert remote.results["search"]["best_params"] == local.results["search"]["best_params"]
