@@ -28,6 +28,7 @@ in the calling process, which pickles every task and unpickles every result
 
 from __future__ import annotations
 
+import copy
 import mmap
 import os
 import pickle
@@ -132,7 +133,7 @@ def loads(data: bytes) -> Any:
 
 def private_copy(value: Any) -> Any:
     """``value`` with every buffer copied into this process's own memory (writeable)."""
-    return pickle.loads(pickle.dumps(value, protocol=5))
+    return copy.deepcopy(value)
 
 
 def _pool(n_workers: int) -> ProcessPoolExecutor:
