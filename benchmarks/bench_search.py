@@ -2,18 +2,24 @@
 
 make_classification(200_000, 20), Pipeline(StandardScaler, PCA, LogisticRegression),
 12 candidates (C x 4, n_components x 3), cv=3. Times are medians of >= 3 runs after
-a warm-up. Also: number of fits each tool performs, BayesSearchCV(n_iter=24)
-against the grid's best score, and the time to resume a search killed halfway.
+a warm-up, the variants timed in interleaved rounds (one run of each per round).
+Also: number of fits each tool performs, BayesSearchCV(n_iter=24) against the
+grid's best score, and the time to resume a search killed halfway.
 
-With ``--scheduler``, dask-ml's and the engine's searches run on that cluster
-(the LocalCluster and BLAS-limited variants are left out); fit counts and the
-resume run stay on local threads. ``--quick`` leaves out the LocalCluster variant.
+Locally: scikit-learn (n_jobs=1, 2), dask-ml on threads (BLAS limited to one
+thread or not) and on a LocalCluster(2 processes x 1 thread) kept alive, the
+engine on threads, on Dask's "processes" scheduler (the engine's worker
+processes, kept alive across searches) and on the same LocalCluster. With
+``--scheduler``, dask-ml's and the engine's searches run on that cluster; fit
+counts and the resume run stay on local threads. ``--quick`` leaves out the
+LocalCluster variants.
 
 Run: ``python -m benchmarks --only search`` (``--quick``: 5,000 rows).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -86,18 +92,6 @@ def pipe(counting=False):
 def _cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-
-def time_it(fn, repeats):
-    """Median wall time, all wall times, median CPU time of this process (all threads), result."""
-    fn()  # warm-up
-    times, cpus, result = [], [], None
-    for _ in range(repeats):
-        cpu, start = _cpu(), time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-        cpus.append(_cpu() - cpu)
-    return statistics.median(times), times, statistics.median(cpus), result
 
 
 def dask_ml_search(X, y, limit):
@@ -173,16 +167,81 @@ def resume_benchmark(X, y, n, full_time):
     }
 
 
-def timing_rows(X, y, repeats: int, run) -> tuple[list[dict], dict]:
-    """Every search variant timed; rows and the fitted searches by variant name.
+def interleaved(variants: dict, repeats: int) -> dict:
+    """Each variant warmed up once, then timed in rounds (every variant once per round).
 
-    A quick run leaves out the engine on a LocalCluster it would have to start.
+    Returns ``{name: (median s, all runs, median CPU s of this process, last result)}``:
+    variants measured side by side see the same load on a shared machine.
     """
-    rows, results = [], {}
+    runs = {name: ([], []) for name in variants}
+    results = {}
+    for name, fn in variants.items():
+        results[name] = fn()
+    for _ in range(repeats):
+        for name, fn in variants.items():
+            cpu, start = _cpu(), time.perf_counter()
+            results[name] = fn()
+            runs[name][0].append(time.perf_counter() - start)
+            runs[name][1].append(_cpu() - cpu)
+            print(f"{name:50s} {runs[name][0][-1]:8.3f} s", flush=True)
+    return {
+        name: (statistics.median(t), t, statistics.median(c), results[name])
+        for name, (t, c) in runs.items()
+    }
 
-    def record(name, fn, n_repeats=repeats):
-        median, times, cpu, res = time_it(fn, n_repeats)
-        in_process = "n_jobs=2" not in name and "cluster" not in name.lower()
+
+def _threads(fn):
+    def run():
+        with dask.config.set(scheduler="threads"):
+            return fn()
+
+    return run
+
+
+def timing_rows(X, y, repeats: int, run, extras: bool = True) -> tuple[list[dict], dict]:
+    """Every search variant timed in interleaved rounds; rows and fitted searches by name.
+
+    Local run: the engine on Dask's threads, on Dask's ``"processes"`` scheduler
+    (the engine's worker processes kept alive across searches, arrays shared
+    through memory) and on a ``LocalCluster`` of 2 single-threaded processes
+    kept alive for every run, beside dask-ml on threads (with and without BLAS
+    limited to one thread) and on the same LocalCluster. A quick run leaves
+    out the LocalCluster. With ``--scheduler``: both on that cluster.
+    """
+    engine = lambda: GridSearchCV(pipe(), GRID, cv=3).fit(X, y)  # noqa: E731
+    first = {}
+    if extras:
+        first["scikit-learn GridSearchCV n_jobs=1"] = lambda: SkGridSearchCV(
+            pipe(), GRID, cv=3, n_jobs=1
+        ).fit(X, y)
+    variants = {
+        "scikit-learn GridSearchCV n_jobs=2": lambda: SkGridSearchCV(
+            pipe(), GRID, cv=3, n_jobs=2
+        ).fit(X, y),
+    }
+    cluster = contextlib.nullcontext()
+    if run.distributed:
+        variants["dask-ml GridSearchCV cluster"] = lambda: dask_ml_search(X, y, False)
+        variants["engine GridSearchCV cluster"] = engine
+    else:
+        variants["dask-ml GridSearchCV threads"] = _threads(lambda: dask_ml_search(X, y, False))
+        variants["dask-ml GridSearchCV threads + BLAS 1 thread"] = _threads(
+            lambda: dask_ml_search(X, y, True)
+        )
+        variants["engine GridSearchCV threads"] = _threads(engine)
+
+        def processes():
+            with dask.config.set(scheduler="processes"):
+                return engine()
+
+        variants["engine GridSearchCV processes (kept alive)"] = processes
+        if not run.quick:
+            cluster = _local_cluster(variants, X, y, engine)
+    rows, results = [], {}
+    with cluster:
+        timed = interleaved(first, 1) | interleaved(variants, repeats)
+    for name, (median, times, cpu, res) in timed.items():
+        in_process = "threads" in name or name.endswith("n_jobs=1")
         rows.append(
             {
                 "variant": name,
@@ -192,39 +251,33 @@ def timing_rows(X, y, repeats: int, run) -> tuple[list[dict], dict]:
             }
         )
         results[name] = res
-        print(f"{name:45s} {median:8.3f} s  {[round(t, 3) for t in times]}", flush=True)
+    return rows, results
 
-    record(
-        "scikit-learn GridSearchCV n_jobs=1",
-        lambda: SkGridSearchCV(pipe(), GRID, cv=3, n_jobs=1).fit(X, y),
-        1,
-    )
-    record(
-        "scikit-learn GridSearchCV n_jobs=2",
-        lambda: SkGridSearchCV(pipe(), GRID, cv=3, n_jobs=2).fit(X, y),
-    )
-    if run.distributed:
-        record("dask-ml GridSearchCV cluster", lambda: dask_ml_search(X, y, False))
-        record("engine GridSearchCV cluster", lambda: GridSearchCV(pipe(), GRID, cv=3).fit(X, y))
-        return rows, results
-    record("dask-ml GridSearchCV threads", lambda: dask_ml_search(X, y, False))
-    record("dask-ml GridSearchCV threads + BLAS 1 thread", lambda: dask_ml_search(X, y, True))
-    record("engine GridSearchCV threads", lambda: GridSearchCV(pipe(), GRID, cv=3).fit(X, y))
-    if run.quick:
-        return rows, results
+
+@contextlib.contextmanager
+def _local_cluster(variants: dict, X, y, engine):
+    """A LocalCluster(2 processes x 1 thread) alive for every run; its variants join ``variants``."""
     from distributed import Client, LocalCluster
 
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-        ) as lc,
-        Client(lc),
-    ):
-        record(
-            "engine GridSearchCV LocalCluster(2x1)",
-            lambda: GridSearchCV(pipe(), GRID, cv=3).fit(X, y),
-        )
-    return rows, results
+    lc = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
+    client = Client(lc, set_as_default=False)
+
+    def on_cluster(fn):
+        def run_it():
+            with client.as_current(), dask.config.set(scheduler=client):
+                return fn()
+
+        return run_it
+
+    variants["dask-ml GridSearchCV LocalCluster(2x1)"] = on_cluster(
+        lambda: dask_ml_search(X, y, False)
+    )
+    variants["engine GridSearchCV LocalCluster(2x1)"] = on_cluster(engine)
+    try:
+        yield
+    finally:
+        client.close()
+        lc.close()
 
 
 def bayes_search(X, y, grid_best: float) -> dict:
@@ -253,28 +306,8 @@ def bayes_search(X, y, grid_best: float) -> dict:
     }
 
 
-def main() -> None:
-    args = options(__doc__.splitlines()[0])
-    n = 5_000 if args.quick else 200_000
-    repeats = args.repeats
-    X, y = make_classification(n_samples=n, n_features=20, random_state=0)
-    with dask_scheduler() as run:
-        rows, results = timing_rows(X, y, repeats, run)
-        ref = results["scikit-learn GridSearchCV n_jobs=2"]
-        bayes = bayes_search(X, y, float(ref.best_score_))
-    sk2 = next(r["seconds"] for r in rows if r["variant"].endswith("n_jobs=2"))
-    for row in rows:
-        res = results[row["variant"]]
-        row["speed-up vs sklearn n_jobs=2"] = sk2 / row["seconds"]
-        row["same best_params_"] = res.best_params_ == ref.best_params_
-        row["max abs diff mean_test_score"] = float(
-            np.max(
-                np.abs(
-                    np.asarray(res.cv_results_["mean_test_score"])
-                    - ref.cv_results_["mean_test_score"]
-                )
-            )
-        )
+def extras(X, y, n, rows, results, bayes) -> tuple[list, list]:
+    """The fit-count table and the Bayes and resume notes."""
     # Counting fits and killing a search are about the engine's logic, not the
     # scheduler: both run on local threads, also with --scheduler.
     with dask.config.set(scheduler="threads"):
@@ -288,6 +321,75 @@ def main() -> None:
             engine_local.cv_results_["mean_test_score"],
         )
     )
+    tables = [
+        {
+            "title": "Fits per pipeline step (the same grid; shared prefixes fitted once)",
+            "columns": ["tool", "scaler", "pca", "clf", "total"],
+            "rows": [{"tool": tool, **counts} for tool, counts in fits.items()],
+        }
+    ]
+    notes = [
+        f"BayesSearchCV(n_iter=24, batch_size=4): {bayes['time_s']:.2f} s, best "
+        f"{bayes['best_score']:.6f} vs grid best {bayes['grid_best_score']:.6f}; reached: "
+        f"{bayes['reached_grid_best']} (first at candidate "
+        f"{bayes['first_candidate_reaching_it']}); best params {bayes['best_params']}",
+        f"Resume after SIGKILL (local threads) with {resume['pairs_saved_before_kill']}/"
+        f"{resume['pairs_total']} (candidate, fold) pairs saved: {resume['resume_s']:.2f} s "
+        f"refitting {resume['pairs_refitted_on_resume']} pairs (uninterrupted run "
+        f"{resume['uninterrupted_s']:.2f} s); same result: "
+        f"{resume['same_result_as_uninterrupted']}",
+    ]
+    return tables, notes
+
+
+def _same_results(a: dict, b: dict) -> bool:
+    """Every split score, mean, std and rank bit-identical (times aside)."""
+    keys = [k for k in b if k.startswith(("split", "mean_test", "std_test", "rank_"))]
+    return all(np.array_equal(np.asarray(a[k]), np.asarray(b[k])) for k in keys)
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--no-extras",
+        action="store_true",
+        help="only the timed rows without scikit-learn n_jobs=1 (no Bayes, fit counts, resume)",
+    )
+    args = options(parser=parser)
+    n = 5_000 if args.quick else 200_000
+    repeats = args.repeats
+    X, y = make_classification(n_samples=n, n_features=20, random_state=0)
+    with dask_scheduler() as run:
+        rows, results = timing_rows(X, y, repeats, run, not args.no_extras)
+        ref = results["scikit-learn GridSearchCV n_jobs=2"]
+        bayes = None if args.no_extras else bayes_search(X, y, float(ref.best_score_))
+    sk2 = next(r["seconds"] for r in rows if r["variant"].endswith("n_jobs=2"))
+    dask_ml_best = min(r["seconds"] for r in rows if r["variant"].startswith("dask-ml"))
+    engine_ref = next(v for k, v in results.items() if k.startswith("engine")).cv_results_
+    for row in rows:
+        res = results[row["variant"]]
+        row["speed-up vs sklearn n_jobs=2"] = sk2 / row["seconds"]
+        row["speed-up vs dask-ml best"] = dask_ml_best / row["seconds"]
+        if row["variant"].startswith("engine"):
+            row["cv_results_ identical to engine's first row"] = _same_results(
+                res.cv_results_, engine_ref
+            )
+        row["same best_params_"] = res.best_params_ == ref.best_params_
+        row["max abs diff mean_test_score"] = float(
+            np.max(
+                np.abs(
+                    np.asarray(res.cv_results_["mean_test_score"])
+                    - ref.cv_results_["mean_test_score"]
+                )
+            )
+        )
+    tables, notes = ([], []) if bayes is None else extras(X, y, n, rows, results, bayes)
+    notes.append(
+        "The machine is shared with other developers' jobs (see the load average): compare "
+        "the rows of one run (timed in interleaved rounds), not across runs."
+    )
     write_results(
         "bench_search",
         rows,
@@ -295,7 +397,9 @@ def main() -> None:
             "variant",
             "seconds",
             "speed-up vs sklearn n_jobs=2",
+            "speed-up vs dask-ml best",
             "cpu_s",
+            "cv_results_ identical to engine's first row",
             "same best_params_",
             "max abs diff mean_test_score",
         ],
@@ -307,27 +411,12 @@ def main() -> None:
             "cv": 3,
             "repeats": repeats,
             "cpu_s": "CPU seconds of this process (n/a when the work runs in other processes)",
+            "timing": "every variant warmed up once, then timed once per round, rounds interleaved",
         },
         plot=Plot(variant="variant", value="seconds", ratio="speed-up vs sklearn n_jobs=2"),
         title="grid search (12 candidates, cv=3) vs scikit-learn and dask-ml",
-        tables=[
-            {
-                "title": "Fits per pipeline step (the same grid; shared prefixes fitted once)",
-                "columns": ["tool", "scaler", "pca", "clf", "total"],
-                "rows": [{"tool": tool, **counts} for tool, counts in fits.items()],
-            }
-        ],
-        notes=[
-            f"BayesSearchCV(n_iter=24, batch_size=4): {bayes['time_s']:.2f} s, best "
-            f"{bayes['best_score']:.6f} vs grid best {bayes['grid_best_score']:.6f}; reached: "
-            f"{bayes['reached_grid_best']} (first at candidate "
-            f"{bayes['first_candidate_reaching_it']}); best params {bayes['best_params']}",
-            f"Resume after SIGKILL (local threads) with {resume['pairs_saved_before_kill']}/"
-            f"{resume['pairs_total']} (candidate, fold) pairs saved: {resume['resume_s']:.2f} s "
-            f"refitting {resume['pairs_refitted_on_resume']} pairs (uninterrupted run "
-            f"{resume['uninterrupted_s']:.2f} s); same result: "
-            f"{resume['same_result_as_uninterrupted']}",
-        ],
+        tables=tables,
+        notes=notes,
     )
 
 

@@ -231,7 +231,7 @@ class BaseSearch(SearchDisplay, BestEstimatorDelegation, MetaEstimatorMixin, Bas
         self
         """
         self._check()
-        native = native_spec(self.estimator)
+        native = native_spec(self.estimator, X)
         scorers, multimetric = resolve_scorers(
             self.scoring, dask_native=final_estimator(self.estimator) if native else None
         )

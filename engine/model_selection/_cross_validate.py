@@ -81,7 +81,7 @@ def cross_validate(
     >>> cross_validate(Ridge(), X, y, cv=3)["test_score"].shape
     (3,)
     """
-    native = native_spec(estimator)
+    native = native_spec(estimator, X)
     scorers, multimetric = resolve_scorers(
         scoring, dask_native=final_estimator(estimator) if native else None
     )

@@ -34,6 +34,7 @@ source. Other failures follow the ``error_score`` rules.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -52,7 +53,7 @@ from sklearn.pipeline import Pipeline
 from engine.data import estimator_token
 from engine.data.internal import map_rows, select_part
 from engine.model_selection._tasks import _failed, _raise_or_fail, configured, score_all
-from engine.models import DaskNativeSpec, LabelEncodedClassifier, dask_native_spec
+from engine.models import DaskNativeSpec, Incremental, LabelEncodedClassifier, dask_native_spec
 
 VALIDATION_FRACTION_KEY = "engine.early-stopping.validation-fraction"
 DEFAULT_VALIDATION_FRACTION = 0.1
@@ -64,9 +65,24 @@ def final_estimator(estimator: Any) -> Any:
     return estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
 
 
-def native_spec(estimator: Any) -> DaskNativeSpec | None:
-    """The Dask-native spec of ``estimator`` (or of a Pipeline's last step), ``None`` if none."""
-    return dask_native_spec(final_estimator(estimator))
+#: :class:`engine.models.Incremental` on Dask input trains on lazy folds too: its ``fit``
+#: chains one ``partial_fit`` task per block of the fold, on any scheduler
+INCREMENTAL = DaskNativeSpec(
+    "", "", lambda estimator: None, encode_labels=False, needs_client=False
+)
+
+
+def native_spec(estimator: Any, X: Any = None) -> DaskNativeSpec | None:
+    """How ``estimator`` (or a Pipeline's last step) trains on lazy Dask folds of ``X``.
+
+    A registered Dask-native estimator, whatever ``X``; an ``Incremental``
+    when ``X`` is a Dask collection; ``None`` otherwise (folds in memory).
+    """
+    final = final_estimator(estimator)
+    spec = dask_native_spec(final)
+    if spec is None and isinstance(final, Incremental) and is_dask_collection(X):
+        return INCREMENTAL
+    return spec
 
 
 def require_client(estimator: Any, client: Any) -> None:
@@ -191,9 +207,10 @@ class NativeTrainer:
         client: Any,
         random_state: Any = None,
     ):
-        require_client(estimator, client)
+        self.spec = native_spec(estimator, X)
+        if self.spec.needs_client:
+            require_client(estimator, client)
         self.estimator = estimator
-        self.spec = native_spec(estimator)
         self.client = client
         self.X, self.y = as_dask(X, y, client)
         self.y_plan = None if y_plan is None else np.asarray(y_plan)
@@ -327,7 +344,7 @@ class NativeTrainer:
         if Xs.get("valid") is not None:
             final_params[self.spec.eval_set_param] = [(Xs["valid"], parts.y_valid)]
         model = self._model(final)
-        with self.client.as_current():
+        with self._on_cluster():
             model.fit(Xs["fit"], parts.y_fit, **final_params)
         inner = model.estimator_ if isinstance(model, LabelEncodedClassifier) else model
         best = self.spec.best_iteration(inner) if Xs.get("valid") is not None else None
@@ -336,7 +353,13 @@ class NativeTrainer:
             model = est
         return model, Xs, best
 
+    def _on_cluster(self):
+        """The Client as current while a fit or scoring runs (the active scheduler without one)."""
+        return contextlib.nullcontext() if self.client is None else self.client.as_current()
+
     def _workers(self) -> set:
+        if self.client is None:
+            return set()
         return set(self.client.scheduler_info(n_workers=-1)["workers"])
 
     def _fit_retrying(self, params: dict, parts: _Parts | None, fold_key: str, X=None, y=None):
@@ -346,7 +369,7 @@ class NativeTrainer:
             try:
                 return self._fit(params, parts, fold_key, X, y)
             except Exception:
-                if attempt >= MAX_RETRIES or not self._lost_worker(before):
+                if attempt >= MAX_RETRIES or not before or not self._lost_worker(before):
                     raise
                 attempt += 1
                 self.n_retries += 1
@@ -381,7 +404,7 @@ class NativeTrainer:
             return record
         fit_time = time.perf_counter() - start
         start = time.perf_counter()
-        with self.client.as_current():
+        with self._on_cluster():
             test_scores, errors = score_all(
                 model, self.scorers, parts.X_test, parts.y_test, self.error_score
             )

@@ -84,7 +84,7 @@ def prepare_data(X: Any, y: Any, estimator: Any = None) -> SearchData:
         raise ValueError(f"inconsistent numbers of samples: X={n}, y={_n_rows(y)}")
     data_token = tokenize(X, y)
     client = active_client()
-    native = estimator is not None and native_spec(estimator) is not None
+    native = estimator is not None and native_spec(estimator, X) is not None
     if native:
         X_node = y_node = None
     else:
@@ -117,7 +117,7 @@ class Evaluator:
         score_params: Mapping | None = None,
     ):
         self.native = None
-        if native_spec(estimator) is not None:
+        if native_spec(estimator, data.X) is not None:
             self.native = NativeTrainer(
                 estimator,
                 data.X,

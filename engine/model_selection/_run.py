@@ -4,8 +4,11 @@ With a distributed ``Client`` as the default scheduler the tasks are
 submitted with ``Client.compute`` and collected with ``as_completed``;
 otherwise the local scheduler (threads by default) runs them under a
 ``dask.callbacks.Callback`` whose ``posttask`` hook sees each finished key.
-Either way results are handed to ``on_done`` one by one, so checkpoints and
-progress bars follow the computation.
+Dask's ``"processes"`` scheduler is served by the engine's pool of worker
+processes kept alive across searches, large arrays shared through memory
+(:mod:`engine.model_selection._processes`). Either way results are handed to
+``on_done`` one by one, so checkpoints and progress bars follow the
+computation.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dask.base import get_scheduler
 from dask.callbacks import Callback
 
 from engine.data import single_blas_thread
+from engine.model_selection._processes import private_copy, run_in_processes, uses_processes
 
 
 def active_client():
@@ -70,16 +74,19 @@ def run_tasks(
         return results
 
     by_key = {tasks[label].key: label for label in labels}
+    in_processes = uses_processes(get_scheduler())
 
     def posttask(key, value, dsk, state, worker_id):
         label = by_key.get(key)
         if label is not None and label not in results:
-            results[label] = value
-            on_done(label, value)
+            # a result of the process pool may map shared memory that ends with the run
+            results[label] = private_copy(value) if in_processes else value
+            on_done(label, results[label])
 
     limiter = single_blas_thread() if limit_blas else contextlib.nullcontext()
+    compute = run_in_processes if in_processes else lambda values: dask.compute(*values)
     with Callback(posttask=posttask), limiter:
-        values = dask.compute(*[tasks[label] for label in labels])
+        values = compute([tasks[label] for label in labels])
     for label, value in zip(labels, values, strict=True):
         if label not in results:
             results[label] = value

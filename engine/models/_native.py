@@ -69,6 +69,10 @@ class DaskNativeSpec:
     early_stopping_unsupported : str, optional
         Why the family cannot early-stop across a cluster; setting
         ``early_stopping_param`` then raises ``ValueError`` with this reason.
+    needs_client : bool, default=True
+        Training needs a distributed ``Client`` (a collective job across
+        workers); ``False``: any Dask scheduler will do (e.g.
+        :class:`engine.models.Incremental`, a chain of ``partial_fit`` tasks).
 
     Examples
     --------
@@ -84,6 +88,7 @@ class DaskNativeSpec:
     encode_labels: bool = True
     fit_defaults: Mapping[str, Any] = field(default_factory=dict)
     early_stopping_unsupported: str | None = None
+    needs_client: bool = True
 
     def early_stopping_rounds(self, estimator: Any) -> int | None:
         """The estimator's early-stopping patience, ``None`` when early stopping is off."""
