@@ -16,6 +16,7 @@ import numbers
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from engine.data.internal import align_rows, map_rows, row_blocks, select_part
 from engine.stats.internal import draws as _draws
@@ -125,7 +126,8 @@ def _split(arrays, size_args, train_size, default, shuffle, random_state, strati
         raise ValueError(
             "Stratified train/test split is not implemented for shuffle=False (stratify)"
         )
-    named = {f"arrays[{i}]": a for i, a in enumerate(arrays)}
+    # as scikit-learn: sparse input is split as CSR, a list comes back as a list
+    named = {f"arrays[{i}]": a.tocsr() if sp.issparse(a) else a for i, a in enumerate(arrays)}
     named["stratify"] = stratify
     aligned = align_rows(named, convertible=("stratify",))
     n = aligned.n_rows
@@ -152,9 +154,8 @@ def _split(arrays, size_args, train_size, default, shuffle, random_state, strati
     for i in range(len(arrays)):
         a = aligned.arrays[f"arrays[{i}]"]
         for part in range(n_out):
-            out.append(
-                map_rows(a, labels, select_part, plan.sizes_of(part), part, name="engine-split")
-            )
+            rows = map_rows(a, labels, select_part, plan.sizes_of(part), part, name="engine-split")
+            out.append(rows.tolist() if isinstance(arrays[i], list) else rows)
     return out
 
 
@@ -198,7 +199,8 @@ def train_test_split(
     *arrays : sequence of arrays
         NumPy arrays, lists, pandas objects, SciPy sparse matrices (all in
         memory), or dask arrays / DataFrames / Series (all lazy), with the same
-        number of rows.
+        number of rows. As in scikit-learn, sparse input comes back as CSR and a
+        list as a list.
     test_size, train_size : float or int, optional
         Fraction in (0, 1) or absolute number of rows.
     random_state : int, RandomState, Generator or None

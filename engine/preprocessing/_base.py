@@ -130,6 +130,7 @@ class EngineTransformer(TransformerMixin, BaseEstimator):
     _parameter_constraints: dict = {}
     _drops_rows: bool = False
     _numeric_input: bool = True  # False: columns of any dtype, blocks given raw (encoders)
+    _float_dtypes: tuple = (np.float64,)  # NumPy-like numeric input: kept dtypes, else the first
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -159,7 +160,7 @@ class EngineTransformer(TransformerMixin, BaseEstimator):
                 self,
                 _numpy_input(X, numeric),
                 reset=reset,
-                dtype=np.float64 if numeric else None,
+                dtype=list(self._float_dtypes) if numeric else None,
                 ensure_all_finite=False,
                 accept_sparse=False,
             )
@@ -214,6 +215,11 @@ class EngineTransformer(TransformerMixin, BaseEstimator):
         """``func(block) -> out`` (or ``(out, keep)`` when rows are dropped)."""
         raise NotImplementedError
 
+    def _output_dtype(self, table: Table) -> type:
+        """float32 when every column is float32 and this transformer keeps it, else float64."""
+        kept = np.float32 in self._float_dtypes and table.n_columns > 0
+        return np.float32 if kept and all(d == np.float32 for d in table.dtypes) else np.float64
+
     def _output_names(self, table: Table) -> list[str]:
         if table.columns is not None and getattr(self, "feature_names_in_", None) is None:
             return list(self.get_feature_names_out(table.columns))
@@ -226,6 +232,7 @@ class EngineTransformer(TransformerMixin, BaseEstimator):
         return table.apply_blockwise(
             self._block_function(table),
             self._output_names(table),
+            dtype=self._output_dtype(table),
             drops_rows=self._drops_rows,
             raw=not self._numeric_input,
         )
