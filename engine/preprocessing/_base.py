@@ -124,6 +124,14 @@ def _numpy_input(X: Any, numeric: bool) -> np.ndarray:
     return array
 
 
+FLOAT_DTYPES = (np.float64, np.float32, np.float16)  #: kept by the scalers, as in scikit-learn
+SPARSE_FLOAT_DTYPES = (np.float64, np.float32)  #: scipy.sparse has no float16
+
+
+def _cast_block(block, func, dtype):
+    return func(block).astype(dtype, copy=False)
+
+
 class EngineTransformer(TransformerMixin, BaseEstimator):
     """Base of the engine's numeric transformers (see the module docstring)."""
 
@@ -216,9 +224,17 @@ class EngineTransformer(TransformerMixin, BaseEstimator):
         raise NotImplementedError
 
     def _output_dtype(self, table: Table) -> type:
-        """float32 when every column is float32 and this transformer keeps it, else float64."""
-        kept = np.float32 in self._float_dtypes and table.n_columns > 0
-        return np.float32 if kept and all(d == np.float32 for d in table.dtypes) else np.float64
+        """The columns' float dtype when they share one this transformer keeps, else float64."""
+        dtypes = {np.dtype(d) if isinstance(d, np.dtype) else None for d in table.dtypes}
+        kept = {np.dtype(d) for d in self._float_dtypes}
+        return dtypes.pop().type if len(dtypes) == 1 and dtypes <= kept else np.float64
+
+    def _typed(self, func, table: Table):
+        """``func`` with its float64 output cast to :meth:`_output_dtype` (float32 stays float32)."""
+        dtype = self._output_dtype(table)
+        return (
+            func if dtype == np.float64 else functools.partial(_cast_block, func=func, dtype=dtype)
+        )
 
     def _output_names(self, table: Table) -> list[str]:
         if table.columns is not None and getattr(self, "feature_names_in_", None) is None:
@@ -230,7 +246,7 @@ class EngineTransformer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         table = self._check_input(X, reset=False)
         return table.apply_blockwise(
-            self._block_function(table),
+            self._typed(self._block_function(table), table),
             self._output_names(table),
             dtype=self._output_dtype(table),
             drops_rows=self._drops_rows,
@@ -256,7 +272,11 @@ class InvertibleTransformer(EngineTransformer):
         """Undo :meth:`transform` (the same kind out; Dask input stays lazy, 1 pass)."""
         check_is_fitted(self)
         table = self._check_input(X, reset=False)
-        return table.apply_blockwise(self._inverse_function(table), self._output_names(table))
+        return table.apply_blockwise(
+            self._typed(self._inverse_function(table), table),
+            self._output_names(table),
+            dtype=self._output_dtype(table),
+        )
 
 
 def check_sample_weight(sample_weight: Any, n_rows: float) -> np.ndarray:

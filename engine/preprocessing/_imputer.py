@@ -54,10 +54,6 @@ def _has_text_columns(X: Any) -> bool:
     return np.asarray(X).dtype.kind in "OUSV"
 
 
-def _cast_block(block, func, dtype):
-    return func(block).astype(dtype, copy=False)
-
-
 def _restored_block(block, kept, indicator, marker):
     """Undo imputation on one block: put ``marker`` back where the indicator columns say."""
     block = np.asarray(block, dtype=np.float64)
@@ -338,13 +334,6 @@ class SimpleImputer(EngineTransformer):
                 stacklevel=4,
             )
         fill = affine_function(table, self.n_features_in_, fill=self.statistics_)
-        func = self._float64_function(table, fill)
-        dtype = self._output_dtype(table)
-        return (
-            func if dtype == np.float64 else functools.partial(_cast_block, func=func, dtype=dtype)
-        )
-
-    def _float64_function(self, table: Table, fill):
         indicator = (
             np.asarray(self.indicator_.features_, dtype=np.int64)
             if self.indicator_ is not None

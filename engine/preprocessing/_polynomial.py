@@ -255,7 +255,7 @@ class PolynomialFeatures(EngineTransformer):
             return _sparse_interface(self._sparse_transform(X))
         table = self._check_input(X, reset=False)
         return table.apply_blockwise(
-            self._block_function(table),
+            self._block_function(table),  # computes in the output dtype itself
             self._output_names(table),
             dtype=self._output_dtype(table),
             raw=True,

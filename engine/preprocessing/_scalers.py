@@ -19,6 +19,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from engine.data import Table
 from engine.preprocessing._base import (
+    FLOAT_DTYPES,
+    SPARSE_FLOAT_DTYPES,
     InvertibleTransformer,
     affine_function,
     check_finite_moments,
@@ -39,6 +41,8 @@ from engine.stats.internal import (
 
 class _MomentScaler(OneToOneFeatureMixin, InvertibleTransformer):
     """Scalers whose state is the columns' moments partial: fit, partial_fit, inverse."""
+
+    _float_dtypes = FLOAT_DTYPES
 
     def _update(self, X: Any, *, reset: bool, sample_weight: Any = None) -> _MomentScaler:
         """Fit (``reset``) or merge into the fitted moments the moments of ``X``; one pass."""
@@ -75,7 +79,7 @@ class _MomentScaler(OneToOneFeatureMixin, InvertibleTransformer):
             X,
             reset=reset,
             accept_sparse=("csr", "csc"),
-            dtype=np.float64,
+            dtype=list(SPARSE_FLOAT_DTYPES),
             ensure_all_finite="allow-nan",
         )
 
@@ -186,6 +190,17 @@ class StandardScaler(_MomentScaler):
 
     def _sparse_factors(self):
         return (1.0 / self.scale_, self.scale_) if self.with_std else (None, None)
+
+    def transform(self, X: Any, copy: bool | None = None):
+        """Standardize ``X`` into the same kind (Dask stays lazy; scipy.sparse stays sparse).
+
+        ``copy`` is accepted for scikit-learn compatibility: the input is never modified.
+        """
+        return super().transform(X)
+
+    def inverse_transform(self, X: Any, copy: bool | None = None):
+        """Undo :meth:`transform` (``copy`` accepted for compatibility, never needed)."""
+        return super().inverse_transform(X)
 
     def _set_scaling(self, m: Moments) -> None:
         self.n_samples_seen_ = samples_seen(m.count, weighted=self._weighted)

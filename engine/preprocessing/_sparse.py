@@ -46,6 +46,22 @@ def sparse_moments(X: sp.spmatrix | sp.sparray, weights: np.ndarray | None = Non
     return raw
 
 
+def sparse_percentiles(X, q: tuple[float, float]) -> np.ndarray:
+    """Per column, the percentiles ``q`` of a sparse matrix's values, implicit zeros included.
+
+    NaN ignored (``numpy.nanpercentile``); computed in the matrix's dtype, one
+    column at a time (memory: one dense column). Shape ``(2, n_columns)``.
+    """
+    csc = X.tocsc()
+    out = []
+    for j in range(csc.shape[1]):
+        column = np.zeros(csc.shape[0], dtype=csc.dtype)
+        stored = csc.data[csc.indptr[j] : csc.indptr[j + 1]]
+        column[: len(stored)] = stored
+        out.append(np.nanpercentile(column, q))
+    return np.transpose(out).reshape(2, csc.shape[1])
+
+
 def scaled_columns(X, factor: np.ndarray | None, clip: bool = False):
     """A copy of ``X`` (same format) with column ``j`` times ``factor[j]``, optionally clipped to [-1, 1]."""
     out = X.copy()
