@@ -13,7 +13,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn import impute as sklearn_impute
 from sklearn.impute import MissingIndicator
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from engine.data import MissingValues, StrOptions, Table, as_table, is_lazy
 from engine.preprocessing._base import (
@@ -220,7 +220,31 @@ class SimpleImputer(EngineTransformer):
                     "reference path; it transforms in-memory input only"
                 )
             return self._reference.transform(X)
+        if sp.issparse(X):
+            return self._sparse_transform(X)
         return super().transform(X)
+
+    def _sparse_transform(self, X):
+        """Fill the stored missing values of a scipy.sparse ``X`` (CSC out, as scikit-learn)."""
+        marker = self._marker()
+        if marker == 0:
+            raise ValueError(
+                "Imputation not possible when missing_values == 0 and input is sparse. "
+                "Provide a dense array instead."
+            )
+        X = validate_data(
+            self, X, reset=False, accept_sparse="csc", dtype=list(self._float_dtypes),
+            ensure_all_finite="allow-nan", copy=True,
+        )  # fmt: skip
+        out = X.tocsc(copy=True)
+        columns = np.repeat(np.arange(out.shape[1]), np.diff(out.indptr))
+        missing = np.isnan(out.data) if marker is None else out.data == marker
+        out.data[missing] = self.statistics_[columns[missing]]
+        self._warn_empty()
+        out = out[:, np.flatnonzero(self._kept)]
+        if self.indicator_ is not None:
+            out = sp.hstack([out, self.indicator_.transform(X)], format="csc")
+        return out
 
     def inverse_transform(self, X: Any):
         """Put ``missing_values`` back where the indicator columns mark them (1 pass).
@@ -324,15 +348,19 @@ class SimpleImputer(EngineTransformer):
             out += [f"missingindicator_{n}" for n in names[self.indicator_.features_]]
         return np.asarray(out, dtype=object)
 
-    def _block_function(self, table: Table):
+    def _warn_empty(self) -> None:
+        """scikit-learn's warning naming the columns that transform drops (no observed value)."""
         if not self._kept.all():
             warnings.warn(
                 f"Skipping features without any observed values: {self._empty_names}. At "
                 "least one non-missing value is needed for imputation with "
                 f"strategy={self.strategy!r}.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
+
+    def _block_function(self, table: Table):
+        self._warn_empty()
         fill = affine_function(table, self.n_features_in_, fill=self.statistics_)
         indicator = (
             np.asarray(self.indicator_.features_, dtype=np.int64)
