@@ -260,3 +260,13 @@ def test_mismatched_lengths_and_mixed_inputs():
         train_test_split(da.from_array(X), y)
     with pytest.raises(ValueError, match="At least one array"):
         train_test_split()
+
+
+def test_sparse_input_is_split_as_csr_and_lists_stay_lists():
+    import scipy.sparse as sp
+
+    X = np.arange(40).reshape(10, 4)
+    parts = train_test_split(X, sp.coo_array(X), list(range(10)), random_state=0)
+    assert parts[2].format == parts[3].format == "csr"
+    np.testing.assert_array_equal(parts[2].toarray(), parts[0])
+    assert isinstance(parts[4], list) and parts[4] == list(parts[0][:, 0] // 4)
