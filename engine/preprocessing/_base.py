@@ -125,7 +125,6 @@ def _numpy_input(X: Any, numeric: bool) -> np.ndarray:
 
 
 FLOAT_DTYPES = (np.float64, np.float32, np.float16)  #: kept by the scalers, as in scikit-learn
-SPARSE_FLOAT_DTYPES = (np.float64, np.float32)  #: scipy.sparse has no float16
 
 
 def _cast_block(block, func, dtype):

@@ -8,19 +8,18 @@ import numpy as np
 import scipy.sparse as sp
 from scipy import stats as sps
 from sklearn.base import OneToOneFeatureMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from engine.data import Table
 from engine.preprocessing._base import (
     FLOAT_DTYPES,
-    SPARSE_FLOAT_DTYPES,
     InvertibleTransformer,
     affine_function,
     check_finite_moments,
     handle_zeros_in_scale,
     number_pair,
 )
-from engine.preprocessing._sparse import scaled_columns, sparse_percentiles
+from engine.preprocessing._sparse import checked_sparse, scaled_columns, sparse_percentiles
 from engine.stats.internal import column_moments, moments_and_quantiles
 
 
@@ -95,14 +94,7 @@ class RobustScaler(OneToOneFeatureMixin, InvertibleTransformer):
     # --------------------------------------------------------- scipy.sparse
     def _sparse_input(self, X: Any, *, reset: bool):
         """``X`` as a float CSR/CSC matrix, checked as scikit-learn checks it."""
-        return validate_data(
-            self,
-            X,
-            reset=reset,
-            accept_sparse=("csr", "csc"),
-            dtype=list(SPARSE_FLOAT_DTYPES),
-            ensure_all_finite="allow-nan",
-        )
+        return checked_sparse(self, X, reset=reset)
 
     def fit(self, X: Any, y: Any = None) -> RobustScaler:
         """Fit on ``X``; scipy.sparse input (no centring) gets exact in-memory percentiles.

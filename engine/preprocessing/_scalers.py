@@ -15,12 +15,11 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import OneToOneFeatureMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from engine.data import Table
 from engine.preprocessing._base import (
     FLOAT_DTYPES,
-    SPARSE_FLOAT_DTYPES,
     InvertibleTransformer,
     affine_function,
     check_finite_moments,
@@ -29,7 +28,7 @@ from engine.preprocessing._base import (
     number_pair,
     samples_seen,
 )
-from engine.preprocessing._sparse import scaled_columns, sparse_moments
+from engine.preprocessing._sparse import checked_sparse, scaled_columns, sparse_moments
 from engine.stats.internal import (
     Moments,
     column_moments,
@@ -74,14 +73,7 @@ class _MomentScaler(OneToOneFeatureMixin, InvertibleTransformer):
     def _sparse_input(self, X: Any, *, reset: bool):
         """``X`` as a float CSR/CSC matrix, checked as scikit-learn checks it; raises when
         this scaler cannot keep sparsity (it would centre)."""
-        return validate_data(
-            self,
-            X,
-            reset=reset,
-            accept_sparse=("csr", "csc"),
-            dtype=list(SPARSE_FLOAT_DTYPES),
-            ensure_all_finite="allow-nan",
-        )
+        return checked_sparse(self, X, reset=reset)
 
     def _sparse_factors(self) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Column factors of (transform, inverse_transform) on sparse input."""

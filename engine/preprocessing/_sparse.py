@@ -14,8 +14,26 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.sparsefuncs import inplace_column_scale, mean_variance_axis, min_max_axis
+from sklearn.utils.validation import validate_data
 
 from engine.kernels import moments as mk
+
+SPARSE_FLOAT_DTYPES = (np.float64, np.float32)  #: kept as they are (scipy.sparse has no float16)
+
+
+def checked_sparse(est, X, *, reset: bool):
+    """``X`` as a float32/float64 CSR or CSC matrix, checked by scikit-learn's ``validate_data``.
+
+    NaN allowed, inf rejected; other sparse formats become CSR.
+    """
+    return validate_data(
+        est,
+        X,
+        reset=reset,
+        accept_sparse=("csr", "csc"),
+        dtype=list(SPARSE_FLOAT_DTYPES),
+        ensure_all_finite="allow-nan",
+    )
 
 
 def _stored_columns(X: sp.spmatrix | sp.sparray) -> np.ndarray:
