@@ -52,6 +52,7 @@ def sparse_moments(X: sp.spmatrix | sp.sparray, weights: np.ndarray | None = Non
         mean, var = mean_variance_axis(X, axis=0)
         count = n_rows - missing
     else:
+        weights = np.asarray(weights, dtype=X.dtype)  # scikit-learn's helper wants one dtype
         mean, var, count = mean_variance_axis(X, axis=0, weights=weights, return_sum_weights=True)
     low, high = min_max_axis(X, axis=0, ignore_nan=True)
     raw = mk.empty_moments(n_columns)
