@@ -54,6 +54,27 @@ def _has_text_columns(X: Any) -> bool:
     return np.asarray(X).dtype.kind in "OUSV"
 
 
+class NonNumericDataError(ValueError, TypeError):
+    """Text data under a numeric strategy: scikit-learn's ``ValueError``, the engine's ``TypeError``."""
+
+
+def _first_text_column(X: Any) -> str:
+    """The name (``x<j>`` without names) of the first column whose values are not all numbers."""
+    if isinstance(X, pd.Series):
+        X = X.to_frame()
+    if isinstance(X, pd.DataFrame):
+        columns = [(str(c), X.iloc[:, j]) for j, c in enumerate(X.columns)]
+    else:
+        array = np.asarray(X, dtype=object).reshape(len(X), -1)
+        columns = [(f"x{j}", array[:, j]) for j in range(array.shape[1])]
+    for name, values in columns:
+        try:
+            np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            return name
+    return columns[0][0]
+
+
 def _restored_block(block, kept, indicator, marker):
     """Undo imputation on one block: put ``marker`` back where the indicator columns say."""
     block = np.asarray(block, dtype=np.float64)
@@ -201,7 +222,16 @@ class SimpleImputer(EngineTransformer):
         self._reference = None
         if not self._reference_needed(X):
             return super().fit(X, y)
-        reference = sklearn_impute.SimpleImputer(**self.get_params()).fit(X)
+        try:
+            reference = sklearn_impute.SimpleImputer(**self.get_params()).fit(X)
+        except ValueError as exc:
+            if "non-numeric data" not in str(exc):
+                raise
+            raise NonNumericDataError(
+                f"{exc} (column {_first_text_column(X)!r}); encode it first (for example "
+                "with engine.preprocessing.OrdinalEncoder) or use strategy='most_frequent' "
+                "or 'constant'"
+            ) from exc
         for name in ("statistics_", "indicator_", "n_features_in_", "feature_names_in_"):
             if hasattr(reference, name):
                 setattr(self, name, getattr(reference, name))
