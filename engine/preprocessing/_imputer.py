@@ -190,6 +190,12 @@ class SimpleImputer(EngineTransformer):
 
     _float_dtypes = (np.float64, np.float32)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.input_tags.string = True
+        return tags
+
     # ------------------------------------------------- scikit-learn's reference path
     def _reference_needed(self, X: Any) -> bool:
         """Whether ``X`` and the parameters are outside the engine's numeric kernels.
