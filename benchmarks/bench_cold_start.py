@@ -19,10 +19,12 @@ compiled and loaded from the kernel cache:
 - ``cluster, new node``: a fresh 2-worker ``LocalCluster`` whose workers share
   an empty kernel cache (a new node), from a client whose cache is warm:
   what ``connect`` adds to a ``Client`` (``prepare_scheduler`` and
-  ``prepare_workers``, whose plugins ship the client's cache) and the first
+  ``prepare_workers``, whose plugins ship the client's cache, then load every
+  kernel in the background in each worker and in the client) and the first
   ``profile`` of a dask array; the scheduler's and workers' imports of the
   engine are timed apart, before, and the same profile run again gives Dask's
-  own cost on that cluster (``profile_again_s``) to compare with;
+  own cost on that cluster (``profile_again_s``): the floor the first profile
+  can reach once no kernel is loaded on its critical path;
 - ``cluster, all cold`` (one run, not in ``--quick``): client and node caches
   empty, so the plugin runs ``engine warmup`` once on the node.
 

@@ -64,9 +64,10 @@ def make_block(n_rows: int, n_columns: int, block_id=None) -> np.ndarray:
     return block
 
 
-def source(n_blocks: int) -> da.Array:
+def source(n_blocks: int, block=make_block) -> da.Array:
+    """``n_blocks`` lazy blocks of ``CHUNK_ROWS x N_COLUMNS`` made by ``block`` where computed."""
     return da.map_blocks(
-        make_block,
+        block,
         CHUNK_ROWS,
         N_COLUMNS,
         chunks=((CHUNK_ROWS,) * n_blocks, (N_COLUMNS,)),
@@ -91,7 +92,7 @@ def job(X: da.Array, sink: Path | None):
     return summary, None
 
 
-def _vm_hwm() -> int:
+def vm_hwm() -> int:
     with open("/proc/self/status") as fh:
         for line in fh:
             if line.startswith("VmHWM:"):
@@ -125,14 +126,14 @@ def run_variant(name: str, n_blocks: int, zarr_path: Path, repeats: int, work: P
                     X = read_table(zarr_path)
                     sink = work / f"out-{name.replace(' ', '')}.zarr"
                 if client is not None:
-                    client.run(_reset_peak)
+                    client.run(reset_peak)
                 base = _rss()
-                _reset_peak()
+                reset_peak()
                 seconds = median_seconds(lambda X=X, sink=sink: job(X, sink), repeats=repeats)
                 if client is not None:
-                    peak = max(client.run(_vm_hwm).values())
+                    peak = max(client.run(vm_hwm).values())
                 else:
-                    peak = max(0, _vm_hwm() - base)
+                    peak = max(0, vm_hwm() - base)
                 rows.append(
                     {
                         "dataset": dataset,
@@ -151,7 +152,7 @@ def run_variant(name: str, n_blocks: int, zarr_path: Path, repeats: int, work: P
     return rows
 
 
-def _reset_peak() -> bool:
+def reset_peak() -> bool:
     """Reset this process's peak RSS (Linux: write 5 to /proc/self/clear_refs)."""
     try:
         with open("/proc/self/clear_refs", "w") as fh:

@@ -12,6 +12,12 @@ import pandas as pd
 
 from engine.data import is_lazy
 from engine.fairness import _groups as grp
+from engine.fairness._bootstrap import (
+    NOT_INITIALIZED,
+    BootstrapIntervals,
+    bootstrap_rows,
+    check_bootstrap,
+)
 from engine.stats.internal import check_lengths, keyed_counts
 
 _NON_SCALAR = (
@@ -73,6 +79,15 @@ class MetricFrame:
         Not supported (raises ``NotImplementedError``).
     sample_params : dict, optional
         ``{param: array}`` for a single metric or ``{metric name: {param: array}}``.
+    n_boot : int, optional
+        Number of bootstrap resamples for confidence intervals (with ``ci_quantiles``).
+    ci_quantiles : list of float, optional
+        Quantiles in (0, 1) reported by ``overall_ci``, ``by_group_ci``,
+        ``group_min_ci``, ``group_max_ci``, ``difference_ci()``, ``ratio_ci()``.
+    random_state : int, numpy.random.RandomState or None
+        Seed of the resamples: the same rows as fairlearn draws for it, so the
+        intervals are fairlearn's. In-memory input only (Dask raises
+        ``NotImplementedError``).
 
     Examples
     --------
@@ -92,6 +107,9 @@ class MetricFrame:
         sensitive_features,
         control_features=None,
         sample_params: dict | None = None,
+        n_boot: int | None = None,
+        ci_quantiles: list[float] | None = None,
+        random_state: int | np.random.RandomState | None = None,
     ):
         if control_features is not None:
             raise NotImplementedError(
@@ -147,6 +165,15 @@ class MetricFrame:
         by_group = pd.DataFrame(rows, index=index) if rows else pd.DataFrame(index=index)
         by_group.columns = list(funcs)
         self._overall, self._by_group = overall, by_group
+        self._n_boot, self._ci_quantiles, self._intervals = n_boot, ci_quantiles, None
+        if check_bootstrap(n_boot, ci_quantiles):
+            if lazy:
+                raise NotImplementedError(
+                    "bootstrap confidence intervals (n_boot, ci_quantiles) need in-memory "
+                    "input; compute y_true, y_pred and the features first"
+                )
+            frames = self._resampled(funcs, params, features, y_true, y_pred, n_boot, random_state)
+            self._intervals = BootstrapIntervals(frames, ci_quantiles, self._extract)
 
     # ---- construction -------------------------------------------------------------------
     def _annotate(self, metrics, sample_params) -> tuple[dict, dict]:
@@ -230,6 +257,29 @@ class MetricFrame:
             out[name] = (values, func(y_t, y_p, **p))
         return out
 
+    @staticmethod
+    def _resampled(funcs, params, features, y_true, y_pred, n_boot, random_state) -> list:
+        """MetricFrames of the bootstrap resamples (fairlearn's rows for ``random_state``)."""
+        y_t, y_p = _squeeze(y_true), _squeeze(y_pred)
+        columns = {name: np.asarray(col) for name, col in features}
+        arrays = {n: {k: np.asarray(v) for k, v in p.items()} for n, p in params.items()}
+        frames = []
+        with warnings.catch_warnings():  # a resample may hold a single group
+            warnings.simplefilter("ignore")
+            for rows in bootstrap_rows(len(y_t), n_boot, random_state):
+                frames.append(
+                    MetricFrame(
+                        metrics=funcs,
+                        y_true=y_t[rows],
+                        y_pred=y_p[rows],
+                        sensitive_features={n: c[rows] for n, c in columns.items()},
+                        sample_params={
+                            n: {k: v[rows] for k, v in p.items()} for n, p in arrays.items()
+                        },
+                    )
+                )
+        return frames
+
     def _warn_single_groups(self, keys) -> None:
         for name, k in zip(self._sf_names, keys or [], strict=False):
             if len(k) == 1:
@@ -255,6 +305,49 @@ class MetricFrame:
     def by_group(self):
         """Metric(s) per group: a Series (one callable) or DataFrame indexed by the groups."""
         return self._extract(self._by_group, by_group=True)
+
+    def _ci(self) -> BootstrapIntervals:
+        if self._intervals is None:
+            raise ValueError(NOT_INITIALIZED)
+        return self._intervals
+
+    @property
+    def n_boot(self) -> int | None:
+        """Number of bootstrap resamples (``None`` without confidence intervals)."""
+        return self._n_boot
+
+    @property
+    def ci_quantiles(self) -> list[float] | None:
+        """Quantiles of the bootstrap confidence intervals."""
+        return self._ci_quantiles
+
+    @property
+    def overall_ci(self) -> list:
+        """``overall`` at each of ``ci_quantiles`` over the bootstrap resamples."""
+        return self._ci().overall
+
+    @property
+    def by_group_ci(self) -> list:
+        """``by_group`` at each of ``ci_quantiles`` (groups absent from a resample skipped)."""
+        return self._ci().by_group
+
+    def group_min_ci(self) -> list:
+        """``group_min()`` at each of ``ci_quantiles`` over the bootstrap resamples."""
+        return self._ci().group_min
+
+    def group_max_ci(self) -> list:
+        """``group_max()`` at each of ``ci_quantiles`` over the bootstrap resamples."""
+        return self._ci().group_max
+
+    def difference_ci(self, method: Literal["between_groups", "to_overall"] = "between_groups"):
+        """``difference(method)`` at each of ``ci_quantiles`` over the bootstrap resamples."""
+        _check_compare(method, "raise")
+        return self._ci().difference[method]
+
+    def ratio_ci(self, method: Literal["between_groups", "to_overall"] = "between_groups"):
+        """``ratio(method)`` at each of ``ci_quantiles`` over the bootstrap resamples."""
+        _check_compare(method, "raise")
+        return self._ci().ratio[method]
 
     @property
     def sensitive_levels(self) -> list[str]:

@@ -18,6 +18,7 @@ from engine.kernels._cache_files import (  # noqa: E402
     warm_key,
 )
 from engine.kernels._pickling import send_kernels_by_reference  # noqa: E402
+from engine.kernels._preload import preload_in_background, preload_kernels  # noqa: E402
 from engine.kernels._registry import collect_kernels, load_only  # noqa: E402
 
 _KERNELS = collect_kernels(__name__, __path__)
@@ -47,6 +48,8 @@ __all__ = [
     "kernel_dispatchers",
     "mark_warm",
     "pack_cache",
+    "preload_in_background",
+    "preload_kernels",
     "send_kernels_by_reference",
     "unpack_cache",
     "warm_key",

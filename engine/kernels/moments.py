@@ -7,8 +7,9 @@ of +/-inf values, which are excluded from every other row). Rows are scanned
 in cache-sized chunks of :data:`CHUNK_ROWS` rows, each read as one flat
 row-major run (C-order friendly) into fixed accumulator lanes: each chunk's
 count, sum, min and max come from one branch-free, vectorized sweep (sum, min
-and max only when the chunk proves all-finite, else the NaN/inf-aware sweep
-is rerun from cache; both give the same bits), its M2
+and max only when the chunk proves all-finite; else a NaN-counting sweep, as
+branch-free, is rerun from cache, and only a chunk holding +/-inf takes the
+general NaN/inf-aware sweep; all give the same bits), its M2
 (about the chunk mean, with the corrected two-pass formula's correction for
 the mean's rounding) from a second sweep while the chunk is still in cache,
 and chunks merge by Chan et al.'s pairwise formula, so the data is read from
@@ -117,6 +118,25 @@ def _sweep_all_finite(block, total, low, high):
 
 
 @njit(cache=True, nogil=True)
+def _sweep_nan(block, missing, total, low, high):
+    """:func:`_sweep_range` for a block assumed free of +/-inf: NaN count, sum, min and max.
+
+    NaN adds 0 to the sum and never wins a comparison, so the lanes equal the
+    general sweep's when the assumption holds (counts are then the lane's rows
+    minus its NaN); an inf makes its lane's sum non-finite, which
+    :func:`_all_finite` sees. Branch-free with one select per value: it
+    vectorizes like the all-finite sweep.
+    """
+    for q in range(block.size):
+        v = block[q]
+        nan = v != v
+        missing[q] += 1.0 if nan else 0.0
+        total[q] += 0.0 if nan else v
+        low[q] = v if v < low[q] else low[q]
+        high[q] = v if v > high[q] else high[q]
+
+
+@njit(cache=True, nogil=True)
 def _all_finite(values):
     """Whether no value is NaN or +/-inf."""
     zero = 0.0
@@ -167,13 +187,20 @@ def _chunk_moments(X, start, stop, out, lanes):
     for b in range(0, n_full * n_columns, width):
         _sweep_all_finite(flat[b : b + width], total, low, high)
     _sweep_all_finite(flat[n_full * n_columns :], total, low, high)
-    if _all_finite(total):
-        # A NaN or inf would have made its lane's sum non-finite: every value is
-        # finite, and the general sweep would have given these very sums.
-        count[:] = n_full // n_rows_lane
-        count[: (n - n_full) * n_columns] += 1.0
-        missing[:] = 0.0
-    else:
+    count[:] = n_full // n_rows_lane
+    count[: (n - n_full) * n_columns] += 1.0
+    missing[:] = 0.0
+    if not _all_finite(total):
+        # A NaN or inf made its lane's sum non-finite: sweep again, counting NaN
+        total[:] = 0.0
+        low[:] = np.inf
+        high[:] = -np.inf
+        for b in range(0, n_full * n_columns, width):
+            _sweep_nan(flat[b : b + width], missing, total, low, high)
+        _sweep_nan(flat[n_full * n_columns :], missing, total, low, high)
+        count -= missing
+    if not _all_finite(total):
+        # an inf: the general sweep counts it apart
         count[:] = 0.0
         missing[:] = 0.0
         total[:] = 0.0

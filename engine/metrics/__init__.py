@@ -36,7 +36,8 @@ from engine.metrics._regression import (
     root_mean_squared_error,
 )
 from engine.metrics._scorers import get_scorer, get_scorer_names
-from engine.metrics._targets import type_of_target, unique_labels
+from engine.metrics._target_kind import type_of_target
+from engine.metrics._unique_labels import unique_labels
 
 __all__ = [
     "accuracy_score",

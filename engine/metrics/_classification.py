@@ -1,7 +1,7 @@
 """Classification metrics from exact confusion counts (one pass over the data).
 
 Method: one pass computes the summaries scikit-learn's target checks decide
-on (:mod:`engine.metrics._targets`) and, for binary/multiclass targets, the
+on (:mod:`engine.metrics._target_kind`) and, for binary/multiclass targets, the
 (weighted) number of rows of every observed ``(y_true, y_pred)`` pair
 (:class:`engine.stats.KeyedCounts`; label discovery shares the pass); for
 multilabel indicators, per-label and per-row statistics
@@ -25,7 +25,8 @@ import sklearn.metrics as skm
 
 from engine.metrics import _multilabel as ml
 from engine.metrics._partials import Needs, Partials, compute_partials
-from engine.metrics._targets import MULTILABEL, labels_of, target_type
+from engine.metrics._target_kind import MULTILABEL, target_type
+from engine.metrics._unique_labels import labels_of
 
 CONFUSION = Needs(confusion=True)
 _LABEL_KINDS = ("binary", "multiclass", MULTILABEL)

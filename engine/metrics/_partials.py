@@ -29,12 +29,8 @@ from engine.metrics._multilabel_ranking import (
     merge_multilabel_scores,
     multilabel_scores_block,
 )
-from engine.metrics._targets import (
-    TargetSummary,
-    as_target_array,
-    describe_target,
-    merge_target_summaries,
-)
+from engine.metrics._target_merge import merge_target_summaries
+from engine.metrics._target_summary import TargetSummary, as_target_array, describe_target
 from engine.stats.internal import (
     KeyedCounts,
     LabeledValueCounts,

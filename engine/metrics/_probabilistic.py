@@ -19,7 +19,8 @@ import warnings
 import numpy as np
 
 from engine.metrics._partials import Needs, Partials, compute_partials
-from engine.metrics._targets import MULTILABEL, labels_of, target_type
+from engine.metrics._target_kind import MULTILABEL, target_type
+from engine.metrics._unique_labels import labels_of
 from engine.stats.internal import check_lengths
 
 LOGLOSS = Needs(logloss=True)

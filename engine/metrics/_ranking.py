@@ -23,7 +23,7 @@ from engine.kernels.distinct import merge_value_counts
 from engine.metrics._binary_roc import binary_auc, curve_from_points, curve_points, pos_label_index
 from engine.metrics._multilabel_ranking import ONE_CLASS, multilabel_roc_auc
 from engine.metrics._partials import Needs, Partials, compute_partials
-from engine.metrics._targets import MULTILABEL, target_type
+from engine.metrics._target_kind import MULTILABEL, target_type
 from engine.stats.internal import check_lengths
 
 SCORES = Needs(scores=True)

@@ -27,14 +27,22 @@ from engine.model_selection._progress import Progress
 from engine.model_selection._results import (
     error_messages,
     format_results,
+    returned_metric_names,
     warn_fit_failures,
     warn_score_failures,
 )
+from engine.model_selection._routing import (
+    in_callers_config,
+    route_search_params,
+    search_router,
+    sklearn_scorer,
+)
 from engine.model_selection._run import run_tasks
-from engine.model_selection._scoring import check_refit, resolve_scorers
+from engine.model_selection._scoring import check_refit, check_refit_index, resolve_scorers
 from engine.model_selection._tasks import configured
 
 SCORER_NAMES = StrOptions(set(get_scorer_names()))
+NO_FITS = "No fits were performed. Was the CV iterator empty? Were there no candidates?"
 
 
 def _refit_task(X, y, estimator, params, fit_params):
@@ -58,10 +66,21 @@ def valid_param_names(estimator: Any, space: Mapping) -> set[str]:
     return names
 
 
+def _names_checked_here(estimator: Any, name: str) -> bool:
+    """Whether the object ``name`` sets lists its parameters (scikit-learn's ``BaseEstimator``).
+
+    Another object (a third-party estimator with its own ``set_params``) is
+    left to judge the names itself, as scikit-learn's searches do.
+    """
+    prefix = name.rpartition("__")[0]
+    owner = estimator.get_params(deep=True).get(prefix) if prefix else estimator
+    return owner is None or isinstance(owner, BaseEstimator)
+
+
 def check_space_names(owner: str, estimator: Any, space: Mapping) -> None:
     """``ValueError`` naming unknown parameters of a search space and listing the valid names."""
     valid = sorted(valid_param_names(estimator, space))
-    unknown = [name for name in space if name not in valid]
+    unknown = [n for n in space if n not in valid and _names_checked_here(estimator, n)]
     if unknown:
         raise ValueError(
             f"invalid parameter(s) {unknown} for {owner} (estimator "
@@ -118,7 +137,7 @@ class Rounds:
         return format_results(
             self.candidates,
             self.records,
-            self.metric_names,
+            returned_metric_names(self.records, self.metric_names),
             self.return_train_score,
             self.error_score,
             self.more,
@@ -142,6 +161,7 @@ class BaseSearch(SearchDisplay, BestEstimatorDelegation, MetaEstimatorMixin, Bas
         "error_score": [StrOptions({"raise"}), numbers.Real],
         "return_train_score": ["boolean"],
         "checkpoint": [None, str, os.PathLike],
+        "n_jobs": [numbers.Integral, None],
     }
 
     def __init__(
@@ -155,6 +175,7 @@ class BaseSearch(SearchDisplay, BestEstimatorDelegation, MetaEstimatorMixin, Bas
         error_score=np.nan,
         return_train_score=False,
         checkpoint=None,
+        n_jobs=None,
     ):
         self.estimator = estimator
         self.scoring = scoring
@@ -164,6 +185,7 @@ class BaseSearch(SearchDisplay, BestEstimatorDelegation, MetaEstimatorMixin, Bas
         self.error_score = error_score
         self.return_train_score = return_train_score
         self.checkpoint = checkpoint
+        self.n_jobs = n_jobs
 
     # -- hooks for subclasses ------------------------------------------------
     def _check_search(self) -> None:
@@ -197,8 +219,12 @@ class BaseSearch(SearchDisplay, BestEstimatorDelegation, MetaEstimatorMixin, Bas
         groups : array-like, optional
             Group labels passed to the splitter.
         **fit_params
-            Passed to the estimator's ``fit`` (``step__name`` for a Pipeline);
-            arrays of length ``n_samples`` are sliced per fold.
+            Passed to the estimator's ``fit`` (``step__name`` for a Pipeline),
+            ``sample_weight`` also to the scorers that accept it; with
+            ``sklearn.set_config(enable_metadata_routing=True)``, routed where
+            the estimator, scorers and splitter requested them, as
+            scikit-learn routes them. Arrays of length ``n_samples`` are
+            sliced per fold.
 
         Returns
         -------
@@ -210,12 +236,18 @@ class BaseSearch(SearchDisplay, BestEstimatorDelegation, MetaEstimatorMixin, Bas
             self.scoring, dask_native=final_estimator(self.estimator) if native else None
         )
         check_refit(self.refit, scorers, multimetric)
+        scorer = sklearn_scorer(self.estimator, self.scoring, self.error_score)
+        params = fit_params if groups is None else {**fit_params, "groups": groups}
+        routed = route_search_params(self, scorer, params)
+        fit_params = routed.fit
         data = prepare_data(X, y, self.estimator)
         cv = check_cv(self.cv, data.y_split, classifier=is_classifier(self.estimator))
         splits = [
             (np.asarray(tr), np.asarray(te))
-            for tr, te in cv.split(data.X_split, data.y_split, groups)
+            for tr, te in cv.split(data.X_split, data.y_split, **routed.split)
         ]
+        if not splits:
+            raise ValueError(NO_FITS)
         self.multimetric_ = multimetric
         self.scorer_ = scorers if multimetric else scorers["score"]
         self.n_splits_ = len(splits)
@@ -225,7 +257,14 @@ class BaseSearch(SearchDisplay, BestEstimatorDelegation, MetaEstimatorMixin, Bas
         fingerprint = tokenize(
             type(self).__name__,
             estimator_token(
-                (self.estimator, self._fingerprint(), self.scoring, self.error_score, fit_params)
+                (
+                    self.estimator,
+                    self._fingerprint(),
+                    self.scoring,
+                    self.error_score,
+                    fit_params,
+                    routed.score,
+                )
             ),
             tokenize(splits),
             data.token,
@@ -243,6 +282,7 @@ class BaseSearch(SearchDisplay, BestEstimatorDelegation, MetaEstimatorMixin, Bas
             progress=progress,
             rank_metric=rank_metric,
             random_state=getattr(self, "random_state", None),
+            score_params=routed.score,
         )
         rounds = Rounds(
             data.n_samples,
@@ -258,13 +298,18 @@ class BaseSearch(SearchDisplay, BestEstimatorDelegation, MetaEstimatorMixin, Bas
         finally:
             progress.close()
         if not rounds.candidates:
-            raise ValueError(f"{type(self).__name__} evaluated no candidate")
+            raise ValueError(NO_FITS)
         self.n_fits_ = evaluator.n_fits
         self.n_fit_tasks_ = evaluator.planner.n_tasks_fit
         self.error_messages_ = error_messages(rounds.records)
         warn_fit_failures(self.error_messages_, self.error_score)
         warn_score_failures(rounds.records, self.error_score)
         self.cv_results_ = rounds.results()
+        names = returned_metric_names(rounds.records, list(scorers))
+        if callable(self.scoring) and names != ["score"]:  # the callable returned a dict
+            self.multimetric_ = True
+            check_refit(self.refit, names, True)
+            rank_metric = self.refit if isinstance(self.refit, str) else names[0]
         self._select_best(rank_metric)
         if self.refit:
             if evaluator.native is not None:
@@ -273,11 +318,23 @@ class BaseSearch(SearchDisplay, BestEstimatorDelegation, MetaEstimatorMixin, Bas
                 self._refit(data, fit_params)
         return self
 
+    def get_metadata_routing(self):
+        """The routing of ``fit``'s parameters: estimator, scorer(s) and splitter, as scikit-learn.
+
+        Returns
+        -------
+        sklearn.utils.metadata_routing.MetadataRouter
+        """
+        scorer = sklearn_scorer(self.estimator, self.scoring, self.error_score)
+        return search_router(self, self.estimator, scorer, self.cv)
+
     def _select_best(self, rank_metric: str) -> None:
         if not self.refit and self.multimetric_:
             return
         if callable(self.refit):
-            self.best_index_ = int(self.refit(self.cv_results_))
+            self.best_index_ = check_refit_index(
+                self.refit(self.cv_results_), len(self.cv_results_["params"])
+            )
         else:
             self.best_index_ = int(self.cv_results_[f"rank_test_{rank_metric}"].argmin())
             self.best_score_ = float(self.cv_results_[f"mean_test_{rank_metric}"][self.best_index_])
@@ -292,7 +349,7 @@ class BaseSearch(SearchDisplay, BestEstimatorDelegation, MetaEstimatorMixin, Bas
         self._set_best_estimator(est)
 
     def _refit(self, data, fit_params: Mapping) -> None:
-        task = delayed(_refit_task, pure=False)(
+        task = delayed(in_callers_config(_refit_task), pure=False)(
             data.X_node, data.y_node, self.estimator, self.best_params_, dict(fit_params)
         )
         est, self.refit_time_ = run_tasks({"refit": task}, lambda *_: None)["refit"]

@@ -89,7 +89,7 @@ class BayesSearchCV(BaseSearch):
         Seed of the sampler.
     n_startup_trials : int, default=10
         Random candidates before TPE starts modelling.
-    scoring, refit, cv, verbose, error_score, return_train_score, checkpoint
+    scoring, refit, cv, verbose, error_score, return_train_score, checkpoint, n_jobs
         As :class:`GridSearchCV`.
 
     Examples
@@ -129,6 +129,7 @@ class BayesSearchCV(BaseSearch):
         error_score=np.nan,
         return_train_score=False,
         checkpoint=None,
+        n_jobs=None,
     ):
         super().__init__(
             estimator,
@@ -139,6 +140,7 @@ class BayesSearchCV(BaseSearch):
             error_score=error_score,
             return_train_score=return_train_score,
             checkpoint=checkpoint,
+            n_jobs=n_jobs,
         )
         self.param_distributions = param_distributions
         self.n_iter = n_iter

@@ -14,9 +14,11 @@ from engine.model_selection._evaluate import Evaluator, prepare_data
 from engine.model_selection._progress import Progress
 from engine.model_selection._results import (
     error_messages,
+    returned_metric_names,
     warn_fit_failures,
     warn_score_failures,
 )
+from engine.model_selection._routing import route_cross_validate_params, sklearn_scorer
 from engine.model_selection._scoring import resolve_scorers
 
 
@@ -34,6 +36,7 @@ def cross_validate(
     return_indices: bool = False,
     error_score: Any = np.nan,
     verbose: int = 0,
+    n_jobs: int | None = None,
 ) -> dict:
     """Evaluate a metric by cross-validation, every fold a task of one Dask graph.
 
@@ -52,10 +55,16 @@ def cross_validate(
     scoring : str, callable, list, tuple, dict or None
     cv : int, splitter or iterable, default=None (5-fold)
     params : dict, optional
-        Fit parameters (``step__name`` for a Pipeline).
+        Fit parameters (``step__name`` for a Pipeline). With
+        ``sklearn.set_config(enable_metadata_routing=True)`` they are routed
+        where the estimator, scorers and splitter requested them (then
+        ``groups`` goes in ``params``), as scikit-learn routes them.
     return_train_score, return_estimator, return_indices : bool
     error_score : "raise" or float, default=nan
     verbose : int, default=0
+    n_jobs : int or None, default=None
+        Accepted for drop-in compatibility with scikit-learn and ignored: how
+        many folds run at once is the Dask scheduler's business.
 
     Returns
     -------
@@ -78,9 +87,12 @@ def cross_validate(
     )
     data = prepare_data(X, y, estimator)
     splitter = check_cv(cv, data.y_split, classifier=is_classifier(estimator))
+    routed = route_cross_validate_params(
+        estimator, sklearn_scorer(estimator, scoring, error_score), splitter, groups, params or {}
+    )
     splits = [
         (np.asarray(tr), np.asarray(te))
-        for tr, te in splitter.split(data.X_split, data.y_split, groups)
+        for tr, te in splitter.split(data.X_split, data.y_split, **routed.split)
     ]
     progress = Progress(verbose, "cross_validate")
     evaluator = Evaluator(
@@ -89,11 +101,12 @@ def cross_validate(
         scorers,
         error_score=error_score,
         return_train_score=return_train_score,
-        fit_params=params or {},
+        fit_params=routed.fit,
         checkpoint=Checkpoint(None, ""),
         progress=progress,
         rank_metric=next(iter(scorers)),
         return_estimator=return_estimator,
+        score_params=routed.score,
     )
     try:
         (row,) = evaluator.evaluate([{}], splits)
@@ -110,9 +123,13 @@ def cross_validate(
         out["estimator"] = [r["estimator"] for r in row]
     if return_indices:
         out["indices"] = {"train": [tr for tr, _ in splits], "test": [te for _, te in splits]}
-    for name in scorers:
+    names = returned_metric_names([row], list(scorers))  # a callable may return a dict
+    multimetric = multimetric or names != list(scorers)
+    for name in names:
         suffix = name if multimetric else "score"
-        out[f"test_{suffix}"] = np.array([r["test"][name] for r in row])
+        out[f"test_{suffix}"] = np.array(
+            [r["test"][name] if name in r["test"] else float(error_score) for r in row]
+        )
         if return_train_score:
             out[f"train_{suffix}"] = np.array(
                 [(r["train"] or {}).get(name, float(error_score)) for r in row]

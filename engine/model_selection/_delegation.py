@@ -12,10 +12,12 @@ name on every named input (``engine.data.call_blockwise``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import dask
 from sklearn.utils import get_tags
+from sklearn.utils.metadata_routing import _raise_for_params, _routing_enabled, process_routing
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
@@ -27,8 +29,19 @@ from engine.models import inherit_predictor_tags, is_dask_native
 _NOT_ROW_WISE = frozenset({"inverse_transform"})
 
 
+def check_refitted(search: Any, attr: str) -> None:
+    """scikit-learn's ``AttributeError`` for ``attr`` of a search fitted with ``refit=False``."""
+    if not getattr(search, "refit", True):
+        raise AttributeError(
+            f"This {type(search).__name__} instance was initialized with `refit=False`. "
+            f"{attr} is available only after refitting on the best parameters. You can "
+            "refit an estimator manually using the `best_params_` attribute"
+        )
+
+
 def _best_has(method: str):
     def check(self) -> bool:
+        check_refitted(self, method)
         getattr(
             self.best_estimator_ if hasattr(self, "best_estimator_") else self.estimator, method
         )
@@ -91,8 +104,12 @@ class BestEstimatorDelegation:
         check_is_fitted(self, "best_estimator_")
         return self.best_estimator_.classes_
 
-    def score(self, X, y=None) -> float:
+    def score(self, X, y=None, **params) -> float:
         """Score of ``best_estimator_`` with the refit metric (its own ``score`` if none).
+
+        ``params`` go to the scorer, only with
+        ``sklearn.set_config(enable_metadata_routing=True)`` (scikit-learn's
+        rule; a ``ValueError`` otherwise).
 
         On Dask input the predictions are made blockwise and lazily and the
         metric (accuracy / R² when the search has no scorer; a named scorer
@@ -100,14 +117,17 @@ class BestEstimatorDelegation:
         ``engine.metrics`` in one pass, never collecting ``X``. A user's
         callable scorer gets the search and the Dask input as they are.
         """
+        check_refitted(self, "score")
         check_is_fitted(self, "best_estimator_")
-        scorer = self.scorer_[self.refit] if self.multimetric_ else self.scorer_
+        _raise_for_params(params, self, "score")
+        if _routing_enabled():
+            params = process_routing(self, "score", **params).scorer["score"]
+        scorer = self.scorer_[self.refit] if isinstance(self.scorer_, dict) else self.scorer_
         if not dask.is_dask_collection(X):
-            return (
-                self.best_estimator_.score(X, y)
-                if scorer is None
-                else scorer(self.best_estimator_, X, y)
-            )
+            best = self.best_estimator_
+            value = best.score(X, y, **params) if scorer is None else scorer(best, X, y, **params)
+            # a callable scoring that returns a dict of metrics
+            return value[self.refit] if isinstance(value, Mapping) else value
         if scorer is None:
             return default_score(self, X, y)
         return self._engine_scorer(scorer)(self, X, y)

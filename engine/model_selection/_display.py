@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+from sklearn.utils._repr_html.estimator import _VisualBlock
 
 BEST_MARK = "★"
 
@@ -67,6 +68,17 @@ def results_frame(search: Any) -> pd.DataFrame:
 
 class SearchDisplay:
     """Mixin: in Jupyter a fitted search shows scikit-learn's diagram and :func:`results_frame`."""
+
+    def _sk_visual_block_(self):
+        """The diagram shows ``best_estimator_`` once refitted, the template before, as sklearn."""
+        key = "best_estimator_" if hasattr(self, "best_estimator_") else "estimator"
+        estimator = getattr(self, key)
+        return _VisualBlock(
+            "parallel",
+            [estimator],
+            names=[f"{key}: {type(estimator).__name__}"],
+            name_details=[str(estimator)],
+        )
 
     def _html_repr(self) -> str:
         diagram = super()._html_repr()

@@ -114,6 +114,7 @@ class Evaluator:
         rank_metric: str,
         return_estimator: bool = False,
         random_state: Any = None,
+        score_params: Mapping | None = None,
     ):
         self.native = None
         if native_spec(estimator) is not None:
@@ -141,6 +142,7 @@ class Evaluator:
             return_train_score,
             fit_params,
             return_estimator,
+            score_params,
         )
         self.checkpoint = checkpoint
         self.progress = progress
@@ -189,4 +191,5 @@ class Evaluator:
         return records
 
     def _mean(self, row: list[dict]) -> float:
-        return float(np.mean([r["test"][self.rank_metric] for r in row]))
+        # a callable scorer returning a dict names its metrics only when called
+        return float(np.mean([r["test"].get(self.rank_metric, np.nan) for r in row]))

@@ -58,7 +58,7 @@ class SuccessiveHalvingSearchCV(BaseSearch):
     aggressive_elimination : bool, default=False
     random_state : int or None
     scoring : str, callable or None (one metric)
-    refit, cv, verbose, error_score, return_train_score, checkpoint
+    refit, cv, verbose, error_score, return_train_score, checkpoint, n_jobs
         As :class:`GridSearchCV` (``cv`` defaults to 5, ``return_train_score`` to True).
 
     Attributes
@@ -113,6 +113,7 @@ class SuccessiveHalvingSearchCV(BaseSearch):
         random_state=None,
         verbose=0,
         checkpoint=None,
+        n_jobs=None,
     ):
         super().__init__(
             estimator,
@@ -123,6 +124,7 @@ class SuccessiveHalvingSearchCV(BaseSearch):
             error_score=error_score,
             return_train_score=return_train_score,
             checkpoint=checkpoint,
+            n_jobs=n_jobs,
         )
         self.param_distributions = param_distributions
         self.n_candidates = n_candidates

@@ -17,6 +17,7 @@ from dask.base import tokenize
 from sklearn.pipeline import Pipeline
 
 from engine.data import estimator_token
+from engine.model_selection._routing import in_callers_config
 from engine.model_selection._tasks import fit_and_score, fit_transform_step, select_fold, take_rows
 
 
@@ -83,6 +84,7 @@ class GraphPlanner:
         return_train_score: bool,
         fit_params: Mapping | None = None,
         return_estimator: bool = False,
+        score_params: Mapping | None = None,
     ):
         self.estimator = estimator
         self.X_node, self.y_node = X_node, y_node
@@ -93,6 +95,7 @@ class GraphPlanner:
         self.return_train_score = return_train_score
         self.fit_params = dict(fit_params or {})
         self.return_estimator = return_estimator
+        self.score_params = dict(score_params or {})  # {scorer name: routed params}
         self._folds: dict[str, Any] = {}
         self._nodes: dict[str, Any] = {}
         self.n_tasks_fit = 0
@@ -100,7 +103,7 @@ class GraphPlanner:
     def fold_node(self, train: np.ndarray, test: np.ndarray):
         key = f"engine-fold-{tokenize(self.data_token, train, test, self.return_train_score)}"
         if key not in self._folds:
-            self._folds[key] = delayed(select_fold, pure=True)(
+            self._folds[key] = delayed(in_callers_config(select_fold), pure=True)(
                 self.X_node, self.y_node, train, test, self.return_train_score, dask_key_name=key
             )
         return self._folds[key], key
@@ -118,7 +121,7 @@ class GraphPlanner:
                 continue
             key = f"engine-fit-{name}-{tokenize(key, estimator_token((template, sub, step_fit)))}"
             if key not in self._nodes:
-                self._nodes[key] = delayed(fit_transform_step, pure=True)(
+                self._nodes[key] = delayed(in_callers_config(fit_transform_step), pure=True)(
                     node, name, template, sub, step_fit, self.error_score, dask_key_name=key
                 )
                 self.n_tasks_fit += 1
@@ -126,8 +129,15 @@ class GraphPlanner:
         name, template, sub, step_fit = steps[-1]
         self.n_tasks_fit += 1
         assemble = (self.estimator, dict(params)) if self.return_estimator else None
+        score_params = tuple(
+            {
+                name: _slice_fit_params(p, self.n_samples, rows)
+                for name, p in self.score_params.items()
+            }
+            for rows in (test, train)
+        )
         step_token = estimator_token((template, sub, step_fit))
-        return delayed(fit_and_score, pure=True)(
+        return delayed(in_callers_config(fit_and_score), pure=True)(
             node,
             template,
             sub,
@@ -135,5 +145,6 @@ class GraphPlanner:
             self.scorers,
             self.error_score,
             assemble,
+            score_params,
             dask_key_name=f"engine-score-{label}-{tokenize(key, step_token)}",
         )

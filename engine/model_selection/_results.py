@@ -90,13 +90,25 @@ def format_results(
             results[f"split{split}_best_iteration"] = best[:, split]
         results["mean_best_iteration"] = best.mean(axis=1)
     for name in metric_names:
-        _store(
-            results, f"test_{name}", grid(lambda r, m=name: r["test"][m]), splits=True, rank=True
-        )
+        test = grid(lambda r, m=name: r["test"][m] if m in r["test"] else float(error_score))
+        _store(results, f"test_{name}", test, splits=True, rank=True)
         if return_train_score:
             train = grid(lambda r, m=name: (r["train"] or {}).get(m, float(error_score)))
             _store(results, f"train_{name}", train, splits=True)
     return results
+
+
+def returned_metric_names(records: Sequence[Sequence[dict]], names: Sequence[str]) -> list:
+    """The metrics of the results: the scorers' names, or the keys a callable scorer returned.
+
+    A callable ``scoring`` may return a dict of scores; its keys are known
+    only from a fit that succeeded (failed fits get ``error_score`` for each).
+    """
+    for row in records:
+        for record in row:
+            if record["error"] is None and not record["score_errors"]:
+                return list(record["test"])
+    return list(names)
 
 
 def error_messages(records: Sequence[Sequence[dict]]) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -79,14 +80,26 @@ def resolve_scorers(
     )
 
 
-def check_refit(refit: Any, scorers: Mapping, multimetric: bool) -> None:
-    """For several metrics, ``refit`` must be False, a callable or one of the scorer names."""
+def check_refit(refit: Any, scorers: Any, multimetric: bool) -> None:
+    """For several metrics, ``refit`` must be False, a callable or one of the scorer names.
+
+    ``scorers`` holds the metric names; the message is scikit-learn's.
+    """
     if not multimetric or refit is False or callable(refit):
         return
     if not (isinstance(refit, str) and refit in scorers):
         raise ValueError(
             "For multi-metric scoring, the parameter refit must be set to a scorer key or a "
-            f"callable to refit an estimator with the best parameter setting on the whole data "
-            f"and make the best_* attributes available for that metric. Got refit={refit!r}; "
-            f"scorer keys are {list(scorers)}"
+            "callable to refit an estimator with the best parameter setting on the whole "
+            "data and make the best_* attributes available for that metric. If this is not "
+            f"needed, refit should be set to False explicitly. {refit!r} was passed."
         )
+
+
+def check_refit_index(index: Any, n_candidates: int) -> int:
+    """The index a callable ``refit`` returned, checked as scikit-learn checks it."""
+    if not isinstance(index, numbers.Integral):
+        raise TypeError("best_index_ returned is not an integer")
+    if index < 0 or index >= n_candidates:
+        raise IndexError("best_index_ index out of range")
+    return int(index)

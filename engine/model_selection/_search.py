@@ -14,23 +14,8 @@ from engine.model_selection._base import BaseSearch, Rounds, check_space_names, 
 
 
 def _grids(param_grid: Any) -> list[Mapping]:
-    grids = [param_grid] if isinstance(param_grid, Mapping) else param_grid
-    if not isinstance(grids, list | tuple) or not grids:
-        raise ValueError(
-            f"param_grid must be a non-empty dict or list of dicts, got {param_grid!r}"
-        )
-    for grid in grids:
-        if not isinstance(grid, Mapping) or not grid:
-            raise ValueError(
-                f"param_grid is empty or not a dict: {grid!r}; give at least one "
-                "parameter with a non-empty list of values"
-            )
-        for name, values in grid.items():
-            if isinstance(values, str) or not hasattr(values, "__len__") or len(values) == 0:
-                raise ValueError(
-                    f"param_grid[{name!r}] must be a non-empty list of values, got {values!r}"
-                )
-    return list(grids)
+    """The dicts of ``param_grid``, checked by scikit-learn's ``ParameterGrid`` (its messages)."""
+    return ParameterGrid(param_grid).param_grid
 
 
 class GridSearchCV(BaseSearch):
@@ -66,6 +51,10 @@ class GridSearchCV(BaseSearch):
     return_train_score : bool, default=False
     checkpoint : str or path, optional
         JSON file where each finished (candidate, fold) is written; a rerun resumes.
+    n_jobs : int or None, default=None
+        Accepted for drop-in compatibility with scikit-learn and ignored: how
+        many tasks run at once is the Dask scheduler's business (its threads,
+        or a distributed ``Client``'s workers).
 
     Attributes
     ----------
@@ -104,6 +93,7 @@ class GridSearchCV(BaseSearch):
         error_score=np.nan,
         return_train_score=False,
         checkpoint=None,
+        n_jobs=None,
     ):
         super().__init__(
             estimator,
@@ -114,6 +104,7 @@ class GridSearchCV(BaseSearch):
             error_score=error_score,
             return_train_score=return_train_score,
             checkpoint=checkpoint,
+            n_jobs=n_jobs,
         )
         self.param_grid = param_grid
 
@@ -143,7 +134,7 @@ class RandomizedSearchCV(BaseSearch):
         Names to lists (sampled uniformly) or objects with ``rvs``.
     n_iter : int, default=10
     random_state : int, RandomState or None
-    scoring, refit, cv, verbose, error_score, return_train_score, checkpoint
+    scoring, refit, cv, verbose, error_score, return_train_score, checkpoint, n_jobs
         As :class:`GridSearchCV`.
 
     Examples
@@ -180,6 +171,7 @@ class RandomizedSearchCV(BaseSearch):
         error_score=np.nan,
         return_train_score=False,
         checkpoint=None,
+        n_jobs=None,
     ):
         super().__init__(
             estimator,
@@ -190,6 +182,7 @@ class RandomizedSearchCV(BaseSearch):
             error_score=error_score,
             return_train_score=return_train_score,
             checkpoint=checkpoint,
+            n_jobs=n_jobs,
         )
         self.param_distributions = param_distributions
         self.n_iter = n_iter

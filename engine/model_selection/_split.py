@@ -16,7 +16,8 @@ import numbers
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
+from dask.base import is_dask_collection
+from sklearn.utils import indexable
 
 from engine.data.internal import align_rows, map_rows, row_blocks, select_part
 from engine.stats.internal import draws as _draws
@@ -126,8 +127,9 @@ def _split(arrays, size_args, train_size, default, shuffle, random_state, strati
         raise ValueError(
             "Stratified train/test split is not implemented for shuffle=False (stratify)"
         )
-    # as scikit-learn: sparse input is split as CSR, a list comes back as a list
-    named = {f"arrays[{i}]": a.tocsr() if sp.issparse(a) else a for i, a in enumerate(arrays)}
+    # as scikit-learn: sparse input is cut as CSR, lists come back as lists
+    arrays = [a if is_dask_collection(a) else indexable(a)[0] for a in arrays]
+    named = {f"arrays[{i}]": a for i, a in enumerate(arrays)}
     named["stratify"] = stratify
     aligned = align_rows(named, convertible=("stratify",))
     n = aligned.n_rows
@@ -199,8 +201,7 @@ def train_test_split(
     *arrays : sequence of arrays
         NumPy arrays, lists, pandas objects, SciPy sparse matrices (all in
         memory), or dask arrays / DataFrames / Series (all lazy), with the same
-        number of rows. As in scikit-learn, sparse input comes back as CSR and a
-        list as a list.
+        number of rows.
     test_size, train_size : float or int, optional
         Fraction in (0, 1) or absolute number of rows.
     random_state : int, RandomState, Generator or None

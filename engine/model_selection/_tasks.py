@@ -21,6 +21,7 @@ from __future__ import annotations
 import numbers
 import time
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,32 +149,49 @@ def _transform(est: Any, X: Any, error_score: Any) -> Any:
         return _raise_or_fail(error_score)
 
 
-def score_all(est: Any, scorers: dict, X: Any, y: Any, error_score: Any) -> tuple[dict, list]:
+def _one_score(est: Any, scorer: Any, X: Any, y: Any, params: dict) -> Any:
+    """As scikit-learn's ``_score``: ``None`` means ``est.score``; no ``y`` is not passed."""
+    if scorer is None:
+        return est.score(X, **params) if y is None else est.score(X, y, **params)
+    return scorer(est, X, **params) if y is None else scorer(est, X, y, **params)
+
+
+def _as_number(value: Any, name: str) -> float:
+    if hasattr(value, "item"):
+        value = value.item()
+    if not isinstance(value, numbers.Number):
+        raise ValueError(
+            f"scoring must return a number, got {value!r} ({type(value)}) instead. (scorer={name})"
+        )
+    return float(value)
+
+
+def score_all(
+    est: Any, scorers: dict, X: Any, y: Any, error_score: Any, params: dict | None = None
+) -> tuple[dict, list]:
     """Every scorer's value on ``(X, y)`` and the tracebacks of those that failed.
 
-    ``None`` as a scorer means ``est.score``. As scikit-learn's ``_score``: a
-    scorer that raises (or rows a pipeline step could not transform) gives
-    ``error_score`` for that metric, unless ``error_score="raise"``; a scorer
-    returning something else than a number is a ``ValueError``.
+    ``None`` as a scorer means ``est.score``; ``params`` holds each scorer's
+    routed parameters by name (already cut to these rows). As scikit-learn's
+    ``_score``: a scorer that raises (or rows a pipeline step could not
+    transform) gives ``error_score`` for that metric, unless
+    ``error_score="raise"``; a callable returning a dict gives one metric per
+    key; anything else than numbers is a ``ValueError``.
     """
     if isinstance(X, Failure):
         return dict.fromkeys(scorers, float(error_score)), [X.message] * len(scorers)
     out, errors = {}, []
     for name, scorer in scorers.items():
         try:
-            value = est.score(X, y) if scorer is None else scorer(est, X, y)
+            value = _one_score(est, scorer, X, y, (params or {}).get(name, {}))
         except Exception:
             errors.append(_raise_or_fail(error_score).message)
             out[name] = float(error_score)
             continue
-        if hasattr(value, "item"):
-            value = value.item()
-        if not isinstance(value, numbers.Number):
-            raise ValueError(
-                f"scoring must return a number, got {value!r} ({type(value)}) instead. "
-                f"(scorer={name})"
-            )
-        out[name] = float(value)
+        if isinstance(value, Mapping) and list(scorers) == ["score"]:
+            out.update({key: _as_number(v, key) for key, v in value.items()})
+        else:
+            out[name] = _as_number(value, name)
     return out, errors
 
 
@@ -185,11 +203,14 @@ def fit_and_score(
     scorers: dict,
     error_score: Any,
     return_estimator: Any = None,
+    score_params: tuple = ({}, {}),
 ) -> dict:
     """Fit the last step on the fold's (transformed) training rows and score it.
 
     ``return_estimator`` is ``None`` or ``(template, params)``: the fitted
     estimator is then returned (a Pipeline rebuilt from the fitted prefix).
+    ``score_params`` is the scorers' routed parameters cut to the (test,
+    train) rows.
     Returns ``{"test": {name: score}, "train": {...} or None, "fit_time",
     "score_time", "error": fit traceback or None, "score_errors": [scoring
     tracebacks], "estimator": fitted or None}``.
@@ -206,12 +227,14 @@ def fit_and_score(
             return _failed(_raise_or_fail(error_score).message, names, error_score, prev)
         fit_time = prev.fit_time + time.perf_counter() - start
         start = time.perf_counter()
-        test, errors = score_all(est, scorers, prev.X_test, prev.y_test, error_score)
+        test, errors = score_all(
+            est, scorers, prev.X_test, prev.y_test, error_score, score_params[0]
+        )
         score_time = time.perf_counter() - start
         train = None
         if prev.X_train_score is not None:
             train, train_errors = score_all(
-                est, scorers, prev.X_train_score, prev.y_train, error_score
+                est, scorers, prev.X_train_score, prev.y_train, error_score, score_params[1]
             )
             errors += train_errors
     return {

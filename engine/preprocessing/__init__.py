@@ -6,8 +6,9 @@ stays lazy with the same row chunks.
 """
 
 from engine.preprocessing._dropper import MissingDropper
-from engine.preprocessing._encoders import OneHotEncoder, OrdinalEncoder
 from engine.preprocessing._imputer import SimpleImputer
+from engine.preprocessing._onehot import OneHotEncoder
+from engine.preprocessing._ordinal import OrdinalEncoder
 from engine.preprocessing._outliers import OutlierHandler
 from engine.preprocessing._pipeline import Pipeline, make_pipeline
 from engine.preprocessing._polynomial import PolynomialFeatures

@@ -34,13 +34,33 @@ DEFAULT_MEMORY_FRACTION = 0.25
 
 
 def available_memory() -> int:
-    """Bytes of memory available to this process (psutil if installed, else sysconf)."""
+    """Bytes of memory a persisted source can take where Dask would compute it.
+
+    On a distributed client (the active scheduler): the room left on its
+    workers, the sum of ``memory_limit - process memory`` over the workers
+    with a limit (this machine's memory does not hold their data). Else the
+    memory available to this process (psutil if installed, else sysconf).
+    """
+    client = _active_client()
+    if client is not None:
+        workers = client.scheduler_info(n_workers=-1)["workers"].values()
+        limits = [
+            (w.get("memory_limit") or 0, w.get("metrics", {}).get("memory", 0)) for w in workers
+        ]
+        if all(limit for limit, _ in limits):
+            return int(sum(max(limit - used, 0) for limit, used in limits))
     try:
         import psutil
 
         return int(psutil.virtual_memory().available)
     except ImportError:  # pragma: no cover - psutil is normally present
         return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+
+
+def _active_client() -> Any:
+    """The distributed client Dask computes on now, or None (local schedulers)."""
+    scheduler = getattr(dask.base.get_scheduler(), "__self__", None)
+    return scheduler if type(scheduler).__name__ == "Client" else None
 
 
 def _nbytes(X: Any) -> float:
@@ -113,7 +133,8 @@ class Pipeline(_SkPipeline):
     over Dask input (dask array, dask DataFrame, xarray over dask), the source
     is persisted once (``X.persist()``) when ``persist=True``, or with
     ``persist="auto"`` when its size is known and below ``memory_fraction`` of
-    the available memory (dask DataFrames have no known size: pass
+    the available memory (on a distributed client: its workers' memory left
+    under their limits; dask DataFrames have no known size: pass
     ``persist=True`` for them). Every step then reads the persisted blocks, so
     the source is read once instead of once per step. NumPy and pandas input
     are unaffected.

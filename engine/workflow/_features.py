@@ -90,7 +90,11 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
             if self.numeric_steps
             else None
         )
-        self.categorical_ = ep.OneHotEncoder(handle_unknown="ignore") if self.categorical else None
+        self.categorical_ = (
+            ep.OneHotEncoder(handle_unknown="ignore", sparse_output=False)
+            if self.categorical
+            else None
+        )
         if self.numeric_ is not None:
             self.numeric_.set_output(transform="pandas").fit(X[self._numeric_columns()])
         if self.categorical_ is not None:

@@ -1,12 +1,19 @@
 """Fresh workers with an empty node cache and a small memory limit get the kernels without compiling.
 
-Two real ``dask worker`` processes limited to 512 MiB share an empty kernel
+Two real ``dask worker`` processes limited to 640 MiB share an empty kernel
 cache (``ENGINE_KERNEL_CACHE``), as a new node would. The plugins that
 :func:`engine.cluster.prepare_workers` registers write the client's warm
 cache (held by the scheduler) into that node cache once, before the first
 task; the workers then profile, scale and clean data loading every kernel and
 compiling none, are never paused, and give bit-identical results to this
 process.
+
+The limit is the out-of-core cluster's (:data:`SMALL_MEMORY_LIMIT`): a worker
+that has imported the engine's dependencies holds about 340 MiB before any
+task and about 410 MiB once Numba's CPU target and the kernels are loaded (no
+compilation), which is Dask's pause threshold (80 %) of a 512 MiB limit; a
+paused worker never runs the next task, which is how this test used to hang
+until its timeout. Compiling would add a few hundred MiB more.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import dask
 import numpy as np
 import pytest
 from cluster_helpers import (
+    SMALL_MEMORY_LIMIT,
     FreshNodeCluster,
     kernel_counts,
     kernel_plugin_outcome,
@@ -31,7 +39,9 @@ from engine.stats import profile
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
-MEMORY_LIMIT = 512 * 2**20
+MEMORY_LIMIT = SMALL_MEMORY_LIMIT
+#: Dask pauses a worker whose process memory passes this share of its limit.
+PAUSE_FRACTION = 0.8
 
 
 def _first_results(X):
@@ -43,10 +53,6 @@ def _first_results(X):
     ]
 
 
-@pytest.mark.skip(
-    reason="hangs until the 600 s timeout on a fresh clone since the kernels changed this stop "
-    "(open in issue 15: the node-cache plugin path must be re-checked)"
-)
 def test_fresh_small_workers_load_the_kernels_and_compile_none(tmp_path):
     engine.warmup()  # this process's cache is the one shipped (already warm after `make`)
     node_cache = tmp_path / "node-cache"
@@ -70,7 +76,7 @@ def test_fresh_small_workers_load_the_kernels_and_compile_none(tmp_path):
     assert all(c["compiled"] == 0 for c in counts.values()), counts
     assert sum(c["loaded"] for c in counts.values()) > 0, counts
     # Dask pauses a worker whose memory passes 80 % of its limit; none did.
-    assert all(peak < MEMORY_LIMIT for peak in peaks.values()), peaks
+    assert all(peak < PAUSE_FRACTION * MEMORY_LIMIT for peak in peaks.values()), peaks
     assert "Pausing worker" not in log and "exceeded" not in log
 
     with dask.config.set(scheduler="sync"):

@@ -94,7 +94,7 @@ TRANSFORMERS = [
     ("RobustScaler", {}, "features"),
     ("MaxAbsScaler", {}, "features"),
     ("PolynomialFeatures", {"degree": 2}, "complete"),
-    ("OneHotEncoder", {}, "categories"),
+    ("OneHotEncoder", {"sparse_output": False}, "categories"),
     ("OrdinalEncoder", {}, "categories"),
 ]
 

@@ -10,11 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from engine.data import as_table
 from engine.kernels import distinct as dk
 from engine.stats._distinct import (
+    column_value_counts,
     labeled_value_counts_block,
     merge_labeled_value_counts,
-    value_counts,
 )
 
 # few distinct values -> many ties; NaN allowed
@@ -94,8 +95,8 @@ def test_lazy_value_counts_identical_on_schedulers():
     rng = np.random.default_rng(0)
     x = np.round(rng.random(1000), 2)
     x[::17] = np.nan
-    eager = value_counts(x)
-    lazy = value_counts(da.from_array(x, chunks=137))
+    (eager,) = column_value_counts(as_table(x[:, None]))
+    (lazy,) = column_value_counts(as_table(da.from_array(x[:, None], chunks=(137, 1))))
     for scheduler in ("sync", "threads"):
         with dask.config.set(scheduler=scheduler):
             (got,) = dask.compute(lazy)

@@ -135,3 +135,23 @@ def test_all_finite_fast_path_matches_general_path(n_rows, n_columns, seed, bad)
     assert np.array_equal(fast[:, 1:], general[:, 1:])
     if bad != 1e308:  # an overflowing column-0 sum has no finite mean to check
         _check(general, Y)
+
+
+@given(
+    st.integers(1, 3000),
+    st.integers(2, 40),
+    st.integers(0, 2**32 - 1),
+    st.floats(0.001, 0.5),
+)
+def test_nan_sweep_matches_general_path(n_rows, n_columns, seed, p_nan):
+    # NaN (and no inf) sends a chunk down the NaN sweep; an inf in column 0 of
+    # the same chunk sends it down the general NaN/inf sweep instead. Every
+    # other column keeps its lanes, so its moments must have the same bits.
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_rows, n_columns)) * 1e3 + 5
+    X[rng.random(X.shape) < p_nan] = np.nan
+    Y = X.copy()
+    Y[rng.integers(n_rows), 0] = np.inf
+    nan_sweep, general = mk.block_moments(X), mk.block_moments(Y)
+    assert np.array_equal(nan_sweep[:, 1:], general[:, 1:], equal_nan=True)
+    _check(nan_sweep, X)

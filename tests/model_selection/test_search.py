@@ -231,10 +231,10 @@ def test_bad_input_errors(clf_data):
     X, y = clf_data
     with pytest.raises(ValueError, match=r"'clf__CC'.*valid parameters.*'clf__C'"):
         GridSearchCV(_pipe(), {"clf__CC": [1.0]}).fit(X, y)
-    with pytest.raises(ValueError, match="empty"):
-        GridSearchCV(_pipe(), {}).fit(X, y)
-    with pytest.raises(ValueError, match="non-empty list"):
+    with pytest.raises(ValueError, match="'clf__C' need to be a non-empty sequence"):
         GridSearchCV(_pipe(), {"clf__C": []}).fit(X, y)
+    with pytest.raises(TypeError, match="'clf__C' needs to be a list or a numpy array"):
+        GridSearchCV(_pipe(), {"clf__C": 1.0}).fit(X, y)
     with pytest.raises(ValueError, match="'scoring' parameter of GridSearchCV.* Got 'acuracy'"):
         GridSearchCV(_pipe(), {"clf__C": [1.0]}, scoring="acuracy").fit(X, y)
     with pytest.raises(ValueError, match="n_iter"):

@@ -262,11 +262,14 @@ def test_mismatched_lengths_and_mixed_inputs():
         train_test_split()
 
 
-def test_sparse_input_is_split_as_csr_and_lists_stay_lists():
+def test_sparse_input_cut_as_csr_and_lists_stay_lists_as_sklearn():
     import scipy.sparse as sp
+    import sklearn.model_selection as skms
 
-    X = np.arange(40).reshape(10, 4)
-    parts = train_test_split(X, sp.coo_array(X), list(range(10)), random_state=0)
-    assert parts[2].format == parts[3].format == "csr"
-    np.testing.assert_array_equal(parts[2].toarray(), parts[0])
-    assert isinstance(parts[4], list) and parts[4] == list(parts[0][:, 0] // 4)
+    X = np.arange(40).reshape(20, 2)
+    ours = train_test_split(sp.csc_matrix(X), sp.coo_matrix(X), list(range(20)), random_state=0)
+    ref = skms.train_test_split(sp.csc_matrix(X), sp.coo_matrix(X), list(range(20)), random_state=0)
+    assert [type(a) for a in ours] == [type(a) for a in ref]
+    assert all(a.format == "csr" for a in ours[:4])
+    assert sorted(ours[4] + ours[5]) == list(range(20))
+    assert (ours[0].toarray()[:, 0] // 2).tolist() == ours[4]

@@ -229,10 +229,14 @@ CASES = [
         fit_computes=0,
         nan_share=0.0,
     ),
-    Case("OneHotEncoder", ep.OneHotEncoder, partial(skp.OneHotEncoder, sparse_output=False)),
+    Case(
+        "OneHotEncoder",
+        partial(ep.OneHotEncoder, sparse_output=False),
+        partial(skp.OneHotEncoder, sparse_output=False),
+    ),
     Case(
         "OneHotEncoder-ignore",
-        partial(ep.OneHotEncoder, handle_unknown="ignore"),
+        partial(ep.OneHotEncoder, sparse_output=False, handle_unknown="ignore"),
         partial(skp.OneHotEncoder, sparse_output=False, handle_unknown="ignore"),
     ),
     Case("OrdinalEncoder", ep.OrdinalEncoder, skp.OrdinalEncoder),

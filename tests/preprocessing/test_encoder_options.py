@@ -23,21 +23,24 @@ def test_onehot_sparse_output_and_dtype_match_sklearn(dtype):
         out = ep.OneHotEncoder(sparse_output=True, dtype=dtype).fit(data).transform(data)
         assert sp.issparse(out) and out.format == "csr" and out.dtype == expected.dtype
         np.testing.assert_array_equal(out.toarray(), expected.toarray())
-        dense = ep.OneHotEncoder(dtype=dtype).fit(data).transform(data)
+        dense = ep.OneHotEncoder(sparse_output=False, dtype=dtype).fit(data).transform(data)
         assert np.asarray(dense).dtype == expected.dtype
         np.testing.assert_array_equal(np.asarray(dense), expected.toarray())
 
 
-def test_onehot_sparse_output_on_dask_keeps_sparse_blocks_and_rejects_frames():
+def test_onehot_sparse_output_on_dask_gives_lazy_sparse_blocks():
+    """Sparse output (the default) on a dask array or frame: a dask array of CSR blocks."""
     expected = skp.OneHotEncoder(sparse_output=True).fit_transform(CODES).toarray()
+    frame = pd.DataFrame(CODES, columns=["a", "b"])
     for rows in (5, 2, 1):
-        data = da.from_array(CODES, chunks=(rows, -1))
-        out = ep.OneHotEncoder(sparse_output=True).fit(data).transform(data)
-        assert isinstance(out._meta, sp.csr_matrix)
-        np.testing.assert_array_equal(out.compute().toarray(), expected)
-    frame = dd.from_pandas(pd.DataFrame(CODES, columns=["a", "b"]), npartitions=2)
-    with pytest.raises(ValueError, match="sparse_output=True.*sparse_output=False"):
-        ep.OneHotEncoder(sparse_output=True).fit(frame).transform(frame)
+        for data in (
+            da.from_array(CODES, chunks=(rows, -1)),
+            dd.from_pandas(frame, chunksize=rows, sort=False),
+        ):
+            out = ep.OneHotEncoder().fit(data).transform(data)
+            assert isinstance(out, da.Array) and isinstance(out._meta, sp.csr_matrix)
+            assert out.numblocks[0] == -(-len(CODES) // rows)
+            np.testing.assert_array_equal(out.compute().toarray(), expected)
 
 
 def test_ordinal_dtype_matches_sklearn():
@@ -54,7 +57,7 @@ NONE_NAN = np.array([["a"], ["b"], [None], ["a"], [np.nan]], dtype=object)
 def test_none_and_nan_are_distinct_categories_as_in_sklearn(rows):
     train = NONE_NAN[rows]
     for ours, theirs in [
-        (ep.OneHotEncoder(), skp.OneHotEncoder(sparse_output=False)),
+        (ep.OneHotEncoder(sparse_output=False), skp.OneHotEncoder(sparse_output=False)),
         (ep.OrdinalEncoder(), skp.OrdinalEncoder()),
     ]:
         theirs.fit(train)

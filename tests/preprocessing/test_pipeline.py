@@ -9,6 +9,7 @@ from sklearn.base import clone
 from sklearn.pipeline import make_pipeline as sk_make_pipeline
 
 import engine.preprocessing as ep
+from engine.preprocessing._pipeline import available_memory
 from tests._passes import BlockReads, measured_passes
 
 
@@ -80,7 +81,7 @@ def test_results_equal_sklearn_pipeline():
 def test_fit_passes_bound_the_measured_passes_of_each_step(persist):
     """``fit_passes_`` bounds the reads of each step's input made by the tasks actually run."""
     source = da.from_array(data(), chunks=(20, -1))
-    steps = [*chain(), ep.PolynomialFeatures(), ep.OneHotEncoder()]
+    steps = [*chain(), ep.PolynomialFeatures(), ep.OneHotEncoder(sparse_output=False)]
     with BlockReads(source) as reads:
         pipe = ep.make_pipeline(*steps, persist=persist).fit(source)
     measured = {}
@@ -146,3 +147,20 @@ def test_fitted_pipeline_predicts_dask_lazily_block_by_block():
     assert counter.n == 1
     with pytest.raises(ValueError, match=r"missing column\(s\) \['v'\]"):
         pipe.predict(X[["u", "w"]])
+
+
+@pytest.mark.cluster
+def test_auto_persist_measures_the_cluster_memory_not_this_machine(cluster_client):
+    # On a distributed client, "auto" compares the source with its workers' room
+    # (2 x 2 GiB limits here), not with this machine's free memory: a source the
+    # machine could hold but the workers cannot is left on disk and re-read.
+    # (the rule is checked without fitting on the cluster: its workers compile no kernel)
+    X = da.from_array(data(), chunks=(20, -1))
+    machine = available_memory()
+    with dask.config.set(scheduler=cluster_client):
+        workers = available_memory()
+        assert 0 < workers <= 2 * 2 * 2**30 < machine
+        fraction = X.nbytes / workers / 2  # X is twice the share the workers may take
+        assert X.nbytes < fraction * machine
+        assert not ep.make_pipeline(memory_fraction=fraction)._should_persist(X)
+    assert ep.make_pipeline(*chain(), memory_fraction=fraction).fit(X).persisted_
