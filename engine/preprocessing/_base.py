@@ -124,12 +124,20 @@ def _numpy_input(X: Any, numeric: bool) -> np.ndarray:
     return array
 
 
+FLOAT_DTYPES = (np.float64, np.float32, np.float16)  #: kept by the scalers, as in scikit-learn
+
+
+def _cast_block(block, func, dtype):
+    return func(block).astype(dtype, copy=False)
+
+
 class EngineTransformer(TransformerMixin, BaseEstimator):
     """Base of the engine's numeric transformers (see the module docstring)."""
 
     _parameter_constraints: dict = {}
     _drops_rows: bool = False
     _numeric_input: bool = True  # False: columns of any dtype, blocks given raw (encoders)
+    _float_dtypes: tuple = (np.float64,)  # NumPy-like numeric input: kept dtypes, else the first
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -159,7 +167,7 @@ class EngineTransformer(TransformerMixin, BaseEstimator):
                 self,
                 _numpy_input(X, numeric),
                 reset=reset,
-                dtype=np.float64 if numeric else None,
+                dtype=list(self._float_dtypes) if numeric else None,
                 ensure_all_finite=False,
                 accept_sparse=False,
             )
@@ -214,6 +222,19 @@ class EngineTransformer(TransformerMixin, BaseEstimator):
         """``func(block) -> out`` (or ``(out, keep)`` when rows are dropped)."""
         raise NotImplementedError
 
+    def _output_dtype(self, table: Table) -> type:
+        """The columns' float dtype when they share one this transformer keeps, else float64."""
+        dtypes = {np.dtype(d) if isinstance(d, np.dtype) else None for d in table.dtypes}
+        kept = {np.dtype(d) for d in self._float_dtypes}
+        return dtypes.pop().type if len(dtypes) == 1 and dtypes <= kept else np.float64
+
+    def _typed(self, func, table: Table):
+        """``func`` with its float64 output cast to :meth:`_output_dtype` (float32 stays float32)."""
+        dtype = self._output_dtype(table)
+        return (
+            func if dtype == np.float64 else functools.partial(_cast_block, func=func, dtype=dtype)
+        )
+
     def _output_names(self, table: Table) -> list[str]:
         if table.columns is not None and getattr(self, "feature_names_in_", None) is None:
             return list(self.get_feature_names_out(table.columns))
@@ -224,8 +245,9 @@ class EngineTransformer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         table = self._check_input(X, reset=False)
         return table.apply_blockwise(
-            self._block_function(table),
+            self._typed(self._block_function(table), table),
             self._output_names(table),
+            dtype=self._output_dtype(table),
             drops_rows=self._drops_rows,
             raw=not self._numeric_input,
         )
@@ -249,7 +271,11 @@ class InvertibleTransformer(EngineTransformer):
         """Undo :meth:`transform` (the same kind out; Dask input stays lazy, 1 pass)."""
         check_is_fitted(self)
         table = self._check_input(X, reset=False)
-        return table.apply_blockwise(self._inverse_function(table), self._output_names(table))
+        return table.apply_blockwise(
+            self._typed(self._inverse_function(table), table),
+            self._output_names(table),
+            dtype=self._output_dtype(table),
+        )
 
 
 def check_sample_weight(sample_weight: Any, n_rows: float) -> np.ndarray:

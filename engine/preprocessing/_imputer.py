@@ -10,16 +10,19 @@ from typing import Any
 import dask.array as da
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+from sklearn import impute as sklearn_impute
 from sklearn.impute import MissingIndicator
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from engine.data import MissingValues, StrOptions, Table, as_table
+from engine.data import MissingValues, StrOptions, Table, as_table, is_lazy
 from engine.preprocessing._base import (
     EngineTransformer,
     affine_function,
     check_finite_moments,
     column_label,
     input_names,
+    kind_of,
 )
 from engine.stats.internal import (
     Moments,
@@ -39,6 +42,50 @@ def _mode(counts: tuple) -> float:
 def _is_nan_marker(value: Any) -> bool:
     """Whether ``missing_values`` means NaN in a float table (NaN, ``None``, ``pd.NA``)."""
     return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def _has_text_columns(X: Any) -> bool:
+    """Whether in-memory ``X`` holds a column that is not numbers (strings, objects, categories)."""
+    if isinstance(X, pd.DataFrame | pd.Series):
+        dtypes = X.dtypes if isinstance(X, pd.DataFrame) else [X.dtype]
+        return not all(pd.api.types.is_numeric_dtype(d) for d in dtypes)
+    if kind_of(X) != "numpy":
+        return False
+    return np.asarray(X).dtype.kind in "OUSV"
+
+
+class NonNumericDataError(ValueError, TypeError):
+    """Text data under a numeric strategy: scikit-learn's ``ValueError``, the engine's ``TypeError``."""
+
+
+def _first_text_column(X: Any) -> str:
+    """The name (``x<j>`` without names) of the first column whose values are not all numbers."""
+    if isinstance(X, pd.Series):
+        X = X.to_frame()
+    if isinstance(X, pd.DataFrame):
+        columns = [(str(c), X.iloc[:, j]) for j, c in enumerate(X.columns)]
+    else:
+        array = np.asarray(X, dtype=object).reshape(len(X), -1)
+        columns = [(f"x{j}", array[:, j]) for j in range(array.shape[1])]
+    for name, values in columns:
+        try:
+            np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            return name
+    return columns[0][0]
+
+
+def _restored_block(block, kept, indicator, marker):
+    """Undo imputation on one block: put ``marker`` back where the indicator columns say."""
+    block = np.asarray(block, dtype=np.float64)
+    n_kept = int(kept.sum())
+    out = np.zeros((len(block), kept.size))
+    out[:, kept] = block[:, :n_kept]
+    missing = block[:, n_kept:].astype(bool)
+    column = out[:, indicator]
+    column[missing] = marker
+    out[:, indicator] = column
+    return out
 
 
 def _imputed_block(block, marker, fill, kept, indicator):
@@ -117,8 +164,8 @@ class SimpleImputer(EngineTransformer):
 
     _parameter_constraints = {
         "missing_values": [MissingValues()],
-        "strategy": [StrOptions({"mean", "median", "most_frequent", "constant"})],
-        "fill_value": [None, numbers.Real],
+        "strategy": [StrOptions({"mean", "median", "most_frequent", "constant"}), callable],
+        "fill_value": "no_validation",  # any value (scikit-learn checks it against the data)
         "copy": ["boolean"],
         "add_indicator": ["boolean"],
         "keep_empty_features": ["boolean"],
@@ -141,6 +188,125 @@ class SimpleImputer(EngineTransformer):
         self.add_indicator = add_indicator
         self.keep_empty_features = keep_empty_features
 
+    _float_dtypes = (np.float64, np.float32)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.input_tags.string = True
+        return tags
+
+    # ------------------------------------------------- scikit-learn's reference path
+    def _reference_needed(self, X: Any) -> bool:
+        """Whether ``X`` and the parameters are outside the engine's numeric kernels.
+
+        scipy.sparse input, a callable ``strategy``, a text ``missing_values`` or
+        ``fill_value`` and in-memory text/object/category columns are fitted by
+        scikit-learn's own ``SimpleImputer`` (the exact reference semantics);
+        Dask input never is (it would be gathered): it raises instead.
+        """
+        special = (
+            callable(self.strategy)
+            or isinstance(self.missing_values, str)
+            or isinstance(self.fill_value, str)
+        )
+        if is_lazy(X):
+            if callable(self.strategy):
+                raise TypeError(
+                    "SimpleImputer(strategy=<callable>) needs in-memory input (it calls the "
+                    "function on every column's values); compute the Dask input first"
+                )
+            return False
+        return special or sp.issparse(X) or _has_text_columns(X)
+
+    def fit(self, X: Any, y: Any = None) -> SimpleImputer:
+        """Fit on ``X``: the engine's kernels for numeric input, else scikit-learn's reference.
+
+        ``y`` is ignored.
+        """
+        self._check_params()
+        self._reference = None
+        if not self._reference_needed(X):
+            return super().fit(X, y)
+        try:
+            reference = sklearn_impute.SimpleImputer(**self.get_params()).fit(X)
+        except ValueError as exc:
+            if "non-numeric data" not in str(exc):
+                raise
+            raise NonNumericDataError(
+                f"{exc} (column {_first_text_column(X)!r}); encode it first (for example "
+                "with engine.preprocessing.OrdinalEncoder) or use strategy='most_frequent' "
+                "or 'constant'"
+            ) from exc
+        for name in ("statistics_", "indicator_", "n_features_in_", "feature_names_in_"):
+            if hasattr(reference, name):
+                setattr(self, name, getattr(reference, name))
+            elif hasattr(self, name):
+                delattr(self, name)
+        self._reference = reference
+        return self
+
+    def transform(self, X: Any):
+        """Impute ``X`` into the same kind (Dask stays lazy; float32 stays float32)."""
+        check_is_fitted(self)
+        if getattr(self, "_reference", None) is not None:
+            if is_lazy(X):
+                raise TypeError(
+                    "this SimpleImputer was fitted on sparse or text data by scikit-learn's "
+                    "reference path; it transforms in-memory input only"
+                )
+            return self._reference.transform(X)
+        if sp.issparse(X):
+            return self._sparse_transform(X)
+        return super().transform(X)
+
+    def _sparse_transform(self, X):
+        """Fill the stored missing values of a scipy.sparse ``X`` (CSC out, as scikit-learn)."""
+        marker = self._marker()
+        if marker == 0:
+            raise ValueError(
+                "Imputation not possible when missing_values == 0 and input is sparse. "
+                "Provide a dense array instead."
+            )
+        X = validate_data(
+            self, X, reset=False, accept_sparse="csc", dtype=list(self._float_dtypes),
+            ensure_all_finite="allow-nan", copy=True,
+        )  # fmt: skip
+        out = X.tocsc(copy=True)
+        columns = np.repeat(np.arange(out.shape[1]), np.diff(out.indptr))
+        missing = np.isnan(out.data) if marker is None else out.data == marker
+        out.data[missing] = self.statistics_[columns[missing]]
+        self._warn_empty()
+        out = out[:, np.flatnonzero(self._kept)]
+        if self.indicator_ is not None:
+            out = sp.hstack([out, self.indicator_.transform(X)], format="csc")
+        return out
+
+    def inverse_transform(self, X: Any):
+        """Put ``missing_values`` back where the indicator columns mark them (1 pass).
+
+        Needs ``add_indicator=True``, as in scikit-learn; columns dropped at fit
+        come back as zeros (or the marker where they were missing).
+        """
+        check_is_fitted(self)
+        if not self.add_indicator:
+            raise ValueError(
+                "'inverse_transform' works only when 'SimpleImputer' is instantiated with "
+                f"'add_indicator=True'. Got 'add_indicator={self.add_indicator}' instead."
+            )
+        if getattr(self, "_reference", None) is not None:
+            return self._reference.inverse_transform(X)
+        table = as_table(X)
+        marker = self._marker()
+        restore = functools.partial(
+            _restored_block,
+            kept=self._kept,
+            indicator=np.asarray(self.indicator_.features_, dtype=np.int64),
+            marker=np.nan if marker is None else marker,
+        )
+        return table.apply_blockwise(restore, list(input_names(self)))
+
+    # ------------------------------------------------------------ engine path
     def _marker(self) -> float | None:
         """The non-NaN missing marker as a float, or None when missing means NaN."""
         if _is_nan_marker(self.missing_values):
@@ -218,15 +384,19 @@ class SimpleImputer(EngineTransformer):
             out += [f"missingindicator_{n}" for n in names[self.indicator_.features_]]
         return np.asarray(out, dtype=object)
 
-    def _block_function(self, table: Table):
+    def _warn_empty(self) -> None:
+        """scikit-learn's warning naming the columns that transform drops (no observed value)."""
         if not self._kept.all():
             warnings.warn(
                 f"Skipping features without any observed values: {self._empty_names}. At "
                 "least one non-missing value is needed for imputation with "
                 f"strategy={self.strategy!r}.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
+
+    def _block_function(self, table: Table):
+        self._warn_empty()
         fill = affine_function(table, self.n_features_in_, fill=self.statistics_)
         indicator = (
             np.asarray(self.indicator_.features_, dtype=np.int64)

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import scipy.sparse as sp
 from scipy import stats as sps
 from sklearn.base import OneToOneFeatureMixin
+from sklearn.utils.validation import check_is_fitted
 
 from engine.data import Table
 from engine.preprocessing._base import (
+    FLOAT_DTYPES,
     InvertibleTransformer,
     affine_function,
     check_finite_moments,
     handle_zeros_in_scale,
     number_pair,
 )
+from engine.preprocessing._sparse import checked_sparse, scaled_columns, sparse_percentiles
 from engine.stats.internal import column_moments, moments_and_quantiles
 
 
@@ -78,6 +84,63 @@ class RobustScaler(OneToOneFeatureMixin, InvertibleTransformer):
         self.copy = copy
         self.unit_variance = unit_variance
 
+    _float_dtypes = FLOAT_DTYPES
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = not self.with_centering
+        return tags
+
+    # --------------------------------------------------------- scipy.sparse
+    def _sparse_input(self, X: Any, *, reset: bool):
+        """``X`` as a float CSR/CSC matrix, checked as scikit-learn checks it."""
+        return checked_sparse(self, X, reset=reset)
+
+    def fit(self, X: Any, y: Any = None) -> RobustScaler:
+        """Fit on ``X``; scipy.sparse input (no centring) gets exact in-memory percentiles.
+
+        Sparse columns' percentiles count their implicit zeros, as scikit-learn's.
+        """
+        if not sp.issparse(X):
+            return super().fit(X, y)
+        self._check_params()
+        X = self._sparse_input(X, reset=True)
+        if self.with_centering:
+            raise ValueError(
+                "Cannot center sparse matrices: use `with_centering=False` instead. See "
+                "docstring for motivation and alternatives."
+            )
+        self.center_ = None
+        self.scale_ = None
+        if self.with_scaling:
+            low, high = sparse_percentiles(X, tuple(self.quantile_range))
+            self.scale_ = self._unit(handle_zeros_in_scale(high - low))
+        return self
+
+    def transform(self, X: Any):
+        """Scale ``X`` into the same kind (Dask stays lazy; scipy.sparse keeps its format)."""
+        if not sp.issparse(X):
+            return super().transform(X)
+        check_is_fitted(self)
+        X = self._sparse_input(X, reset=False)
+        return scaled_columns(X, None if self.scale_ is None else 1.0 / self.scale_)
+
+    def inverse_transform(self, X: Any):
+        """Undo :meth:`transform` (same kind out; scipy.sparse keeps its format)."""
+        if not sp.issparse(X):
+            return super().inverse_transform(X)
+        check_is_fitted(self)
+        X = self._sparse_input(X, reset=False)
+        return scaled_columns(X, self.scale_)
+
+    def _unit(self, scale: np.ndarray) -> np.ndarray:
+        """``scale`` divided by the normal's quantile range when ``unit_variance``."""
+        if not self.unit_variance:
+            return scale
+        q_min, q_max = self.quantile_range
+        return scale / (sps.norm.ppf(q_max / 100.0) - sps.norm.ppf(q_min / 100.0))
+
+    # ---------------------------------------------------------------- dense
     def _check_params(self) -> None:
         super()._check_params()
         q_min, q_max = number_pair(self, "quantile_range")
@@ -99,11 +162,7 @@ class RobustScaler(OneToOneFeatureMixin, InvertibleTransformer):
         q = stats.get("quantiles")
         self.center_ = q[0].copy() if self.with_centering else None
         if self.with_scaling:
-            scale = handle_zeros_in_scale(q[2] - q[1])
-            if self.unit_variance:
-                q_min, q_max = self.quantile_range
-                scale = scale / (sps.norm.ppf(q_max / 100.0) - sps.norm.ppf(q_min / 100.0))
-            self.scale_ = scale
+            self.scale_ = self._unit(handle_zeros_in_scale(q[2] - q[1]))
         else:
             self.scale_ = None
 

@@ -15,10 +15,11 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import OneToOneFeatureMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from engine.data import Table
 from engine.preprocessing._base import (
+    FLOAT_DTYPES,
     InvertibleTransformer,
     affine_function,
     check_finite_moments,
@@ -27,7 +28,7 @@ from engine.preprocessing._base import (
     number_pair,
     samples_seen,
 )
-from engine.preprocessing._sparse import scaled_columns, sparse_moments
+from engine.preprocessing._sparse import checked_sparse, scaled_columns, sparse_moments
 from engine.stats.internal import (
     Moments,
     column_moments,
@@ -39,6 +40,8 @@ from engine.stats.internal import (
 
 class _MomentScaler(OneToOneFeatureMixin, InvertibleTransformer):
     """Scalers whose state is the columns' moments partial: fit, partial_fit, inverse."""
+
+    _float_dtypes = FLOAT_DTYPES
 
     def _update(self, X: Any, *, reset: bool, sample_weight: Any = None) -> _MomentScaler:
         """Fit (``reset``) or merge into the fitted moments the moments of ``X``; one pass."""
@@ -70,14 +73,7 @@ class _MomentScaler(OneToOneFeatureMixin, InvertibleTransformer):
     def _sparse_input(self, X: Any, *, reset: bool):
         """``X`` as a float CSR/CSC matrix, checked as scikit-learn checks it; raises when
         this scaler cannot keep sparsity (it would centre)."""
-        return validate_data(
-            self,
-            X,
-            reset=reset,
-            accept_sparse=("csr", "csc"),
-            dtype=np.float64,
-            ensure_all_finite="allow-nan",
-        )
+        return checked_sparse(self, X, reset=reset)
 
     def _sparse_factors(self) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Column factors of (transform, inverse_transform) on sparse input."""
@@ -186,6 +182,17 @@ class StandardScaler(_MomentScaler):
 
     def _sparse_factors(self):
         return (1.0 / self.scale_, self.scale_) if self.with_std else (None, None)
+
+    def transform(self, X: Any, copy: bool | None = None):
+        """Standardize ``X`` into the same kind (Dask stays lazy; scipy.sparse stays sparse).
+
+        ``copy`` is accepted for scikit-learn compatibility: the input is never modified.
+        """
+        return super().transform(X)
+
+    def inverse_transform(self, X: Any, copy: bool | None = None):
+        """Undo :meth:`transform` (``copy`` accepted for compatibility, never needed)."""
+        return super().inverse_transform(X)
 
     def _set_scaling(self, m: Moments) -> None:
         self.n_samples_seen_ = samples_seen(m.count, weighted=self._weighted)

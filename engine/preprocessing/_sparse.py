@@ -14,8 +14,26 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.sparsefuncs import inplace_column_scale, mean_variance_axis, min_max_axis
+from sklearn.utils.validation import validate_data
 
 from engine.kernels import moments as mk
+
+SPARSE_FLOAT_DTYPES = (np.float64, np.float32)  #: kept as they are (scipy.sparse has no float16)
+
+
+def checked_sparse(est, X, *, reset: bool):
+    """``X`` as a float32/float64 CSR or CSC matrix, checked by scikit-learn's ``validate_data``.
+
+    NaN allowed, inf rejected; other sparse formats become CSR.
+    """
+    return validate_data(
+        est,
+        X,
+        reset=reset,
+        accept_sparse=("csr", "csc"),
+        dtype=list(SPARSE_FLOAT_DTYPES),
+        ensure_all_finite="allow-nan",
+    )
 
 
 def _stored_columns(X: sp.spmatrix | sp.sparray) -> np.ndarray:
@@ -34,6 +52,7 @@ def sparse_moments(X: sp.spmatrix | sp.sparray, weights: np.ndarray | None = Non
         mean, var = mean_variance_axis(X, axis=0)
         count = n_rows - missing
     else:
+        weights = np.asarray(weights, dtype=X.dtype)  # scikit-learn's helper wants one dtype
         mean, var, count = mean_variance_axis(X, axis=0, weights=weights, return_sum_weights=True)
     low, high = min_max_axis(X, axis=0, ignore_nan=True)
     raw = mk.empty_moments(n_columns)
@@ -44,6 +63,22 @@ def sparse_moments(X: sp.spmatrix | sp.sparray, weights: np.ndarray | None = Non
     raw[mk.MIN] = np.where(count > 0, low, np.inf)
     raw[mk.MAX] = np.where(count > 0, high, -np.inf)
     return raw
+
+
+def sparse_percentiles(X, q: tuple[float, float]) -> np.ndarray:
+    """Per column, the percentiles ``q`` of a sparse matrix's values, implicit zeros included.
+
+    NaN ignored (``numpy.nanpercentile``); computed in the matrix's dtype, one
+    column at a time (memory: one dense column). Shape ``(2, n_columns)``.
+    """
+    csc = X.tocsc()
+    out = []
+    for j in range(csc.shape[1]):
+        column = np.zeros(csc.shape[0], dtype=csc.dtype)
+        stored = csc.data[csc.indptr[j] : csc.indptr[j + 1]]
+        column[: len(stored)] = stored
+        out.append(np.nanpercentile(column, q))
+    return np.transpose(out).reshape(2, csc.shape[1])
 
 
 def scaled_columns(X, factor: np.ndarray | None, clip: bool = False):

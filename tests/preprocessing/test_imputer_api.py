@@ -12,6 +12,7 @@ import dask.array as da
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 import sklearn.impute as ski
 
 import engine.preprocessing as ep
@@ -73,7 +74,63 @@ def test_none_and_pd_na_mark_missing_in_pandas_columns(marker, X):
 def test_bad_missing_values_and_copy_are_rejected_by_name(X):
     with pytest.raises(ValueError, match="'missing_values' parameter of SimpleImputer"):
         ep.SimpleImputer(missing_values=[1]).fit(X)
-    with pytest.raises(TypeError, match="missing_values='?'"):
-        ep.SimpleImputer(missing_values="?").fit(X)
+    with pytest.raises(ValueError, match="types are expected to be both numerical"):
+        ep.SimpleImputer(missing_values="?").fit(X)  # scikit-learn's error, as in its tests
     with pytest.raises(ValueError, match="'copy' parameter of SimpleImputer"):
         ep.SimpleImputer(copy=None).fit(X)
+
+
+TEXT = np.array([["a", "x"], [np.nan, "y"], ["a", np.nan], ["b", "y"]], dtype=object)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"strategy": "most_frequent"}, {"strategy": "constant", "fill_value": "missing"}],
+    ids=lambda p: p["strategy"],
+)
+@pytest.mark.parametrize("kind", ["object", "category"])
+def test_text_columns_are_imputed_as_scikit_learn_does(params, kind):
+    data = TEXT if kind == "object" else pd.DataFrame(TEXT, columns=["c1", "c2"]).astype(kind)
+    expected = ski.SimpleImputer(**params).fit_transform(data)
+    np.testing.assert_array_equal(ep.SimpleImputer(**params).fit_transform(data), expected)
+
+
+def test_callable_strategy_and_sparse_input_match_scikit_learn(X):
+    data = np.where(X == 3.0, np.nan, X)
+    for params in [{"strategy": np.nanmax}, {"add_indicator": True}]:
+        expected = ski.SimpleImputer(**params).fit_transform(sp.csr_matrix(data))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # the empty column
+            ours = ep.SimpleImputer(**params).fit_transform(sp.csr_matrix(data))
+        assert ours.format == expected.format
+        np.testing.assert_array_equal(ours.toarray(), expected.toarray())
+    with pytest.raises(TypeError, match="in-memory input"):
+        ep.SimpleImputer(strategy=np.nanmax).fit(da.from_array(data, chunks=(7, -1)))
+
+
+@pytest.mark.parametrize("rows", [None, 30, 7, 1])
+def test_inverse_transform_and_float32_as_scikit_learn(rows, X):
+    data = np.where(X == 3.0, np.nan, X).astype(np.float32)  # no empty column
+    reference = ski.SimpleImputer(add_indicator=True).fit(data)
+    expected = reference.transform(data)
+    source = data if rows is None else da.from_array(data, chunks=(rows, -1))
+    ours = ep.SimpleImputer(add_indicator=True).fit(source)
+    out = ours.transform(source)
+    assert out.dtype == expected.dtype == np.float32
+    np.testing.assert_allclose(np.asarray(out), expected, rtol=1e-6)
+    restored = np.asarray(ours.inverse_transform(out))
+    np.testing.assert_array_equal(restored, reference.inverse_transform(expected))
+    with pytest.raises(ValueError, match="add_indicator=True"):
+        ep.SimpleImputer().fit(data).inverse_transform(data)
+
+
+def test_engine_fitted_imputer_transforms_sparse_input(X):
+    data = _with_nan(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the empty column
+        expected = ski.SimpleImputer(add_indicator=True).fit(data).transform(sp.csr_matrix(data))
+        ours = ep.SimpleImputer(add_indicator=True).fit(data).transform(sp.csr_matrix(data))
+    assert ours.format == expected.format == "csc"
+    np.testing.assert_allclose(ours.toarray(), expected.toarray(), rtol=1e-12)
+    with pytest.raises(ValueError, match="missing_values == 0 and input is sparse"):
+        ep.SimpleImputer(missing_values=0).fit(X).transform(sp.csr_matrix(X))
