@@ -180,6 +180,18 @@ def _encoders_and_splits() -> None:
     list(StratifiedKFold(n_splits=3).split(X, y))
 
 
+def _sparse_polynomials() -> None:
+    import scipy.sparse as sp
+
+    from engine.preprocessing import PolynomialFeatures
+
+    X = np.nan_to_num(next(_matrices()))
+    for dtype in (np.float64, np.float32):
+        for sparse in (sp.csr_matrix(X.astype(dtype)), sp.csc_matrix(X.astype(dtype))):
+            for interaction_only in (False, True):
+                PolynomialFeatures(degree=3, interaction_only=interaction_only).fit_transform(sparse)
+
+
 def _workload() -> Iterator[Callable[[], None]]:
     for X in _numeric_inputs():
         yield lambda X=X: _preprocessing(X)
@@ -191,6 +203,7 @@ def _workload() -> Iterator[Callable[[], None]]:
     yield _regression
     yield _drift
     yield _encoders_and_splits
+    yield _sparse_polynomials
 
 
 def _counts(kernels) -> tuple[int, int]:
