@@ -90,7 +90,7 @@ def _find(module: str, name: str, depth: int = 0) -> tuple[ast.stmt, str] | None
     return None
 
 
-_CLOSED_TO_STRINGS = {"Real", "Integral", "bool", "int", "float", "Interval"}
+_CLOSED_TO_STRINGS = {"Real", "Integral", "bool", "int", "float", "Interval", "callable"}
 
 
 def _string_options(constraint: ast.expr) -> frozenset[str] | None:
