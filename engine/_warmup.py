@@ -189,7 +189,9 @@ def _sparse_polynomials() -> None:
     for dtype in (np.float64, np.float32):
         for sparse in (sp.csr_matrix(X.astype(dtype)), sp.csc_matrix(X.astype(dtype))):
             for interaction_only in (False, True):
-                PolynomialFeatures(degree=3, interaction_only=interaction_only).fit_transform(sparse)
+                PolynomialFeatures(degree=3, interaction_only=interaction_only).fit_transform(
+                    sparse
+                )
 
 
 def _workload() -> Iterator[Callable[[], None]]:
