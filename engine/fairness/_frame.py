@@ -85,7 +85,10 @@ class MetricFrame:
     fairlearn's ``MetricFrame`` names and results (``overall``, ``by_group``,
     ``group_min``, ``group_max``, ``difference``, ``ratio``; several sensitive
     features give their intersections with a ``MultiIndex`` over the product
-    of their values, missing combinations NaN).
+    of their values, missing combinations NaN). Control features split every
+    result as fairlearn's do: ``by_group`` is indexed by the control then the
+    sensitive features, ``overall`` and the aggregates have one row per
+    control group (a frame by metric name, or a Series for one callable).
 
     Method: metrics that are functions of the confusion counts (the engine's
     and fairlearn's ``selection_rate``, ``true_positive_rate``,
@@ -95,19 +98,31 @@ class MetricFrame:
     ``fbeta_score`` (also as ``functools.partial``), ``balanced_accuracy_score``,
     ``jaccard_score``, ``zero_one_loss``, ``matthews_corrcoef``), with at most a
     ``sample_weight`` sample parameter, come from one grouped pass: exact
-    per-group counts of ``(y_true, y_pred)`` pairs, evaluated per group on the
-    weighted summary rows. For Dask input this is the only path (one pass,
-    nothing but the count table reaches the client; other callables raise
-    ``NotImplementedError``); for in-memory input other callables are applied
-    to each group's rows, as fairlearn does. Values equal fairlearn's.
+    per-group counts of ``(y_true, y_pred)`` pairs over the control and
+    sensitive features, evaluated per group on the weighted summary rows. For
+    Dask input this is the only path (one pass, nothing but the count table
+    reaches the client; other callables raise ``NotImplementedError``); for
+    in-memory input other callables are applied to each group's rows, as
+    fairlearn does. Values equal fairlearn's.
+
+    Bootstrap on Dask input: still one pass, which gathers on the client every
+    row's key combination -- per feature, ``y_true`` and ``y_pred``, the row's
+    position among their sorted distinct values, in the smallest unsigned
+    integer type that holds it (one byte for up to 256 values) -- and each
+    ``sample_weight`` column as float64; no feature value itself. The client
+    then draws fairlearn's rows of the concatenated input for each resample
+    and counts them (``numpy.bincount``): the intervals equal fairlearn's on
+    the concatenated data, whatever the chunking. Cost: that gathered column
+    set, plus ``n_boot`` draws of ``n`` rows on the client.
 
     Parameters
     ----------
     metrics : callable or dict of str to callable
     y_true, y_pred : array-like (NumPy, pandas, dask.array, dask Series)
     sensitive_features : array-like, Series, DataFrame, dict or 2-D array
-    control_features : None
-        Not supported (raises ``NotImplementedError``).
+    control_features : array-like, Series, DataFrame, dict or 2-D array, optional
+        Features whose groups are reported separately rather than compared
+        (unnamed columns are ``control_feature_0``, ...).
     sample_params : dict, optional
         ``{param: array}`` for a single metric or ``{metric name: {param: array}}``.
     n_boot : int, optional
@@ -117,8 +132,7 @@ class MetricFrame:
         ``group_min_ci``, ``group_max_ci``, ``difference_ci()``, ``ratio_ci()``.
     random_state : int, numpy.random.RandomState or None
         Seed of the resamples: the same rows as fairlearn draws for it, so the
-        intervals are fairlearn's. In-memory input only (Dask raises
-        ``NotImplementedError``).
+        intervals are fairlearn's (NumPy, pandas and Dask input alike).
 
     Examples
     --------
@@ -127,6 +141,11 @@ class MetricFrame:
     ...                  sensitive_features=["a", "a", "b", "b"])
     >>> mf.by_group.tolist(), float(mf.difference())
     ([1.0, 0.0], 1.0)
+    >>> mf = MetricFrame(metrics=selection_rate, y_true=[0, 1, 1, 0], y_pred=[1, 1, 0, 1],
+    ...                  sensitive_features=["a", "b", "a", "b"],
+    ...                  control_features=["x", "x", "y", "y"])
+    >>> mf.difference().tolist()
+    [0.0, 1.0]
     """
 
     def __init__(

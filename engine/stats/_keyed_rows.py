@@ -12,6 +12,7 @@ the rows reaches the client. :meth:`KeyedRows.counts` then gives the exact
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +56,12 @@ class KeyedRows:
     def n_rows(self) -> int:
         return int(self.codes[0].shape[0])
 
+    @functools.cached_property
+    def _cells(self) -> np.ndarray:
+        """Each row's flat cell code over the product of the keys."""
+        sizes = tuple(len(k) for k in self.keys)
+        return np.ravel_multi_index([c.astype(np.intp) for c in self.codes], sizes)
+
     def counts(self, weight: str | None = None, rows: np.ndarray | None = None) -> KeyedCounts:
         """Grouped counts of the rows at positions ``rows`` (repeats count again; all if None).
 
@@ -63,9 +70,7 @@ class KeyedRows:
         counts; weight sums are added in row order (``numpy.bincount``).
         """
         sizes = tuple(len(k) for k in self.keys)
-        flat = np.ravel_multi_index([c.astype(np.intp) for c in self.codes], sizes)
-        if rows is not None:
-            flat = flat[rows]
+        flat = self._cells if rows is None else self._cells[rows]
         n_cells = int(np.prod(sizes))
         counts = np.bincount(flat, minlength=n_cells).reshape(sizes).astype(np.int64)
         wsum = None
