@@ -194,3 +194,15 @@ def test_dask_array_of_sparse_blocks_rules_as_sklearn():
     infinite.data[2] = np.inf
     with pytest.raises(ValueError, match="Input contains infinity"):
         ep.MaxAbsScaler().fit(da.from_array(infinite, chunks=(10, 4), asarray=False))
+
+
+def test_robust_scaler_transforms_sparse_blocks_and_says_why_it_cannot_fit_them():
+    X = sp.random(30, 4, density=0.4, random_state=4, format="csc")
+    lazy = da.from_array(X, chunks=(8, 4), asarray=False)
+    reference = skp.RobustScaler(with_centering=False).fit(X)
+    fitted = ep.RobustScaler(with_centering=False).fit(X)
+    out = sp.vstack(dask.compute(*fitted.transform(lazy).to_delayed().ravel()))
+    assert out.format == "csc"
+    np.testing.assert_allclose(out.toarray(), reference.transform(X).toarray(), rtol=1e-12)
+    with pytest.raises(NotImplementedError, match="whole column in memory"):
+        ep.RobustScaler(with_centering=False).fit(lazy)
