@@ -102,7 +102,7 @@ def test_bootstrap_parameters_checked_as_fairlearn(data):
         MetricFrame(**base).difference_ci()
 
 
-BOOT = dict(n_boot=8, ci_quantiles=[0.05, 0.5, 0.95], random_state=7)
+BOOT = dict(n_boot=5, ci_quantiles=[0.05, 0.5, 0.95], random_state=7)
 
 
 @pytest.mark.parametrize("controls", [None, ["age"], ["age", "bmi"]])
