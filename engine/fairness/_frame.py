@@ -43,6 +43,22 @@ def _check_compare(method: str, errors: str) -> None:
         raise ValueError(f"Unrecognised comparison method: {method}")
 
 
+def _feature_columns(sensitive_features, control_features) -> tuple[list, list]:
+    """Named sensitive and control columns; a name used twice raises as fairlearn's."""
+    features = grp.sensitive_columns(sensitive_features)
+    controls = (
+        []
+        if control_features is None
+        else grp.sensitive_columns(control_features, base="control_feature_")
+    )
+    seen = set()
+    for name, _ in features + controls:
+        if name in seen:
+            raise ValueError(f"Detected duplicate feature name: '{name}'")
+        seen.add(name)
+    return features, controls
+
+
 def _grouped_counts(columns: dict, weights: dict) -> dict:
     """Grouped counts of the key ``columns`` for each distinct weight column (one pass)."""
     return dict(
@@ -164,17 +180,7 @@ class MetricFrame:
         check_lengths(y_true=y_true, y_pred=y_pred)
         self._user_supplied_callable = not isinstance(metrics, dict)
         funcs, params = self._annotate(metrics, sample_params)
-        features = grp.sensitive_columns(sensitive_features)
-        controls = (
-            []
-            if control_features is None
-            else grp.sensitive_columns(control_features, base="control_feature_")
-        )
-        seen = set()
-        for name, _ in features + controls:
-            if name in seen:
-                raise ValueError(f"Detected duplicate feature name: '{name}'")
-            seen.add(name)
+        features, controls = _feature_columns(sensitive_features, control_features)
         groups = controls + features  # control features lead the by_group index, as fairlearn's
         for name, col in groups:
             check_lengths(y_true=y_true, **{name: col})
