@@ -13,7 +13,7 @@ seeds give the same rows here, hence fairlearn's intervals.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import reduce
 from typing import Any
 
@@ -47,8 +47,12 @@ def check_bootstrap(n_boot: Any, ci_quantiles: Any) -> bool:
     return True
 
 
-def bootstrap_rows(n_rows: int, n_boot: int, random_state: Any) -> list[np.ndarray]:
-    """The row indices of each resample, as fairlearn draws them for ``random_state``."""
+def bootstrap_rows(n_rows: int, n_boot: int, random_state: Any) -> Iterator[np.ndarray]:
+    """The row indices of each resample, as fairlearn draws them for ``random_state``.
+
+    The seeds are drawn now (so ``random_state`` is consumed as fairlearn
+    consumes it); each resample's ``n_rows`` indices only when iterated.
+    """
     if random_state is None:
         seeds = np.random.default_rng().integers(0, _UINT32_MAX, size=n_boot, dtype=np.uint32)
     elif isinstance(random_state, np.random.RandomState):
@@ -58,7 +62,7 @@ def bootstrap_rows(n_rows: int, n_boot: int, random_state: Any) -> list[np.ndarr
         seeds = rng.integers(0, _UINT32_MAX, size=n_boot, dtype=np.uint32)
     else:
         raise ValueError(f"Unsupported random_state: {random_state}")
-    return [np.random.RandomState(seed).choice(n_rows, size=n_rows, replace=True) for seed in seeds]
+    return (np.random.RandomState(seed).choice(n_rows, size=n_rows, replace=True) for seed in seeds)
 
 
 def quantiles_of(quantiles: Sequence[float], samples: list) -> list:

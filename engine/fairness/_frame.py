@@ -6,7 +6,6 @@ import warnings
 from collections.abc import Callable
 from typing import Any, Literal
 
-import dask
 import numpy as np
 import pandas as pd
 
@@ -18,7 +17,7 @@ from engine.fairness._bootstrap import (
     bootstrap_rows,
     check_bootstrap,
 )
-from engine.stats.internal import check_lengths, keyed_counts
+from engine.stats.internal import check_lengths, compute_all, keyed_counts, keyed_rows
 
 _NON_SCALAR = (
     "Metric frame contains non-scalar cells. Please remove non-scalar columns from your "
@@ -44,6 +43,54 @@ def _check_compare(method: str, errors: str) -> None:
         raise ValueError(f"Unrecognised comparison method: {method}")
 
 
+def _feature_columns(sensitive_features, control_features) -> tuple[list, list]:
+    """Named sensitive and control columns; a name used twice raises as fairlearn's."""
+    features = grp.sensitive_columns(sensitive_features)
+    controls = (
+        []
+        if control_features is None
+        else grp.sensitive_columns(control_features, base="control_feature_")
+    )
+    seen = set()
+    for name, _ in features + controls:
+        if name in seen:
+            raise ValueError(f"Detected duplicate feature name: '{name}'")
+        seen.add(name)
+    return features, controls
+
+
+def _grouped_counts(columns: dict, weights: dict) -> dict:
+    """Grouped counts of the key ``columns`` for each distinct weight column (one pass)."""
+    return dict(
+        zip(
+            weights, compute_all(*(keyed_counts(columns, w) for w in weights.values())), strict=True
+        )
+    )
+
+
+def _weight_name(key: int, weight) -> str | None:
+    return None if weight is None else f"w{key}"
+
+
+def _named_weights(weights: dict) -> dict:
+    return {_weight_name(k, w): w for k, w in weights.items() if w is not None}
+
+
+def _cell_rows(flat: np.ndarray, n_cells: int) -> list[np.ndarray]:
+    """The row positions of each cell code in ``range(n_cells)``, in row order."""
+    order = np.argsort(flat, kind="stable")
+    bounds = np.searchsorted(flat[order], np.arange(n_cells + 1))
+    return [order[bounds[c] : bounds[c + 1]] for c in range(n_cells)]
+
+
+def _frame_of(names: list[str], columns: dict, which: int, index: pd.Index) -> pd.DataFrame:
+    """A frame by metric name of ``columns[name][which]`` (one value per index entry)."""
+    rows = [pd.Series({name: columns[name][which][i] for name in names}) for i in range(len(index))]
+    frame = pd.DataFrame(rows, index=index) if rows else pd.DataFrame(index=index)
+    frame.columns = names
+    return frame
+
+
 def _ratio_sub_one(x):
     return 1 / x if x > 1 else x
 
@@ -54,7 +101,10 @@ class MetricFrame:
     fairlearn's ``MetricFrame`` names and results (``overall``, ``by_group``,
     ``group_min``, ``group_max``, ``difference``, ``ratio``; several sensitive
     features give their intersections with a ``MultiIndex`` over the product
-    of their values, missing combinations NaN).
+    of their values, missing combinations NaN). Control features split every
+    result as fairlearn's do: ``by_group`` is indexed by the control then the
+    sensitive features, ``overall`` and the aggregates have one row per
+    control group (a frame by metric name, or a Series for one callable).
 
     Method: metrics that are functions of the confusion counts (the engine's
     and fairlearn's ``selection_rate``, ``true_positive_rate``,
@@ -64,19 +114,31 @@ class MetricFrame:
     ``fbeta_score`` (also as ``functools.partial``), ``balanced_accuracy_score``,
     ``jaccard_score``, ``zero_one_loss``, ``matthews_corrcoef``), with at most a
     ``sample_weight`` sample parameter, come from one grouped pass: exact
-    per-group counts of ``(y_true, y_pred)`` pairs, evaluated per group on the
-    weighted summary rows. For Dask input this is the only path (one pass,
-    nothing but the count table reaches the client; other callables raise
-    ``NotImplementedError``); for in-memory input other callables are applied
-    to each group's rows, as fairlearn does. Values equal fairlearn's.
+    per-group counts of ``(y_true, y_pred)`` pairs over the control and
+    sensitive features, evaluated per group on the weighted summary rows. For
+    Dask input this is the only path (one pass, nothing but the count table
+    reaches the client; other callables raise ``NotImplementedError``); for
+    in-memory input other callables are applied to each group's rows, as
+    fairlearn does. Values equal fairlearn's.
+
+    Bootstrap on Dask input: still one pass, which gathers on the client every
+    row's key combination -- per feature, ``y_true`` and ``y_pred``, the row's
+    position among their sorted distinct values, in the smallest unsigned
+    integer type that holds it (one byte for up to 256 values) -- and each
+    ``sample_weight`` column as float64; no feature value itself. The client
+    then draws fairlearn's rows of the concatenated input for each resample
+    and counts them (``numpy.bincount``): the intervals equal fairlearn's on
+    the concatenated data, whatever the chunking. Cost: that gathered column
+    set, plus ``n_boot`` draws of ``n`` rows on the client.
 
     Parameters
     ----------
     metrics : callable or dict of str to callable
     y_true, y_pred : array-like (NumPy, pandas, dask.array, dask Series)
     sensitive_features : array-like, Series, DataFrame, dict or 2-D array
-    control_features : None
-        Not supported (raises ``NotImplementedError``).
+    control_features : array-like, Series, DataFrame, dict or 2-D array, optional
+        Features whose groups are reported separately rather than compared
+        (unnamed columns are ``control_feature_0``, ...).
     sample_params : dict, optional
         ``{param: array}`` for a single metric or ``{metric name: {param: array}}``.
     n_boot : int, optional
@@ -86,8 +148,7 @@ class MetricFrame:
         ``group_min_ci``, ``group_max_ci``, ``difference_ci()``, ``ratio_ci()``.
     random_state : int, numpy.random.RandomState or None
         Seed of the resamples: the same rows as fairlearn draws for it, so the
-        intervals are fairlearn's. In-memory input only (Dask raises
-        ``NotImplementedError``).
+        intervals are fairlearn's (NumPy, pandas and Dask input alike).
 
     Examples
     --------
@@ -96,6 +157,11 @@ class MetricFrame:
     ...                  sensitive_features=["a", "a", "b", "b"])
     >>> mf.by_group.tolist(), float(mf.difference())
     ([1.0, 0.0], 1.0)
+    >>> mf = MetricFrame(metrics=selection_rate, y_true=[0, 1, 1, 0], y_pred=[1, 1, 0, 1],
+    ...                  sensitive_features=["a", "b", "a", "b"],
+    ...                  control_features=["x", "x", "y", "y"])
+    >>> mf.difference().tolist()
+    [0.0, 1.0]
     """
 
     def __init__(
@@ -111,24 +177,16 @@ class MetricFrame:
         ci_quantiles: list[float] | None = None,
         random_state: int | np.random.RandomState | None = None,
     ):
-        if control_features is not None:
-            raise NotImplementedError(
-                "control_features are not supported by engine.fairness.MetricFrame"
-            )
         check_lengths(y_true=y_true, y_pred=y_pred)
         self._user_supplied_callable = not isinstance(metrics, dict)
         funcs, params = self._annotate(metrics, sample_params)
-        features = grp.sensitive_columns(sensitive_features)
-        names = [n for n, _ in features]
-        seen = set()
-        for name in names:
-            if name in seen:
-                raise ValueError(f"Detected duplicate feature name: '{name}'")
-            seen.add(name)
-        for name, col in features:
+        features, controls = _feature_columns(sensitive_features, control_features)
+        groups = controls + features  # control features lead the by_group index, as fairlearn's
+        for name, col in groups:
             check_lengths(y_true=y_true, **{name: col})
-        self._sf_names = names
-        lazy = any(is_lazy(x) for x in (y_true, y_pred, *[c for _, c in features]))
+        self._sf_names = [n for n, _ in features]
+        self._cf_names = [n for n, _ in controls] or None
+        lazy = any(is_lazy(x) for x in (y_true, y_pred, *[c for _, c in groups]))
         lazy = lazy or any(is_lazy(v) for p in params.values() for v in p.values())
         kinds = {name: grp.count_kind(f) for name, f in funcs.items()}
         countable = {
@@ -142,37 +200,49 @@ class MetricFrame:
                 "mean_prediction, count and scikit-learn's accuracy/precision/recall/F-scores "
                 "(optionally with sample_weight). Compute other metrics on in-memory data."
             )
-        columns: dict[str, tuple[list, Any]] = {}
-        self._counts = self._grouped_counts(features, y_true, y_pred, funcs, params, countable)
-        keys = None
-        for name in funcs:
-            if name in countable:
-                kc = self._counts[id(params[name].get("sample_weight"))]
-                keys = list(kc.keys[:-2])
-                columns[name] = self._from_counts(funcs[name], kinds[name], kc, params[name])
+        boot = check_bootstrap(n_boot, ci_quantiles)
+        weights = {
+            id(params[n].get("sample_weight")): params[n].get("sample_weight") for n in countable
+        }
+        cols = {f"control feature {n!r}": c for n, c in controls}
+        cols.update({f"sensitive feature {n!r}": c for n, c in features})
+        cols.update({"y_true": y_true, "y_pred": y_pred})
+        rows = None
+        if lazy and boot:  # the resamples are counted from every row's gathered key combination
+            (rows,) = compute_all(keyed_rows(cols, _named_weights(weights)))
+            counts = {k: rows.counts(_weight_name(k, w)) for k, w in weights.items()}
+        else:
+            counts = _grouped_counts(cols, weights)
+        for kc in counts.values():
+            if kc.rows.sum() == 0:
+                raise ValueError("Found empty input: y_true has 0 samples")
+        columns, keys = self._count_columns(funcs, kinds, params, counts, countable)
         others = [n for n in funcs if n not in countable]
         if others:
-            columns.update(self._from_rows(features, y_true, y_pred, funcs, params, others))
-            keys = self._row_keys
+            rows_cols, keys = self._from_rows(groups, y_true, y_pred, funcs, params, others)
+            columns.update(rows_cols)
         self._warn_single_groups(keys)
-        index = grp.group_index(keys, names)
-        overall = (
-            pd.Series({name: columns[name][1] for name in funcs})
-            if funcs
-            else pd.Series(dtype=float)
-        )
-        rows = [pd.Series({name: columns[name][0][i] for name in funcs}) for i in range(len(index))]
-        by_group = pd.DataFrame(rows, index=index) if rows else pd.DataFrame(index=index)
-        by_group.columns = list(funcs)
-        self._overall, self._by_group = overall, by_group
+        self._set_results(list(funcs), columns, keys)
         self._n_boot, self._ci_quantiles, self._intervals = n_boot, ci_quantiles, None
-        if check_bootstrap(n_boot, ci_quantiles):
-            if lazy:
-                raise NotImplementedError(
-                    "bootstrap confidence intervals (n_boot, ci_quantiles) need in-memory "
-                    "input; compute y_true, y_pred and the features first"
-                )
-            frames = self._resampled(funcs, params, features, y_true, y_pred, n_boot, random_state)
+        if boot:
+            with warnings.catch_warnings():  # a resample may hold a single group
+                warnings.simplefilter("ignore")
+                if rows is not None:
+                    draws = bootstrap_rows(rows.n_rows, n_boot, random_state)
+                    frames = [
+                        self._counted_frame(
+                            funcs,
+                            kinds,
+                            params,
+                            {k: rows.counts(_weight_name(k, w), draw) for k, w in weights.items()},
+                        )
+                        for draw in draws
+                    ]
+                else:
+                    draws = bootstrap_rows(len(_squeeze(y_true)), n_boot, random_state)
+                    frames = self._resampled(
+                        funcs, params, features, controls, y_true, y_pred, draws
+                    )
             self._intervals = BootstrapIntervals(frames, ci_quantiles, self._extract)
 
     # ---- construction -------------------------------------------------------------------
@@ -207,81 +277,91 @@ class MetricFrame:
             params[name] = {k: v for k, v in p.items() if v is not None}
         return funcs, params
 
-    def _grouped_counts(self, features, y_true, y_pred, funcs, params, countable) -> dict:
-        weights = {}
-        for name in countable:
-            w = params[name].get("sample_weight")
-            weights[id(w)] = w
-        cols = {f"sensitive feature {n!r}": c for n, c in features}
-        cols.update({"y_true": y_true, "y_pred": y_pred})
-        pending = {k: keyed_counts(cols, w) for k, w in weights.items()}
-        lazy = {k: v for k, v in pending.items() if dask.is_dask_collection(v)}
-        if lazy:
-            computed = dask.compute(*lazy.values())
-            pending.update(dict(zip(lazy, computed, strict=True)))
-        for kc in pending.values():
-            if kc.rows.sum() == 0:
-                raise ValueError("Found empty input: y_true has 0 samples")
-        return pending
+    def _count_columns(self, funcs, kinds, params, counts, names) -> tuple[dict, list | None]:
+        """``(by-group values, overall values)`` of the metrics ``names`` from the counts."""
+        columns, keys = {}, None
+        n_cf = len(self._cf_names or [])
+        for name in funcs:
+            if name in names:
+                kc = counts[id(params[name].get("sample_weight"))]
+                keys = list(kc.keys[:-2])
+                extra = {k: v for k, v in params[name].items() if k != "sample_weight"}
+                shape = kc.rows.shape[:-2]
+                columns[name] = tuple(
+                    [grp.evaluate_cell(funcs[name], kinds[name], kc, cell, extra) for cell in cells]
+                    for cells in (np.ndindex(*shape), np.ndindex(*shape[:n_cf]))
+                )
+        return columns, keys
 
-    @staticmethod
-    def _from_counts(func, kind, kc, params) -> tuple[list, Any]:
-        extra = {k: v for k, v in params.items() if k != "sample_weight"}
-        shape = kc.rows.shape[:-2]
-        cells = list(np.ndindex(*shape))
-        values = [grp.evaluate_cell(func, kind, kc, cell, extra) for cell in cells]
-        overall = grp.evaluate_cell(func, kind, kc, (), extra)
-        return values, overall
+    def _counted_frame(self, funcs, kinds, params, counts) -> MetricFrame:
+        """A frame of the same features from grouped counts alone (a bootstrap resample's)."""
+        frame = object.__new__(MetricFrame)
+        frame._user_supplied_callable = False
+        frame._sf_names, frame._cf_names = self._sf_names, self._cf_names
+        columns, keys = frame._count_columns(funcs, kinds, params, counts, set(funcs))
+        frame._set_results(list(funcs), columns, keys)
+        return frame
 
-    def _from_rows(self, features, y_true, y_pred, funcs, params, names) -> dict:
+    def _from_rows(self, groups, y_true, y_pred, funcs, params, names) -> tuple[dict, list]:
         y_t, y_p = _squeeze(y_true), _squeeze(y_pred)
         if len(y_t) == 0:
             raise ValueError("Found empty input: y_true has 0 samples")
-        keys, flat = grp.row_groups([np.asarray(c) for _, c in features], self._sf_names)
-        self._row_keys = keys
-        n_cells = int(np.prod([len(k) for k in keys]))
-        order = np.argsort(flat, kind="stable")
-        bounds = np.searchsorted(flat[order], np.arange(n_cells + 1))
-        arrays = {n: {k: np.asarray(v) for k, v in params[n].items()} for n in names}
+        keys, flat = grp.row_groups([np.asarray(c) for _, c in groups], [n for n, _ in groups])
+        n_cf = len(self._cf_names or [])
+        per_control = int(np.prod([len(k) for k in keys[n_cf:]]))
+        cells = (
+            _cell_rows(flat, int(np.prod([len(k) for k in keys]))),
+            _cell_rows(flat // per_control, int(np.prod([len(k) for k in keys[:n_cf]]))),
+        )
         out = {}
         for name in names:
-            func, p = funcs[name], arrays[name]
-            values = []
-            for cell in range(n_cells):
-                idx = order[bounds[cell] : bounds[cell + 1]]
-                values.append(
+            func = funcs[name]
+            p = {k: np.asarray(v) for k, v in params[name].items()}
+            out[name] = tuple(
+                [
                     func(y_t[idx], y_p[idx], **{k: v[idx] for k, v in p.items()})
                     if len(idx)
                     else np.nan
-                )
-            out[name] = (values, func(y_t, y_p, **p))
-        return out
+                    for idx in rows
+                ]
+                for rows in cells
+            )
+        return out, keys
 
-    @staticmethod
-    def _resampled(funcs, params, features, y_true, y_pred, n_boot, random_state) -> list:
-        """MetricFrames of the bootstrap resamples (fairlearn's rows for ``random_state``)."""
+    def _set_results(self, names: list[str], columns: dict, keys: list | None) -> None:
+        """``_overall`` and ``_by_group`` (by metric name) from each metric's cell values."""
+        n_cf = len(self._cf_names or [])
+        levels = (self._cf_names or []) + self._sf_names
+        self._by_group = _frame_of(names, columns, 0, grp.group_index(keys, levels))
+        if self._cf_names:
+            index = grp.group_index(keys[:n_cf], self._cf_names)
+            self._overall = _frame_of(names, columns, 1, index)
+        elif names:
+            self._overall = pd.Series({name: columns[name][1][0] for name in names})
+        else:
+            self._overall = pd.Series(dtype=float)
+
+    def _resampled(self, funcs, params, features, controls, y_true, y_pred, draws) -> list:
+        """MetricFrames of the bootstrap resamples' rows (in-memory input)."""
         y_t, y_p = _squeeze(y_true), _squeeze(y_pred)
-        columns = {name: np.asarray(col) for name, col in features}
+        sensitive = {name: np.asarray(col) for name, col in features}
+        control = {name: np.asarray(col) for name, col in controls}
         arrays = {n: {k: np.asarray(v) for k, v in p.items()} for n, p in params.items()}
-        frames = []
-        with warnings.catch_warnings():  # a resample may hold a single group
-            warnings.simplefilter("ignore")
-            for rows in bootstrap_rows(len(y_t), n_boot, random_state):
-                frames.append(
-                    MetricFrame(
-                        metrics=funcs,
-                        y_true=y_t[rows],
-                        y_pred=y_p[rows],
-                        sensitive_features={n: c[rows] for n, c in columns.items()},
-                        sample_params={
-                            n: {k: v[rows] for k, v in p.items()} for n, p in arrays.items()
-                        },
-                    )
-                )
-        return frames
+        return [
+            MetricFrame(
+                metrics=funcs,
+                y_true=y_t[rows],
+                y_pred=y_p[rows],
+                sensitive_features={n: c[rows] for n, c in sensitive.items()},
+                control_features={n: c[rows] for n, c in control.items()} or None,
+                sample_params={n: {k: v[rows] for k, v in p.items()} for n, p in arrays.items()},
+            )
+            for rows in draws
+        ]
 
     def _warn_single_groups(self, keys) -> None:
-        for name, k in zip(self._sf_names, keys or [], strict=False):
+        sensitive = (keys or [])[len(self._cf_names or []) :]
+        for name, k in zip(self._sf_names, sensitive, strict=False):
             if len(k) == 1:
                 warnings.warn(
                     f"sensitive feature {name!r} has a single group ({k[0]!r}): every "
@@ -294,7 +374,7 @@ class MetricFrame:
     def _extract(self, result, by_group: bool = False):
         if not self._user_supplied_callable:
             return result
-        return result.iloc[:, 0] if by_group else result.iloc[0]
+        return result.iloc[:, 0] if by_group or self._cf_names else result.iloc[0]
 
     @property
     def overall(self):
@@ -355,25 +435,30 @@ class MetricFrame:
         return list(self._sf_names)
 
     @property
-    def control_levels(self) -> None:
-        return None
+    def control_levels(self) -> list[str] | None:
+        """Names of the control features (the leading index levels), or None."""
+        return None if self._cf_names is None else list(self._cf_names)
 
     def _group(self, how: str, errors: str):
+        """``how`` ("min"/"max") over the sensitive groups, per control group if any."""
         if errors not in _ERRORS:
             raise ValueError(f"Invalid error value specified. Valid values are {list(_ERRORS)}")
-        if errors == "raise":
-            try:
-                return self._by_group.agg(how, axis=0)
-            except ValueError as exc:
+        frame = self._by_group if errors == "raise" else _scalars_only(self._by_group)
+        try:
+            if self._cf_names:
+                return frame.groupby(level=self._cf_names).agg(how)
+            return frame.agg(how, axis=0)
+        except ValueError as exc:
+            if errors == "raise":
                 raise ValueError(_NON_SCALAR) from exc
-        return _scalars_only(self._by_group).agg(how, axis=0)
+            raise
 
     def group_min(self, errors: Literal["raise", "coerce"] = "raise"):
-        """Smallest value of each metric over the groups."""
+        """Smallest value of each metric over the groups (per control group, if any)."""
         return self._extract(self._group("min", errors))
 
     def group_max(self, errors: Literal["raise", "coerce"] = "raise"):
-        """Largest value of each metric over the groups."""
+        """Largest value of each metric over the groups (per control group, if any)."""
         return self._extract(self._group("max", errors))
 
     def difference(
@@ -381,10 +466,15 @@ class MetricFrame:
         method: Literal["between_groups", "to_overall"] = "between_groups",
         errors: Literal["raise", "coerce"] = "coerce",
     ):
-        """Largest absolute difference between groups (or from the overall value)."""
+        """Largest absolute difference between groups (or from the overall value).
+
+        With control features, one value per control group: the groups compared
+        are those sharing it, and ``to_overall`` compares with its ``overall``.
+        """
         _check_compare(method, errors)
         sub = self._group("min", errors) if method == "between_groups" else self._overall
-        result = (_scalars_only(self._by_group) - sub).abs().max()
+        gaps = (_scalars_only(self._by_group) - sub).abs()
+        result = gaps.groupby(level=self._cf_names).max() if self._cf_names else gaps.max()
         return self._extract(result.where(result.notna(), np.nan))
 
     def ratio(
@@ -392,10 +482,18 @@ class MetricFrame:
         method: Literal["between_groups", "to_overall"] = "between_groups",
         errors: Literal["raise", "coerce"] = "coerce",
     ):
-        """Smallest ratio between groups (or to the overall value), at most 1."""
+        """Smallest ratio between groups (or to the overall value), at most 1.
+
+        With control features, one value per control group, as :meth:`difference`.
+        """
         _check_compare(method, errors)
         if method == "between_groups":
             result = self._group("min", errors) / self._group("max", errors)
+        elif self._cf_names:
+            ratios = self._by_group.unstack(level=self._cf_names) / self._overall.unstack(
+                level=self._cf_names
+            )
+            result = ratios.apply(lambda x: x.transform(_ratio_sub_one)).min().unstack(0)
         else:
             ratios = self._by_group / self._overall
             result = ratios.apply(lambda x: x.transform(_ratio_sub_one)).min()

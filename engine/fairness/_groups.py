@@ -68,7 +68,7 @@ def _check_name(name: Any) -> str:
 
 
 def sensitive_columns(features: Any, base: str = "sensitive_feature_") -> list[tuple[str, Any]]:
-    """Split ``sensitive_features`` into named 1-D columns, named as fairlearn names them."""
+    """Split sensitive (or control) features into named 1-D columns, named as fairlearn names them."""
     if features is None:
         raise ValueError("sensitive_features is required")
     if isinstance(features, pd.Series | dd.Series):

@@ -19,7 +19,12 @@ from engine.preprocessing._base import (
     handle_zeros_in_scale,
     number_pair,
 )
-from engine.preprocessing._sparse import checked_sparse, scaled_columns, sparse_percentiles
+from engine.preprocessing._sparse import (
+    checked_sparse,
+    is_sparse_dask,
+    scaled_columns,
+    sparse_percentiles,
+)
 from engine.stats.internal import column_moments, moments_and_quantiles
 
 
@@ -101,6 +106,12 @@ class RobustScaler(OneToOneFeatureMixin, InvertibleTransformer):
 
         Sparse columns' percentiles count their implicit zeros, as scikit-learn's.
         """
+        if is_sparse_dask(X):
+            raise NotImplementedError(
+                "RobustScaler cannot fit a dask array of scipy.sparse blocks: its exact "
+                "percentiles need each whole column in memory. Compute the matrix first, or "
+                "use MaxAbsScaler or StandardScaler(with_mean=False), which fit blockwise."
+            )
         if not sp.issparse(X):
             return super().fit(X, y)
         self._check_params()
@@ -119,7 +130,7 @@ class RobustScaler(OneToOneFeatureMixin, InvertibleTransformer):
 
     def transform(self, X: Any):
         """Scale ``X`` into the same kind (Dask stays lazy; scipy.sparse keeps its format)."""
-        if not sp.issparse(X):
+        if not (sp.issparse(X) or is_sparse_dask(X)):
             return super().transform(X)
         check_is_fitted(self)
         X = self._sparse_input(X, reset=False)
@@ -127,7 +138,7 @@ class RobustScaler(OneToOneFeatureMixin, InvertibleTransformer):
 
     def inverse_transform(self, X: Any):
         """Undo :meth:`transform` (same kind out; scipy.sparse keeps its format)."""
-        if not sp.issparse(X):
+        if not (sp.issparse(X) or is_sparse_dask(X)):
             return super().inverse_transform(X)
         check_is_fitted(self)
         X = self._sparse_input(X, reset=False)

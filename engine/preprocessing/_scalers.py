@@ -28,7 +28,12 @@ from engine.preprocessing._base import (
     number_pair,
     samples_seen,
 )
-from engine.preprocessing._sparse import checked_sparse, scaled_columns, sparse_moments
+from engine.preprocessing._sparse import (
+    checked_sparse,
+    is_sparse_dask,
+    scaled_columns,
+    sparse_moments,
+)
 from engine.stats.internal import (
     Moments,
     column_moments,
@@ -36,6 +41,11 @@ from engine.stats.internal import (
     merge_moments,
     weighted_column_moments,
 )
+
+
+def _is_sparse(X: Any) -> bool:
+    """A scipy.sparse matrix, or a dask array of scipy.sparse blocks."""
+    return sp.issparse(X) or is_sparse_dask(X)
 
 
 class _MomentScaler(OneToOneFeatureMixin, InvertibleTransformer):
@@ -46,7 +56,7 @@ class _MomentScaler(OneToOneFeatureMixin, InvertibleTransformer):
     def _update(self, X: Any, *, reset: bool, sample_weight: Any = None) -> _MomentScaler:
         """Fit (``reset``) or merge into the fitted moments the moments of ``X``; one pass."""
         self._check_params()
-        if sp.issparse(X):
+        if _is_sparse(X):
             X = self._sparse_input(X, reset=reset)
             weights = None
             if sample_weight is not None:
@@ -81,7 +91,7 @@ class _MomentScaler(OneToOneFeatureMixin, InvertibleTransformer):
 
     def transform(self, X: Any):
         """Transform ``X`` into the same kind (Dask stays lazy; scipy.sparse stays sparse)."""
-        if not sp.issparse(X):
+        if not _is_sparse(X):
             return super().transform(X)
         check_is_fitted(self)
         X = self._sparse_input(X, reset=False)
@@ -89,7 +99,7 @@ class _MomentScaler(OneToOneFeatureMixin, InvertibleTransformer):
 
     def inverse_transform(self, X: Any):
         """Undo :meth:`transform` (same kind out; scipy.sparse stays sparse)."""
-        if not sp.issparse(X):
+        if not _is_sparse(X):
             return super().inverse_transform(X)
         check_is_fitted(self)
         X = self._sparse_input(X, reset=False)

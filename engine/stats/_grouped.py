@@ -141,6 +141,29 @@ class KeyedCounts:
         return self.rows.astype(np.float64) if self.wsum is None else self.wsum
 
 
+def _block_columns(columns: Sequence[Any], names: Sequence[str]) -> list[np.ndarray]:
+    """The key columns of a block as 1-D NumPy arrays; different lengths raise naming them."""
+    arrays = [as_block_array(c).reshape(-1) for c in columns]
+    for col, name in zip(arrays, names, strict=True):
+        if col.shape[0] != arrays[0].shape[0]:
+            raise ValueError(
+                "inconsistent numbers of samples in a block: "
+                f"{names[0]}={arrays[0].shape[0]}, {name}={col.shape[0]}"
+            )
+    return arrays
+
+
+def _block_weights(weights: Any, n: int, first: str, name: str) -> np.ndarray:
+    """A block's weights as a contiguous 1-D int64 (kept exact) or float64 array of length ``n``."""
+    w = as_block_array(weights)
+    w = np.ascontiguousarray(w, dtype=np.int64 if w.dtype == np.int64 else np.float64).reshape(-1)
+    if w.shape[0] != n:
+        raise ValueError(
+            f"inconsistent numbers of samples in a block: {first}={n}, {name}={w.shape[0]}"
+        )
+    return w
+
+
 def keyed_counts_block(
     columns: Sequence[np.ndarray],
     weights: np.ndarray | None,
@@ -154,28 +177,16 @@ def keyed_counts_block(
     float64, or exactly as int64 when they are ``int64`` already.
     """
     encoded = encoded or {}
-    columns = [as_block_array(c).reshape(-1) for c in columns]
+    columns = _block_columns(columns, names)
     n = columns[0].shape[0] if columns else 0
     codes = np.empty((len(columns), n), np.int64)
     keys = []
     for j, (col, name) in enumerate(zip(columns, names, strict=True)):
-        if col.shape[0] != n:
-            raise ValueError(
-                f"inconsistent numbers of samples in a block: {names[0]}={n}, {name}={col.shape[0]}"
-            )
         uniques, c = encoded[j] if j in encoded else encode_column(col, name)
         codes[j] = c
         keys.append(uniques)
     sizes = np.array([len(k) for k in keys], np.int64)
-    w = np.empty(0)
-    if weights is not None:
-        w = as_block_array(weights)
-        w = np.ascontiguousarray(w, dtype=np.int64 if w.dtype == np.int64 else np.float64)
-        w = w.reshape(-1)
-        if w.shape[0] != n:
-            raise ValueError(
-                f"inconsistent numbers of samples in a block: {names[0]}={n}, sample_weight={w.shape[0]}"
-            )
+    w = np.empty(0) if weights is None else _block_weights(weights, n, names[0], "sample_weight")
     rows, wsum = gk.keyed_counts(codes, sizes, w)
     shape = tuple(int(s) for s in sizes)
     return KeyedCounts(

@@ -12,7 +12,8 @@ these names from here, never from the underscore modules.
   :func:`moments_and_quantiles` / :func:`moments_and_value_counts` (the
   moments share a read of every block with the other statistic);
 * grouped counts and exact distributions: :func:`keyed_counts` and its
-  block pieces, :func:`encode_column`, :func:`as_block_array`,
+  block pieces, :func:`keyed_rows` (every row's key combination, for counts
+  over resampled rows), :func:`encode_column`, :func:`as_block_array`,
   :func:`check_lengths`, the labeled value counts of score columns;
 * chunking-independent random row assignment: the ``draws`` and
   ``row_plans`` modules;
@@ -45,6 +46,7 @@ from engine.stats._grouped import (
     merge_keyed_counts,
     reduce_blocks,
 )
+from engine.stats._keyed_rows import KeyedRows, keyed_rows
 from engine.stats._moments import (
     Moments,
     column_moments,
@@ -58,6 +60,7 @@ from engine.stats._reduce import Lazy, compute_all, map_blocks_delayed, tree_mer
 
 __all__ = [
     "KeyedCounts",
+    "KeyedRows",
     "LabeledValueCounts",
     "Lazy",
     "Moments",
@@ -78,6 +81,7 @@ __all__ = [
     "first_pass",
     "keyed_counts",
     "keyed_counts_block",
+    "keyed_rows",
     "labeled_value_counts_block",
     "map_blocks_delayed",
     "merge_keyed_counts",

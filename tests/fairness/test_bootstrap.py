@@ -10,6 +10,9 @@ import pytest
 from sklearn.metrics import recall_score
 
 from engine.fairness import MetricFrame
+from tests._passes import CountComputes, measured_passes
+from tests.conftest import ROW_CHUNKINGS
+from tests.fairness._diabetes import as_dask_columns, diabetes_frame
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +44,16 @@ def _same(ours, ref):
             )
 
 
+def _same_intervals(ours, ref):
+    _same(ours.overall_ci, ref.overall_ci)
+    _same(ours.by_group_ci, ref.by_group_ci)
+    _same(ours.group_min_ci(), ref.group_min_ci())
+    _same(ours.group_max_ci(), ref.group_max_ci())
+    for method in ("between_groups", "to_overall"):
+        _same(ours.difference_ci(method), ref.difference_ci(method))
+        _same(ours.ratio_ci(method), ref.ratio_ci(method))
+
+
 def test_intervals_equal_fairlearns(data):
     y_true, y_pred, features, weights = data
     ours, ref = _both(
@@ -53,13 +66,7 @@ def test_intervals_equal_fairlearns(data):
         ci_quantiles=[0.1, 0.5, 0.9],
         random_state=3,
     )
-    _same(ours.overall_ci, ref.overall_ci)
-    _same(ours.by_group_ci, ref.by_group_ci)
-    _same(ours.group_min_ci(), ref.group_min_ci())
-    _same(ours.group_max_ci(), ref.group_max_ci())
-    for method in ("between_groups", "to_overall"):
-        _same(ours.difference_ci(method), ref.difference_ci(method))
-        _same(ours.ratio_ci(method), ref.ratio_ci(method))
+    _same_intervals(ours, ref)
     assert ours.n_boot == 6 and ours.ci_quantiles == [0.1, 0.5, 0.9]
 
 
@@ -93,12 +100,73 @@ def test_bootstrap_parameters_checked_as_fairlearn(data):
                 frame(**base, **bad)
     with pytest.raises(ValueError, match="were not specified"):
         MetricFrame(**base).difference_ci()
-    with pytest.raises(NotImplementedError, match="in-memory"):
-        MetricFrame(
-            metrics=flm.selection_rate,
-            y_true=da.from_array(y_true, chunks=50),
-            y_pred=da.from_array(y_pred, chunks=50),
-            sensitive_features=da.from_array(features["h"].to_numpy(), chunks=50),
-            n_boot=2,
-            ci_quantiles=[0.5],
-        )
+
+
+BOOT = dict(n_boot=5, ci_quantiles=[0.05, 0.5, 0.95], random_state=7)
+
+
+@pytest.mark.parametrize("controls", [None, ["age"], ["age", "bmi"]])
+def test_dask_intervals_equal_fairlearns_on_the_concatenated_rows(controls):
+    data = diabetes_frame()
+    metrics = {"rec": recall_score, "sel": flm.selection_rate, "n": flm.count}
+    ours, ref = _both(
+        metrics=metrics,
+        y_true=data["y_true"],
+        y_pred=data["y_pred"],
+        sensitive_features=data["sex"],
+        control_features=None if controls is None else data[controls],
+        sample_params={"rec": {"sample_weight": data["w"]}},
+        **BOOT,
+    )
+    _same_intervals(ours, ref)
+    for n_blocks in ROW_CHUNKINGS:
+        cols = as_dask_columns(data, n_blocks)
+        with CountComputes() as computes, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ours = MetricFrame(
+                metrics=metrics,
+                y_true=cols["y_true"],
+                y_pred=cols["y_pred"],
+                sensitive_features=cols["sex"],
+                control_features=None if controls is None else {n: cols[n] for n in controls},
+                sample_params={"rec": {"sample_weight": cols["w"]}},
+                **BOOT,
+            )
+        assert computes.n == 1  # one pass gathers every row's key combination
+        _same_intervals(ours, ref)
+
+
+def test_dask_arrays_and_a_random_state_object(data):
+    y_true, y_pred, features, _ = data
+    sf = features.to_numpy()
+    _, ref = _both(
+        metrics=flm.true_positive_rate,
+        y_true=y_true,
+        y_pred=y_pred,
+        sensitive_features=sf,
+        n_boot=5,
+        ci_quantiles=[0.5, 0.9],
+        random_state=np.random.RandomState(1),
+    )
+    for n_blocks in ROW_CHUNKINGS:
+        chunk = -(-len(y_true) // n_blocks)
+        lazy_true = da.from_array(y_true, chunks=chunk)
+        frames = []
+
+        def run(lazy_true=lazy_true, chunk=chunk, frames=frames):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                frames.append(
+                    MetricFrame(
+                        metrics=flm.true_positive_rate,
+                        y_true=lazy_true,
+                        y_pred=da.from_array(y_pred, chunks=chunk),
+                        sensitive_features=da.from_array(sf, chunks=(chunk, 2)),
+                        n_boot=5,
+                        ci_quantiles=[0.5, 0.9],
+                        random_state=np.random.RandomState(1),
+                    )
+                )
+
+        assert measured_passes(run, lazy_true) == 1
+        _same_intervals(frames[0], ref)

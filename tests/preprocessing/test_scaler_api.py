@@ -6,6 +6,7 @@ Dask arrays of several chunkings.
 
 from __future__ import annotations
 
+import dask
 import dask.array as da
 import numpy as np
 import pandas as pd
@@ -14,6 +15,7 @@ import scipy.sparse as sp
 import sklearn.preprocessing as skp
 
 import engine.preprocessing as ep
+from tests._passes import CountComputes
 
 NAMES = ["StandardScaler", "MinMaxScaler", "MaxAbsScaler", "RobustScaler"]
 CHUNKS = [40, 9, 1]
@@ -133,3 +135,74 @@ def test_sparse_input_keeps_sparsity_and_matches_sklearn(fmt):
         ep.StandardScaler().fit(X)
     with pytest.raises(TypeError, match="MinMaxScaler does not support sparse input"):
         ep.MinMaxScaler().fit(X)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("rows_per_block", CHUNKS[:2] + [7])
+def test_dask_array_of_sparse_blocks_matches_sklearn_on_the_concatenated_matrix(
+    fmt, rows_per_block
+):
+    X = sp.random(40, 5, density=0.3, random_state=2, format=fmt) * 10.0
+    X.data[[1, 8]] = np.nan
+    weights = np.random.default_rng(5).uniform(0.0, 2.0, 40)
+    lazy = da.from_array(X, chunks=(rows_per_block, 5), asarray=False)
+    lazy_weights = da.from_array(weights, chunks=rows_per_block)
+    for name, params, ours_fit, ref_fit in [
+        ("StandardScaler", {"with_mean": False}, {}, {}),
+        (
+            "StandardScaler",
+            {"with_mean": False},
+            {"sample_weight": lazy_weights},
+            {"sample_weight": weights},
+        ),
+        ("MaxAbsScaler", {}, {}, {}),
+    ]:
+        reference = getattr(skp, name)(**params).fit(X, **ref_fit)
+        with CountComputes() as computes:
+            ours = getattr(ep, name)(**params).fit(lazy, **ours_fit)
+        assert computes.n == 1
+        for attribute in ("scale_", "var_", "mean_", "max_abs_", "n_samples_seen_"):
+            if getattr(reference, attribute, None) is not None:
+                _close(getattr(ours, attribute), getattr(reference, attribute))
+        out = ours.transform(lazy * 2.0)
+        assert isinstance(out, da.Array) and out.chunks == lazy.chunks
+        blocks = out.to_delayed().ravel().tolist()
+        assert all(sp.issparse(b) and b.format == fmt for b in dask.compute(*blocks))
+        expected = reference.transform(X * 2.0)
+        got = sp.vstack(dask.compute(*blocks)).toarray()
+        np.testing.assert_allclose(got, expected.toarray(), rtol=1e-12, equal_nan=True)
+        back = sp.vstack(dask.compute(*ours.inverse_transform(out).to_delayed().ravel()))
+        expected = reference.inverse_transform(expected).toarray()
+        np.testing.assert_allclose(back.toarray(), expected, rtol=1e-12, equal_nan=True)
+
+
+def test_dask_array_of_sparse_blocks_rules_as_sklearn():
+    X = sp.random(30, 4, density=0.4, random_state=3, format="csr")
+    lazy = da.from_array(X, chunks=(10, 4), asarray=False)
+    with pytest.raises(ValueError, match="Cannot center sparse matrices"):
+        ep.StandardScaler().fit(lazy)
+    with pytest.raises(TypeError, match="MinMaxScaler does not support sparse input"):
+        ep.MinMaxScaler().fit(lazy)
+    fitted = ep.MaxAbsScaler().fit(lazy)
+    with pytest.raises(ValueError, match="X has 3 features, but MaxAbsScaler is expecting 4"):
+        fitted.transform(lazy[:, :3])
+    integers = sp.csr_matrix(np.arange(12).reshape(4, 3) % 5)
+    expected = skp.MaxAbsScaler().fit(integers)
+    ours = ep.MaxAbsScaler().fit(da.from_array(integers, chunks=(2, 3), asarray=False))
+    _close(ours.scale_, expected.scale_)
+    infinite = X.copy()
+    infinite.data[2] = np.inf
+    with pytest.raises(ValueError, match="Input contains infinity"):
+        ep.MaxAbsScaler().fit(da.from_array(infinite, chunks=(10, 4), asarray=False))
+
+
+def test_robust_scaler_transforms_sparse_blocks_and_says_why_it_cannot_fit_them():
+    X = sp.random(30, 4, density=0.4, random_state=4, format="csc")
+    lazy = da.from_array(X, chunks=(8, 4), asarray=False)
+    reference = skp.RobustScaler(with_centering=False).fit(X)
+    fitted = ep.RobustScaler(with_centering=False).fit(X)
+    out = sp.vstack(dask.compute(*fitted.transform(lazy).to_delayed().ravel()))
+    assert out.format == "csc"
+    np.testing.assert_allclose(out.toarray(), reference.transform(X).toarray(), rtol=1e-12)
+    with pytest.raises(NotImplementedError, match="whole column in memory"):
+        ep.RobustScaler(with_centering=False).fit(lazy)
