@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import OneToOneFeatureMixin
+from sklearn.callback import CallbackSupportMixin, with_callbacks
 from sklearn.utils.validation import check_is_fitted
 
 from engine.data import Table
@@ -114,7 +115,7 @@ class _MomentScaler(OneToOneFeatureMixin, InvertibleTransformer):
         return self._update(X, reset=not hasattr(self, "_moments"))
 
 
-class StandardScaler(_MomentScaler):
+class StandardScaler(CallbackSupportMixin, _MomentScaler):
     """Remove the mean and divide by the standard deviation, per column (NaN ignored).
 
     Same parameters, attributes and results as
@@ -128,7 +129,9 @@ class StandardScaler(_MomentScaler):
 
     ``fit``/``partial_fit`` take ``sample_weight`` (weighted mean and variance,
     ``n_samples_seen_`` the weight sums, as scikit-learn); ``partial_fit``
-    merges the moments of each batch exactly (Chan et al.).
+    merges the moments of each batch exactly (Chan et al.). Callbacks set with
+    ``set_callbacks`` (scikit-learn's callback API) see each fit as one task, as
+    scikit-learn's; on Dask input they receive the lazy collection as ``X``.
 
     Parameters
     ----------
@@ -166,16 +169,29 @@ class StandardScaler(_MomentScaler):
         self.with_mean = with_mean
         self.with_std = with_std
 
+    @with_callbacks
     def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> StandardScaler:
         """Fit on ``X``, optionally with one weight per row (one pass); ``y`` is ignored."""
         self._weighted = sample_weight is not None
-        return self._update(X, reset=True, sample_weight=sample_weight)
+        return self._update_in_task(X, y, reset=True, sample_weight=sample_weight)
 
+    @with_callbacks
     def partial_fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> StandardScaler:
         """Update the fit with the rows of ``X`` (and their weights)."""
         reset = not hasattr(self, "_moments")
         self._weighted = sample_weight is not None or (not reset and self._weighted)
-        return self._update(X, reset=reset, sample_weight=sample_weight)
+        return self._update_in_task(X, y, reset=reset, sample_weight=sample_weight)
+
+    def _update_in_task(self, X: Any, y: Any, *, reset: bool, sample_weight: Any):
+        """:meth:`_update` as the one fit task scikit-learn's callbacks are told about."""
+        context = self._init_callback_context()
+        metadata = {"sample_weight": sample_weight}
+        context.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
+        self._update(X, reset=reset, sample_weight=sample_weight)
+        context.call_on_fit_task_end(
+            estimator=self, X=X, y=y, metadata=metadata, reconstruction_attributes={}
+        )
+        return self
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
