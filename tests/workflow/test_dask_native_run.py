@@ -50,7 +50,12 @@ def _run(path, out, address, target):
     spec = check_spec(
         {
             "name": target,
-            "data": {"source": str(path), "target": target, "sensitive": "group", "exclude": [other]},
+            "data": {
+                "source": str(path),
+                "target": target,
+                "sensitive": "group",
+                "exclude": [other],
+            },
             "model": {
                 "estimator": f"xgboost.dask.{estimator}",
                 "params": {"n_estimators": 8, "max_depth": 3},
