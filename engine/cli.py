@@ -124,6 +124,8 @@ def _score(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         keep=args.keep,
         trust_pickle=args.trust_pickle,
+        address=args.address,
+        connect_timeout=args.connect_timeout or 10.0,
     )
     print(f"scores written to {out}")
     return EXIT_OK
@@ -176,9 +178,9 @@ def _profile(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cluster_options(parser: argparse.ArgumentParser) -> None:
+def _scheduler_options(parser: argparse.ArgumentParser, default: str) -> None:
     parser.add_argument(
-        "--address", default=None, help="Dask scheduler address (default: the spec's, else threads)"
+        "--address", default=None, help=f"Dask scheduler address (default: {default})"
     )
     parser.add_argument(
         "--connect-timeout",
@@ -187,6 +189,10 @@ def _cluster_options(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="give up reaching the scheduler after this long (default: 10)",
     )
+
+
+def _cluster_options(parser: argparse.ArgumentParser) -> None:
+    _scheduler_options(parser, "the spec's, else threads")
     parser.add_argument("--no-progress", action="store_true", help="no line per stage")
 
 
@@ -251,6 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--trust-pickle",
         action="store_true",
         help="load a .joblib/.pkl model (runs any code the file holds: only files you made)",
+    )
+    _scheduler_options(
+        score, "threads; a local cluster for a model predicting whole Dask collections"
     )
     score.set_defaults(func=_score)
 

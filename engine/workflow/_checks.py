@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import os
-import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -191,8 +191,10 @@ def check_output_dir(path: str | Path, key: str = "output.dir") -> None:
         raise SpecError(key, f"{str(parent)!r} is a file, not a folder")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise SpecError(key, f"{str(parent)!r} is not writable")
-    try:
-        tempfile.TemporaryDirectory(dir=parent, prefix=".engine-probe-").cleanup()
+    probe = parent / f".engine-probe-{os.getpid()}-{time.monotonic_ns()}"
+    try:  # os.mkdir, not tempfile: importing tempfile (random, math, ...) delays `engine validate`
+        probe.mkdir()
+        probe.rmdir()
     except OSError as exc:
         raise SpecError(key, f"cannot write in {str(parent)!r}: {exc.strerror}") from exc
 

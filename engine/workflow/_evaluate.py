@@ -14,7 +14,12 @@ from engine.drift import drift_report
 from engine.fairness import bias_report
 from engine.inspection import permutation_importance
 from engine.metrics import evaluate
-from engine.workflow._predict import Target, _EmptyModel, predict_part
+from engine.workflow._predict import (
+    Target,
+    map_predictions,
+    predictions_part,
+    takes_whole_test_part,
+)
 from engine.workflow._record import RunRecord
 from engine.workflow._spec import RunSpec
 from engine.workflow._task import DEFAULT_METRICS, metric_requests, metric_values
@@ -22,13 +27,17 @@ from engine.workflow._task import DEFAULT_METRICS, metric_requests, metric_value
 IMPORTANCE_ROWS = 20_000
 IMPORTANCE_SCORING = {"binary": "roc_auc", "multiclass": "accuracy", "regression": "r2"}
 GROUP = "group"
+IMPORTANCE_SKIPPED = (
+    "skipped: the model predicts whole Dask collections only, and permutation importance "
+    "predicts row blocks"
+)
 
 
 def label_part(
-    part: pd.DataFrame, model, target: Target, features: list[str], sensitive: str | None
+    part: pd.DataFrame, output, classes, target: Target, sensitive: str | None
 ) -> pd.DataFrame:
     """Predictions of one test partition with its true values (and sensitive groups) beside them."""
-    out = predict_part(part, model, target, features, [])
+    out = predictions_part(part, output, classes, target, [])
     out["true"] = part[target.column].array  # positional, dtype kept
     if sensitive is not None:
         out[GROUP] = part[sensitive].array
@@ -39,11 +48,11 @@ def label_test_part(model, splits, target: Target) -> dd.DataFrame:
     """Lazy :func:`label_part` over the test part, one task per partition.
 
     The true values and the groups are read from the very partition that is
-    predicted, never joined from another collection.
+    predicted (or, for a model predicting whole collections, that its
+    prediction block came from), never joined from another collection.
     """
-    args = (target, splits.features, splits.sensitive)
-    meta = label_part(splits.test._meta, _EmptyModel(target), *args)
-    return splits.test.map_partitions(label_part, model, *args, meta=meta)
+    features = list(splits.features)
+    return map_predictions(model, splits.test, target, features, label_part, splits.sensitive)
 
 
 @dataclass
@@ -172,7 +181,11 @@ def evaluate_model(
                 splits.X_test[numeric],
             )
             result.drift = drift_report(result.drift_reference, result.drift_current)
-    if config.importance:
+    if config.importance and takes_whole_test_part(model):
+        record.results["importance"] = IMPORTANCE_SKIPPED
+        if record.echo is not None:
+            record.echo(f"permutation importance: {IMPORTANCE_SKIPPED}")
+    elif config.importance:
         with record.stage("permutation importance"):
             X_small, y_small = dask.compute(
                 splits.X_test.head(IMPORTANCE_ROWS, npartitions=-1, compute=False),

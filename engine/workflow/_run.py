@@ -12,8 +12,6 @@ when complete, ``<UTC time>.failed/`` with the record and the error otherwise.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -35,6 +33,7 @@ from engine.workflow._predict import Target
 from engine.workflow._record import RunRecord
 from engine.workflow._reporting import write_run_report
 from engine.workflow._rundir import RunFolder
+from engine.workflow._scheduler import scheduler_for
 from engine.workflow._spec import RunSpec
 from engine.workflow._task import MAX_CLASSES, TargetSummary, detect_task, positive_label
 from engine.workflow._training import split_table, train_model
@@ -119,37 +118,6 @@ def make_target(spec: RunSpec, summary: TargetSummary, y: dd.Series) -> Target:
     return Target(task, column, reason, classes, pos, spec.model.threshold)
 
 
-@contextlib.contextmanager
-def cluster_for(spec: RunSpec):
-    """A distributed client when the spec (or the environment) names a scheduler; else threads."""
-    cluster = spec.cluster
-    if (
-        cluster.address is None
-        and not os.environ.get("DASK_SCHEDULER_ADDRESS")
-        and cluster.n_workers is None
-    ):
-        with dask.config.set(scheduler="threads"):
-            yield None
-        return
-    from engine.cluster import connect
-
-    try:
-        client = connect(
-            cluster.address,
-            n_workers=cluster.n_workers,
-            threads_per_worker=cluster.threads_per_worker,
-            timeout=cluster.connect_timeout,
-        )
-    except (OSError, TimeoutError) as exc:
-        where = cluster.address or os.environ.get("DASK_SCHEDULER_ADDRESS") or "a local cluster"
-        raise ConnectionError(
-            f"cluster.address: cannot reach the Dask scheduler at {where} within "
-            f"{cluster.connect_timeout:g} s ({exc})"
-        ) from exc
-    with client:
-        yield client
-
-
 def run_spec(
     spec: RunSpec, *, progress: bool = True, echo: Callable[[str], Any] = print
 ) -> RunRecord:
@@ -169,7 +137,10 @@ def run_spec(
     validate_spec(spec)
     steps = build_steps(spec.preprocessing)
     record = RunRecord(name=spec.name, spec=spec.to_dict(), echo=echo if progress else None)
-    with RunFolder(spec.output.dir, spec.name, record) as folder, cluster_for(spec) as client:
+    with (
+        RunFolder(spec.output.dir, spec.name, record) as folder,
+        scheduler_for(spec.cluster) as client,
+    ):
         record.results["scheduler"] = "threads" if client is None else client.scheduler.address
         if client is not None:
             echo(f"scheduler: {client.scheduler.address}  dashboard: {client.dashboard_link}")

@@ -11,7 +11,14 @@ import pandas as pd
 
 from engine.data import read_table, write_table
 from engine.workflow._model_file import load_model
-from engine.workflow._predict import Target, predict_frame, prediction_columns
+from engine.workflow._predict import (
+    Target,
+    predict_frame,
+    prediction_columns,
+    takes_whole_test_part,
+)
+from engine.workflow._scheduler import scheduler_for
+from engine.workflow._spec import ClusterSpec
 
 
 def _kind(dtype) -> str:
@@ -145,13 +152,18 @@ def score_file(
     overwrite: bool = False,
     keep: Sequence[str] = (),
     trust_pickle: bool = False,
+    address: str | None = None,
+    connect_timeout: float = 10.0,
 ) -> Path:
     """Score a CSV/Parquet file with a model saved by a run; write CSV/Parquet scores.
 
     Streaming: one partition at a time, so the data may be larger than memory.
     The output is never the input file (whatever ``overwrite`` says). The model
     loads safely (see :func:`engine.workflow.load_model`; pickles only with
-    ``trust_pickle=True``).
+    ``trust_pickle=True``). A model whose final step predicts whole Dask
+    collections (XGBoost's Dask estimators) predicts on a distributed cluster:
+    the scheduler at ``address``, else ``DASK_SCHEDULER_ADDRESS``, else the
+    caller's default client, else a local cluster started for the scoring.
 
     Examples
     --------
@@ -168,5 +180,11 @@ def score_file(
     table = read_table(data_path)
     if not isinstance(table, dd.DataFrame):
         raise ValueError(f"{str(data_path)!r} is an array; scoring needs a table (CSV or Parquet)")
-    write_table(score_table(model, table, metadata, keep), output, overwrite=overwrite)
+    needs_client = takes_whole_test_part(model)
+    if address is None and not needs_client:
+        write_table(score_table(model, table, metadata, keep), output, overwrite=overwrite)
+        return output
+    cluster = ClusterSpec(address=address, connect_timeout=connect_timeout)
+    with scheduler_for(cluster, needs_client=needs_client):
+        write_table(score_table(model, table, metadata, keep), output, overwrite=overwrite)
     return output

@@ -11,7 +11,6 @@ nearest valid name.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,14 @@ TASKS = ("auto", "binary", "multiclass", "regression")
 SEARCH_KINDS = ("grid", "random", "bayes", "halving")
 DATETIME_MODES = ("expand", "drop")
 _SCALAR = (str, int, float, bool)
+
+
+def _close_match(name: str, candidates: Any) -> list[str]:
+    if not candidates:
+        return []
+    import difflib  # on errors only: `engine validate` of a good spec does without it
+
+    return difflib.get_close_matches(name, [str(c) for c in candidates], n=1, cutoff=0.6)
 
 
 class SpecError(ValueError):
@@ -36,7 +43,7 @@ class SpecError(ValueError):
         self.key = key
         text = f"{key}: {message}" if key else message
         name = key.rpartition(".")[2].split("[")[0] if wrong is None else str(wrong)
-        close = difflib.get_close_matches(name, [str(c) for c in candidates], n=1, cutoff=0.6)
+        close = _close_match(name, candidates)
         if close:
             text += f"; did you mean {close[0]}?"
         super().__init__(text)
