@@ -17,7 +17,14 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, is_classifier
 from sklearn.metrics import get_scorer_names
 from sklearn.model_selection import check_cv
 
-from engine.data import HasMethods, StrOptions, check_params, estimator_token, single_blas_thread
+from engine.data import (
+    HasMethods,
+    StrOptions,
+    check_params,
+    estimator_token,
+    set_init_params,
+    single_blas_thread,
+)
 from engine.model_selection._checkpoint import Checkpoint
 from engine.model_selection._delegation import BestEstimatorDelegation
 from engine.model_selection._display import SearchDisplay
@@ -177,15 +184,7 @@ class BaseSearch(SearchDisplay, BestEstimatorDelegation, MetaEstimatorMixin, Bas
         checkpoint=None,
         n_jobs=None,
     ):
-        self.estimator = estimator
-        self.scoring = scoring
-        self.refit = refit
-        self.cv = cv
-        self.verbose = verbose
-        self.error_score = error_score
-        self.return_train_score = return_train_score
-        self.checkpoint = checkpoint
-        self.n_jobs = n_jobs
+        set_init_params(self, locals())
 
     # -- hooks for subclasses ------------------------------------------------
     def _check_search(self) -> None:
