@@ -22,7 +22,6 @@ from engine.data import (
     StrOptions,
     check_params,
     estimator_token,
-    set_init_params,
     single_blas_thread,
 )
 from engine.model_selection._checkpoint import Checkpoint
@@ -157,6 +156,9 @@ class BaseSearch(SearchDisplay, BestEstimatorDelegation, MetaEstimatorMixin, Bas
     ``fit`` checks the parameters once (``_parameter_constraints``, then the
     subclass's :meth:`_check_search`), splits the data, runs
     :meth:`_run_search` with a :class:`Rounds` and refits the best candidate.
+    Each search declares its own ``__init__`` with every parameter of
+    ``_parameter_constraints`` (scikit-learn's rule) and stores them with
+    :func:`~engine.data.set_init_params`.
     """
 
     _parameter_constraints: dict = {
@@ -170,21 +172,6 @@ class BaseSearch(SearchDisplay, BestEstimatorDelegation, MetaEstimatorMixin, Bas
         "checkpoint": [None, str, os.PathLike],
         "n_jobs": [numbers.Integral, None],
     }
-
-    def __init__(
-        self,
-        estimator,
-        *,
-        scoring=None,
-        refit=True,
-        cv=None,
-        verbose=0,
-        error_score=np.nan,
-        return_train_score=False,
-        checkpoint=None,
-        n_jobs=None,
-    ):
-        set_init_params(self, locals())
 
     # -- hooks for subclasses ------------------------------------------------
     def _check_search(self) -> None:

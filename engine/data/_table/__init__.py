@@ -47,23 +47,9 @@ from engine.data._table._dask_array import DaskArrayTable
 from engine.data._table._dask_frame import DaskFrameTable
 from engine.data._table._numpy import NumpyTable
 from engine.data._table._pandas import PandasTable
-from engine.data._table._protocol import BlockFunc, Table, known_row_lengths
+from engine.data._table._protocol import Table
+from engine.data._table._protocol import known_row_lengths as known_row_lengths  # re-exported
 from engine.data._table._xarray import XarrayTable
-
-__all__ = [
-    "BlockFunc",
-    "DaskArrayTable",
-    "DaskFrameTable",
-    "NumpyTable",
-    "PandasTable",
-    "Table",
-    "XarrayTable",
-    "as_table",
-    "input_kind",
-    "is_lazy",
-    "known_row_lengths",
-]
-
 
 # ------------------------------------------------------------- dispatch
 
