@@ -24,6 +24,7 @@ above. ``Interval.closed`` must be one of ``"left"``, ``"right"``, ``"both"``,
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -127,8 +128,14 @@ def set_init_params(estimator: Any, values: Mapping[str, Any]) -> None:
     >>> Est(alpha=2.0).get_params()
     {'alpha': 2.0, 'fit_intercept': True}
     """
-    for name in type(estimator)._get_param_names():
+    for name in _init_param_names(type(estimator)):
         setattr(estimator, name, values[name])
+
+
+@functools.cache
+def _init_param_names(cls: type) -> tuple[str, ...]:
+    """scikit-learn's ``cls._get_param_names()``, read once per class (it inspects the signature)."""
+    return tuple(cls._get_param_names())
 
 
 def check_numeric_columns(dtypes: Iterable, columns: Sequence[str]) -> None:
