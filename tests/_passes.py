@@ -23,6 +23,8 @@ from collections import Counter
 from contextlib import ExitStack
 
 import dask
+import dask.array as da
+import numpy as np
 from dask.callbacks import Callback
 
 from engine.data import as_table
@@ -92,3 +94,18 @@ def measured_passes(run, source) -> int:
     with BlockReads(source) as reads:
         run()
     return reads.passes
+
+
+def watched_array(X, chunks) -> tuple:
+    """``X`` as a dask array, and the list that gets one entry per block it computes.
+
+    For proving that building a graph (or computing only ``y``) computes none of ``X``.
+    """
+    calls: list = []
+
+    def spy(block):
+        calls.append(1)
+        return block
+
+    meta = np.empty((0,) + np.shape(X)[1:], dtype=np.asarray(X).dtype)
+    return da.from_array(X, chunks=chunks).map_blocks(spy, meta=meta), calls

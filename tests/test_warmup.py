@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import engine
 from engine.kernels import cache_location, is_warm, kernel_dispatchers, warm_key
+from tests._subprocess import run_python
 
 # Issue 15's first result: import, StandardScaler, RobustScaler, OutlierHandler, profile.
 _FIRST_RESULT = """
@@ -36,15 +34,7 @@ def test_after_warmup_a_fresh_process_compiles_nothing():
     assert report["kernels"] == len(kernel_dispatchers())
     assert is_warm(cache_location().directory, warm_key())
 
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    done = subprocess.run(
-        [sys.executable, "-c", _FIRST_RESULT],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
+    done = run_python(_FIRST_RESULT, text=True, timeout=300)
     counts = json.loads(done.stdout.strip().splitlines()[-1])
     assert counts["compiled"] == 0 and counts["loaded"] > 0, counts
 

@@ -36,6 +36,18 @@ import pandas as pd
 
 from engine.data._table import Table, as_table, is_lazy, known_row_lengths
 
+#: What other engine packages use, re-exported by :mod:`engine.data.internal`.
+__all__ = [
+    "Aligned",
+    "align_rows",
+    "concat_rows",
+    "map_rows",
+    "repeat_rows",
+    "row_blocks",
+    "select_part",
+    "take",
+]
+
 
 def n_rows_in_memory(a: Any) -> int:
     """Number of rows of an in-memory array-like."""

@@ -24,6 +24,7 @@ above. ``Interval.closed`` must be one of ``"left"``, ``"right"``, ``"both"``,
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -55,6 +56,7 @@ __all__ = [
     "check_numeric_columns",
     "check_params",
     "check_same_columns",
+    "set_init_params",
     "validate_params",
 ]
 
@@ -106,6 +108,34 @@ def check_params(estimator: Any) -> None:
         estimator.get_params(deep=False),
         type(estimator)._parameter_constraints,
     )
+
+
+def set_init_params(estimator: Any, values: Mapping[str, Any]) -> None:
+    """Store every ``__init__`` parameter of ``estimator`` unchanged, taken from ``values``.
+
+    Called as ``set_init_params(self, locals())`` at the end of an ``__init__``
+    whose signature names each parameter explicitly (scikit-learn's rule, so
+    ``get_params`` and ``clone`` work); it replaces one ``self.x = x`` line
+    per parameter, which several estimators would otherwise repeat.
+
+    Examples
+    --------
+    >>> from sklearn.base import BaseEstimator
+    >>> from engine.data import set_init_params
+    >>> class Est(BaseEstimator):
+    ...     def __init__(self, alpha=1.0, *, fit_intercept=True):
+    ...         set_init_params(self, locals())
+    >>> Est(alpha=2.0).get_params()
+    {'alpha': 2.0, 'fit_intercept': True}
+    """
+    for name in _init_param_names(type(estimator)):
+        setattr(estimator, name, values[name])
+
+
+@functools.cache
+def _init_param_names(cls: type) -> tuple[str, ...]:
+    """scikit-learn's ``cls._get_param_names()``, read once per class (it inspects the signature)."""
+    return tuple(cls._get_param_names())
 
 
 def check_numeric_columns(dtypes: Iterable, columns: Sequence[str]) -> None:

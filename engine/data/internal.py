@@ -10,16 +10,8 @@ import these names from here, never from the underscore modules.
   rows appended in the input's kind (:func:`concat_rows`).
 """
 
-from engine.data._rows import (
-    Aligned,
-    align_rows,
-    concat_rows,
-    map_rows,
-    repeat_rows,
-    row_blocks,
-    select_part,
-    take,
-)
+from engine.data import _rows
+from engine.data._rows import *  # noqa: F403 - row alignment and selection, named in its __all__
 from engine.data._table import (
     DaskArrayTable,
     DaskFrameTable,
@@ -33,21 +25,14 @@ from engine.data._table import (
 )
 
 __all__ = [
-    "Aligned",
+    *_rows.__all__,
     "DaskArrayTable",
     "DaskFrameTable",
     "NumpyTable",
     "PandasTable",
     "Table",
     "XarrayTable",
-    "align_rows",
     "as_table",
-    "concat_rows",
     "is_lazy",
     "known_row_lengths",
-    "map_rows",
-    "repeat_rows",
-    "row_blocks",
-    "select_part",
-    "take",
 ]

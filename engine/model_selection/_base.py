@@ -17,7 +17,13 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, is_classifier
 from sklearn.metrics import get_scorer_names
 from sklearn.model_selection import check_cv
 
-from engine.data import HasMethods, StrOptions, check_params, estimator_token, single_blas_thread
+from engine.data import (
+    HasMethods,
+    StrOptions,
+    check_params,
+    estimator_token,
+    single_blas_thread,
+)
 from engine.model_selection._checkpoint import Checkpoint
 from engine.model_selection._delegation import BestEstimatorDelegation
 from engine.model_selection._display import SearchDisplay
@@ -150,6 +156,9 @@ class BaseSearch(SearchDisplay, BestEstimatorDelegation, MetaEstimatorMixin, Bas
     ``fit`` checks the parameters once (``_parameter_constraints``, then the
     subclass's :meth:`_check_search`), splits the data, runs
     :meth:`_run_search` with a :class:`Rounds` and refits the best candidate.
+    Each search declares its own ``__init__`` with every parameter of
+    ``_parameter_constraints`` (scikit-learn's rule) and stores them with
+    :func:`~engine.data.set_init_params`.
     """
 
     _parameter_constraints: dict = {
@@ -163,29 +172,6 @@ class BaseSearch(SearchDisplay, BestEstimatorDelegation, MetaEstimatorMixin, Bas
         "checkpoint": [None, str, os.PathLike],
         "n_jobs": [numbers.Integral, None],
     }
-
-    def __init__(
-        self,
-        estimator,
-        *,
-        scoring=None,
-        refit=True,
-        cv=None,
-        verbose=0,
-        error_score=np.nan,
-        return_train_score=False,
-        checkpoint=None,
-        n_jobs=None,
-    ):
-        self.estimator = estimator
-        self.scoring = scoring
-        self.refit = refit
-        self.cv = cv
-        self.verbose = verbose
-        self.error_score = error_score
-        self.return_train_score = return_train_score
-        self.checkpoint = checkpoint
-        self.n_jobs = n_jobs
 
     # -- hooks for subclasses ------------------------------------------------
     def _check_search(self) -> None:

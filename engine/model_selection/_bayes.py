@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.data import Interval
+from engine.data import Interval, set_init_params
 from engine.model_selection._base import BaseSearch, Rounds, check_space_names
 from engine.model_selection._run import active_client
 
@@ -131,22 +131,7 @@ class BayesSearchCV(BaseSearch):
         checkpoint=None,
         n_jobs=None,
     ):
-        super().__init__(
-            estimator,
-            scoring=scoring,
-            refit=refit,
-            cv=cv,
-            verbose=verbose,
-            error_score=error_score,
-            return_train_score=return_train_score,
-            checkpoint=checkpoint,
-            n_jobs=n_jobs,
-        )
-        self.param_distributions = param_distributions
-        self.n_iter = n_iter
-        self.batch_size = batch_size
-        self.n_startup_trials = n_startup_trials
-        self.random_state = random_state
+        set_init_params(self, locals())
 
     def _space(self) -> dict:
         if not self.param_distributions:

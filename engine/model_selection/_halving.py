@@ -11,7 +11,7 @@ from sklearn.base import is_classifier
 from sklearn.model_selection import ParameterSampler
 from sklearn.utils import resample
 
-from engine.data import Interval, StrOptions
+from engine.data import Interval, StrOptions, set_init_params
 from engine.model_selection._base import SCORER_NAMES, BaseSearch, Rounds, search_spaces
 from engine.model_selection._schedule import Bracket, halving_resources, run_brackets
 
@@ -115,25 +115,7 @@ class SuccessiveHalvingSearchCV(BaseSearch):
         checkpoint=None,
         n_jobs=None,
     ):
-        super().__init__(
-            estimator,
-            scoring=scoring,
-            refit=refit,
-            cv=cv,
-            verbose=verbose,
-            error_score=error_score,
-            return_train_score=return_train_score,
-            checkpoint=checkpoint,
-            n_jobs=n_jobs,
-        )
-        self.param_distributions = param_distributions
-        self.n_candidates = n_candidates
-        self.factor = factor
-        self.resource = resource
-        self.max_resources = max_resources
-        self.min_resources = min_resources
-        self.aggressive_elimination = aggressive_elimination
-        self.random_state = random_state
+        set_init_params(self, locals())
 
     def _check_search(self) -> None:
         if self.min_resources == "exhaust" and self.n_candidates == "exhaust":

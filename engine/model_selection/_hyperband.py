@@ -20,6 +20,7 @@ from engine.data import (
     check_not_empty,
     check_params,
     estimator_token,
+    set_init_params,
 )
 from engine.model_selection._base import SCORER_NAMES, check_space_names
 from engine.model_selection._delegation import BestEstimatorDelegation
@@ -123,18 +124,7 @@ class HyperbandSearchCV(SearchDisplay, BestEstimatorDelegation, MetaEstimatorMix
         random_state=None,
         verbose=0,
     ):
-        self.estimator = estimator
-        self.parameters = parameters
-        self.max_iter = max_iter
-        self.budget = budget
-        self.aggressiveness = aggressiveness
-        self.patience = patience
-        self.tol = tol
-        self.test_size = test_size
-        self.block_size = block_size
-        self.scoring = scoring
-        self.random_state = random_state
-        self.verbose = verbose
+        set_init_params(self, locals())
 
     def fit(self, X, y=None, **fit_params):
         """Run all brackets; ``best_estimator_`` is the best trained model (no refit)."""

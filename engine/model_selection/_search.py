@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import ParameterGrid, ParameterSampler
 
-from engine.data import Interval
+from engine.data import Interval, set_init_params
 from engine.model_selection._base import BaseSearch, Rounds, check_space_names, search_spaces
 
 
@@ -95,18 +95,7 @@ class GridSearchCV(BaseSearch):
         checkpoint=None,
         n_jobs=None,
     ):
-        super().__init__(
-            estimator,
-            scoring=scoring,
-            refit=refit,
-            cv=cv,
-            verbose=verbose,
-            error_score=error_score,
-            return_train_score=return_train_score,
-            checkpoint=checkpoint,
-            n_jobs=n_jobs,
-        )
-        self.param_grid = param_grid
+        set_init_params(self, locals())
 
     def _check_search(self) -> None:
         for grid in _grids(self.param_grid):
@@ -173,20 +162,7 @@ class RandomizedSearchCV(BaseSearch):
         checkpoint=None,
         n_jobs=None,
     ):
-        super().__init__(
-            estimator,
-            scoring=scoring,
-            refit=refit,
-            cv=cv,
-            verbose=verbose,
-            error_score=error_score,
-            return_train_score=return_train_score,
-            checkpoint=checkpoint,
-            n_jobs=n_jobs,
-        )
-        self.param_distributions = param_distributions
-        self.n_iter = n_iter
-        self.random_state = random_state
+        set_init_params(self, locals())
 
     def _check_search(self) -> None:
         search_spaces(

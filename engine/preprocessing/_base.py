@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import numbers
+from collections.abc import Callable
 from typing import Any
 
 import dask.array as da
@@ -240,16 +241,21 @@ class EngineTransformer(TransformerMixin, BaseEstimator):
             return list(self.get_feature_names_out(table.columns))
         return list(self.get_feature_names_out())
 
-    def transform(self, X: Any):
-        """Transform ``X`` into the same kind (Dask input stays lazy, same row chunks)."""
+    def _apply_fitted(self, X: Any, function: Callable[[Table], Callable], **options):
+        """``function(table)`` over the blocks of the checked ``X``, out in its kind."""
         check_is_fitted(self)
         table = self._check_input(X, reset=False)
         return table.apply_blockwise(
-            self._typed(self._block_function(table), table),
+            self._typed(function(table), table),
             self._output_names(table),
             dtype=self._output_dtype(table),
-            drops_rows=self._drops_rows,
-            raw=not self._numeric_input,
+            **options,
+        )
+
+    def transform(self, X: Any):
+        """Transform ``X`` into the same kind (Dask input stays lazy, same row chunks)."""
+        return self._apply_fitted(
+            X, self._block_function, drops_rows=self._drops_rows, raw=not self._numeric_input
         )
 
     def fit_transform(self, X: Any, y: Any = None, **fit_params):
@@ -269,13 +275,7 @@ class InvertibleTransformer(EngineTransformer):
 
     def inverse_transform(self, X: Any):
         """Undo :meth:`transform` (the same kind out; Dask input stays lazy, 1 pass)."""
-        check_is_fitted(self)
-        table = self._check_input(X, reset=False)
-        return table.apply_blockwise(
-            self._typed(self._inverse_function(table), table),
-            self._output_names(table),
-            dtype=self._output_dtype(table),
-        )
+        return self._apply_fitted(X, self._inverse_function)
 
 
 def check_sample_weight(sample_weight: Any, n_rows: float) -> np.ndarray:

@@ -15,7 +15,7 @@ from sklearn import impute as sklearn_impute
 from sklearn.impute import MissingIndicator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from engine.data import MissingValues, StrOptions, Table, as_table, is_lazy
+from engine.data import MissingValues, StrOptions, Table, as_table, is_lazy, set_init_params
 from engine.preprocessing._base import (
     EngineTransformer,
     affine_function,
@@ -181,12 +181,7 @@ class SimpleImputer(EngineTransformer):
         add_indicator: bool = False,
         keep_empty_features: bool = False,
     ):
-        self.missing_values = missing_values
-        self.strategy = strategy
-        self.fill_value = fill_value
-        self.copy = copy
-        self.add_indicator = add_indicator
-        self.keep_empty_features = keep_empty_features
+        set_init_params(self, locals())
 
     _float_dtypes = (np.float64, np.float32)
 

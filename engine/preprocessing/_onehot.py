@@ -10,7 +10,7 @@ import scipy.sparse as sp
 import sklearn
 from sklearn.utils.validation import check_is_fitted
 
-from engine.data import StrOptions, Table
+from engine.data import StrOptions, Table, set_init_params
 from engine.preprocessing._base import input_names
 from engine.preprocessing._encoder_codes import Coder
 from engine.preprocessing._encoder_columns import is_nan
@@ -143,14 +143,7 @@ class OneHotEncoder(_Encoder):
         max_categories: int | None = None,
         feature_name_combiner="concat",
     ):
-        self.categories = categories
-        self.drop = drop
-        self.sparse_output = sparse_output
-        self.dtype = dtype
-        self.handle_unknown = handle_unknown
-        self.min_frequency = min_frequency
-        self.max_categories = max_categories
-        self.feature_name_combiner = feature_name_combiner
+        set_init_params(self, locals())
 
     # ------------------------------------------------------------------- fit
     def _finish_fit(self, stats: dict, table: Table) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from engine.data import StrOptions, Table
+from engine.data import StrOptions, Table, set_init_params
 from engine.preprocessing._base import input_names
 from engine.preprocessing._encoder_codes import Coder
 from engine.preprocessing._encoder_columns import is_nan
@@ -115,13 +115,7 @@ class OrdinalEncoder(_Encoder):
         min_frequency: float | None = None,
         max_categories: int | None = None,
     ):
-        self.categories = categories
-        self.dtype = dtype
-        self.handle_unknown = handle_unknown
-        self.unknown_value = unknown_value
-        self.encoded_missing_value = encoded_missing_value
-        self.min_frequency = min_frequency
-        self.max_categories = max_categories
+        set_init_params(self, locals())
 
     def _check_params(self) -> None:
         super()._check_params()

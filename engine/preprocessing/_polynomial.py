@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from sklearn import get_config
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from engine.data import Interval, StrOptions, Table
+from engine.data import Interval, StrOptions, Table, set_init_params
 from engine.kernels.polynomial import csr_expansion
 from engine.preprocessing._base import EngineTransformer, input_names
 
@@ -130,10 +130,7 @@ class PolynomialFeatures(EngineTransformer):
         include_bias: bool = True,
         order: str = "C",
     ):
-        self.degree = degree
-        self.interaction_only = interaction_only
-        self.include_bias = include_bias
-        self.order = order
+        set_init_params(self, locals())
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -10,7 +10,7 @@ from scipy import stats as sps
 from sklearn.base import OneToOneFeatureMixin
 from sklearn.utils.validation import check_is_fitted
 
-from engine.data import Table
+from engine.data import Table, set_init_params
 from engine.preprocessing._base import (
     FLOAT_DTYPES,
     InvertibleTransformer,
@@ -83,11 +83,7 @@ class RobustScaler(OneToOneFeatureMixin, InvertibleTransformer):
         copy: bool = True,
         unit_variance: bool = False,
     ):
-        self.with_centering = with_centering
-        self.with_scaling = with_scaling
-        self.quantile_range = quantile_range
-        self.copy = copy
-        self.unit_variance = unit_variance
+        set_init_params(self, locals())
 
     _float_dtypes = FLOAT_DTYPES
 

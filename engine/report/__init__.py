@@ -4,26 +4,8 @@
 writer; both are re-exported here.
 """
 
+from engine.report import plots
 from engine.report.html import write_report
-from engine.report.plots import (
-    plot_confusion_matrix,
-    plot_drift_histograms,
-    plot_fairness,
-    plot_permutation_importance,
-    plot_predicted_vs_actual,
-    plot_roc_curve,
-    png_bytes,
-    save_png,
-)
+from engine.report.plots import *  # noqa: F403 - the figures, named in its __all__
 
-__all__ = [
-    "plot_confusion_matrix",
-    "plot_drift_histograms",
-    "plot_fairness",
-    "plot_permutation_importance",
-    "plot_predicted_vs_actual",
-    "plot_roc_curve",
-    "png_bytes",
-    "save_png",
-    "write_report",
-]
+__all__ = [*plots.__all__, "write_report"]

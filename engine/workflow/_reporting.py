@@ -7,14 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from engine.report import (
-    plot_confusion_matrix,
-    plot_drift_histograms,
-    plot_fairness,
-    plot_permutation_importance,
-    plot_predicted_vs_actual,
-    plot_roc_curve,
-)
+from engine.report import plots
 from engine.report.html import write_report
 from engine.workflow._record import RunRecord
 
@@ -116,14 +109,19 @@ def performance_figures(evaluation) -> list:
     one-vs-rest ROC curves (multiclass), predicted vs actual and residuals (regression)."""
     frame, target = evaluation.predictions, evaluation.target
     if target.task == "regression":
-        return [plot_predicted_vs_actual(frame["true"], frame["prediction"])]
-    matrix = plot_confusion_matrix(frame["true"], frame["prediction"], labels=list(target.classes))
+        return [plots.plot_predicted_vs_actual(frame["true"], frame["prediction"])]
+    matrix = plots.plot_confusion_matrix(
+        frame["true"], frame["prediction"], labels=list(target.classes)
+    )
     if target.task == "binary":
         y_true, _, score = evaluation.binary_columns()
-        return [plot_roc_curve(y_true, score, name=f"positive: {target.positive_label}"), matrix]
+        return [
+            plots.plot_roc_curve(y_true, score, name=f"positive: {target.positive_label}"),
+            matrix,
+        ]
     fig = None
     for label in target.classes:
-        fig = plot_roc_curve(
+        fig = plots.plot_roc_curve(
             (frame["true"] == label).astype("int64"),
             frame[target.proba_column(label)],
             name=f"{label} vs rest",
@@ -163,7 +161,7 @@ def write_run_report(
                     fairness_verdict(evaluation.bias, sensitive)[0],
                     evaluation.bias.by_group,
                     evaluation.bias.disparities,
-                    plot_fairness(evaluation.bias),
+                    plots.plot_fairness(evaluation.bias),
                 ],
             )
         )
@@ -177,7 +175,7 @@ def write_run_report(
                 [
                     evaluation.drift.summary(),
                     evaluation.drift.to_frame(),
-                    plot_drift_histograms(
+                    plots.plot_drift_histograms(
                         evaluation.drift_reference,
                         evaluation.drift_current,
                         report=evaluation.drift,
@@ -189,7 +187,7 @@ def write_run_report(
         sections.append(
             (
                 "Permutation importance (test part)",
-                plot_permutation_importance(evaluation.importance, evaluation.feature_names),
+                plots.plot_permutation_importance(evaluation.importance, evaluation.feature_names),
             )
         )
     return write_report(

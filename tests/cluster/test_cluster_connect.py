@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import pickle
-import subprocess
-import sys
 
 import dask
 import pytest
 
 from engine.cluster import connect, resolve_address, resolve_security
+from tests._subprocess import run_python
 
 pytestmark = pytest.mark.cluster
 
@@ -132,15 +131,7 @@ def test_kernels_travel_by_name():
         "import pickle, sys; f = pickle.loads(sys.stdin.buffer.read()); "
         "import engine.kernels.moments as m; print(f is m.block_moments)"
     )
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    out = subprocess.run(
-        [sys.executable, "-c", check],
-        input=payload,
-        capture_output=True,
-        env=env,
-        timeout=60,
-        check=True,
-    )
+    out = run_python(check, input=payload, timeout=60)
     assert out.stdout.strip() == b"True"
 
 

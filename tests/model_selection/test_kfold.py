@@ -23,6 +23,7 @@ from engine.model_selection._kfold import (
     fold_masks,
     split_collection,
 )
+from tests._passes import watched_array
 from tests.conftest import ROW_CHUNKINGS
 
 PAIRS = [(KFold, skms.KFold), (StratifiedKFold, skms.StratifiedKFold)]
@@ -100,13 +101,7 @@ def test_distributed_identical(cluster_client):
 
 def test_dask_folds_do_not_compute_X():
     X, y = _data()
-    calls = []
-
-    def spy(block):
-        calls.append(1)
-        return block
-
-    Xd = da.from_array(X, chunks=(20, 3)).map_blocks(spy, meta=np.empty((0, 3)))
+    Xd, calls = watched_array(X, (20, 3))
     masks = fold_masks(KFold(3, shuffle=True, random_state=0), Xd)
     masks = fold_masks(StratifiedKFold(3), Xd, da.from_array(y, chunks=20))
     assert calls == []

@@ -16,6 +16,7 @@ from sklearn.model_selection import train_test_split as sk_train_test_split
 
 from engine.model_selection._split import train_test_split, train_val_test_split
 from engine.stats import _draws
+from tests._passes import watched_array
 from tests.conftest import ROW_CHUNKINGS
 
 
@@ -171,13 +172,7 @@ def test_same_split_on_every_local_scheduler(scheduler):
 
 def test_dask_split_builds_graph_without_computing_data():
     X, _ = _data()
-    calls = []
-
-    def spy(block):
-        calls.append(1)
-        return block
-
-    Xd = da.from_array(X, chunks=(20, 3)).map_blocks(spy, dtype=float, meta=np.empty((0, 3)))
+    Xd, calls = watched_array(X, (20, 3))
     train, test = train_test_split(Xd, test_size=0.3, random_state=0)
     assert calls == [] and test.shape == (31, 3)
 

@@ -20,6 +20,7 @@ from sklearn.dummy import DummyClassifier
 
 from engine.preprocessing._resampling import RandomOverSampler, RandomUnderSampler
 from engine.stats import _draws
+from tests._passes import watched_array
 from tests.conftest import ROW_CHUNKINGS
 
 OVER_STRATEGIES = ["auto", "minority", "not minority", "not majority", "all", {0: 170, 3: 60}]
@@ -154,13 +155,7 @@ def test_distributed_equals_numpy(cluster_client):
 
 def test_dask_resampling_does_not_compute_X():
     X, y = _data()
-    calls = []
-
-    def spy(block):
-        calls.append(1)
-        return block
-
-    Xd = da.from_array(X, chunks=(100, 2)).map_blocks(spy, meta=np.empty((0, 2)))
+    Xd, calls = watched_array(X, (100, 2))
     X_res, _ = RandomUnderSampler(random_state=0).fit_resample(Xd, da.from_array(y, chunks=100))
     assert calls == []
     X_res.compute()
