@@ -8,8 +8,9 @@ in cache-sized chunks of :data:`CHUNK_ROWS` rows, each read as one flat
 row-major run (C-order friendly) into fixed accumulator lanes: each chunk's
 count, sum, min and max come from one branch-free, vectorized sweep (sum, min
 and max only when the chunk proves all-finite; else a NaN-counting sweep, as
-branch-free, is rerun from cache, and only a chunk holding +/-inf takes the
-general NaN/inf-aware sweep; all give the same bits), its M2
+branch-free, is rerun from cache; a chunk after one that held a NaN starts
+with the NaN-counting sweep, so 1 % NaN costs no rerun; only a chunk holding
++/-inf takes the general NaN/inf-aware sweep; all give the same bits), its M2
 (about the chunk mean, with the corrected two-pass formula's correction for
 the mean's rounding) from a second sweep while the chunk is still in cache,
 and chunks merge by Chan et al.'s pairwise formula, so the data is read from
@@ -157,7 +158,7 @@ def _sweep_m2(block, centre, sq, dev):
 
 
 @njit(cache=True, nogil=True)
-def _chunk_moments(X, start, stop, out, lanes):
+def _chunk_moments(X, start, stop, out, lanes, nan_likely):
     """Overwrite ``out`` with the partial of rows ``start:stop``.
 
     The chunk is read as one flat row-major run in groups of ``L`` rows
@@ -165,7 +166,9 @@ def _chunk_moments(X, start, stop, out, lanes):
     accumulator lane ``q``, so the straight-line, branch-free lane loops
     vectorize, and lanes fold per column in a fixed order (rows ``l = 0..L-1``).
     ``lanes`` is a ``(6, L * n_columns)`` scratch array from :func:`_new_lanes`.
-    Exact up to floating-point rounding; reads the chunk twice, from cache.
+    ``nan_likely`` starts with the NaN-counting sweep instead of the all-finite
+    one (same bits). Exact up to floating-point rounding; reads the chunk twice
+    (three times when an unexpected NaN makes it rerun), from cache.
     """
     n_columns = X.shape[1]
     if n_columns == 0:
@@ -184,21 +187,22 @@ def _chunk_moments(X, start, stop, out, lanes):
     total[:] = 0.0
     low[:] = np.inf
     high[:] = -np.inf
-    for b in range(0, n_full * n_columns, width):
-        _sweep_all_finite(flat[b : b + width], total, low, high)
-    _sweep_all_finite(flat[n_full * n_columns :], total, low, high)
-    count[:] = n_full // n_rows_lane
-    count[: (n - n_full) * n_columns] += 1.0
     missing[:] = 0.0
-    if not _all_finite(total):
-        # A NaN or inf made its lane's sum non-finite: sweep again, counting NaN
+    if not nan_likely:
+        for b in range(0, n_full * n_columns, width):
+            _sweep_all_finite(flat[b : b + width], total, low, high)
+        _sweep_all_finite(flat[n_full * n_columns :], total, low, high)
+    if nan_likely or not _all_finite(total):
+        # a NaN is expected, or one made its lane's sum non-finite: sweep counting NaN
         total[:] = 0.0
         low[:] = np.inf
         high[:] = -np.inf
         for b in range(0, n_full * n_columns, width):
             _sweep_nan(flat[b : b + width], missing, total, low, high)
         _sweep_nan(flat[n_full * n_columns :], missing, total, low, high)
-        count -= missing
+    count[:] = n_full // n_rows_lane
+    count[: (n - n_full) * n_columns] += 1.0
+    count -= missing
     if not _all_finite(total):
         # an inf: the general sweep counts it apart
         count[:] = 0.0
@@ -252,6 +256,26 @@ def _chunk_moments(X, start, stop, out, lanes):
 
 
 @njit(cache=True, nogil=True)
+def _range_moments(X, start, stop):
+    """Partial of rows ``start:stop``, merged chunk by chunk in row order.
+
+    A chunk after one that held a NaN starts with the NaN sweep (NaN tends to
+    recur: at 1 % NaN every chunk holds some), any other with the all-finite
+    sweep; both give the same bits, so the guess costs time only.
+    """
+    n_columns = X.shape[1]
+    acc = empty_moments(n_columns)
+    part = empty_moments(n_columns)
+    lanes = _new_lanes(n_columns)
+    nan_likely = False
+    for s in range(start, stop, CHUNK_ROWS):
+        _chunk_moments(X, s, min(s + CHUNK_ROWS, stop), part, lanes, nan_likely)
+        merge_moments_into(acc, part)
+        nan_likely = part[MISSING].sum() > 0.0
+    return acc
+
+
+@njit(cache=True, nogil=True)
 def block_moments(X):
     """Moments partial of a 2-D float block, single-threaded (for use inside Dask tasks).
 
@@ -262,15 +286,7 @@ def block_moments(X):
     >>> [float(m[k, 0]) for k in (COUNT, MISSING, MEAN, M2)]
     [2.0, 1.0, 2.0, 2.0]
     """
-    n_rows, n_columns = X.shape
-    acc = empty_moments(n_columns)
-    part = empty_moments(n_columns)
-    lanes = _new_lanes(n_columns)
-    for start in range(0, n_rows, CHUNK_ROWS):
-        stop = min(start + CHUNK_ROWS, n_rows)
-        _chunk_moments(X, start, stop, part, lanes)
-        merge_moments_into(acc, part)
-    return acc
+    return _range_moments(X, 0, X.shape[0])
 
 
 @njit(cache=True, parallel=True)
@@ -281,14 +297,7 @@ def _parallel_partials(X, n_parts):
     for p in prange(n_parts):
         start = min(p * per_part, n_rows)
         stop = min(start + per_part, n_rows)
-        acc = empty_moments(n_columns)
-        part = empty_moments(n_columns)
-        lanes = _new_lanes(n_columns)
-        for s in range(start, stop, CHUNK_ROWS):
-            e = min(s + CHUNK_ROWS, stop)
-            _chunk_moments(X, s, e, part, lanes)
-            merge_moments_into(acc, part)
-        partials[p] = acc
+        partials[p] = _range_moments(X, start, stop)
     return partials
 
 

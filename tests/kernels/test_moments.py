@@ -155,3 +155,34 @@ def test_nan_sweep_matches_general_path(n_rows, n_columns, seed, p_nan):
     nan_sweep, general = mk.block_moments(X), mk.block_moments(Y)
     assert np.array_equal(nan_sweep[:, 1:], general[:, 1:], equal_nan=True)
     _check(nan_sweep, X)
+
+
+@given(
+    st.lists(st.sampled_from(["finite", "nan", "inf", "nan+inf"]), min_size=2, max_size=4),
+    st.integers(1, 9),
+    st.integers(0, 2**32 - 1),
+    st.booleans(),
+)
+def test_chunk_after_nan_starts_with_nan_sweep_same_bits(kinds, n_columns, seed, from_float32):
+    # A chunk after one holding NaN starts with the NaN sweep; a block of one
+    # chunk always starts with the all-finite sweep. Merging the chunks' own
+    # partials in row order must give the bits of the whole block, whatever
+    # each chunk holds (finite only, NaN, +/-inf, both), and match numpy.
+    rng = np.random.default_rng(seed)
+    n_rows = mk.CHUNK_ROWS * (len(kinds) - 1) + int(rng.integers(1, mk.CHUNK_ROWS + 1))
+    X = rng.standard_normal((n_rows, n_columns)) * 1e3 + 5
+    if from_float32:
+        X = X.astype(np.float32).astype(np.float64)
+    for c, kind in enumerate(kinds):
+        rows = X[c * mk.CHUNK_ROWS : (c + 1) * mk.CHUNK_ROWS]
+        if "nan" in kind:
+            rows[rng.random(rows.shape) < 0.01] = np.nan
+            rows[rng.integers(len(rows)), rng.integers(n_columns)] = np.nan
+        if "inf" in kind:
+            rows[rng.integers(len(rows)), rng.integers(n_columns)] = rng.choice([np.inf, -np.inf])
+    whole = mk.block_moments(X)
+    acc = mk.empty_moments(n_columns)
+    for start in range(0, n_rows, mk.CHUNK_ROWS):
+        mk.merge_moments_into(acc, mk.block_moments(X[start : start + mk.CHUNK_ROWS]))
+    assert np.array_equal(whole, acc, equal_nan=True)
+    _check(whole, X)
