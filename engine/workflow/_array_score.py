@@ -8,14 +8,16 @@ column names chain through it (the preprocessor's inputs, each numeric step's
 ``feature_names_in_`` against the previous step's output names, the
 estimator's against the preprocessor's output), then applies each fitted
 step to NumPy arrays: the columns are picked by name from the request, the
-numeric block goes through the engine steps' own ``transform`` on an array,
-the categorical block through the fitted ``OneHotEncoder``, and the
-estimator's ``predict_proba``/``predict`` runs on the joined array (laid out
-in Fortran order, as pandas hands a frame to scikit-learn, so the products
-sum in the same order). The steps are shallow copies without
-``feature_names_in_`` and with the default output, so scikit-learn neither
-warns about missing names nor wraps the results in frames; the fitted
-parameters are shared, never copied.
+numeric block goes through the engine steps' own array transforms
+(:meth:`engine.preprocessing.StandardScaler.array_transform` and its
+siblings: their kernels, their checks done once), the categorical block
+through the fitted ``OneHotEncoder``'s ``transform`` on an object array, and
+the estimator's ``predict_proba``/``predict`` runs on the joined array (laid
+out in Fortran order, as pandas hands a frame to scikit-learn, so the
+products sum in the same order). The encoder and the estimator are shallow
+copies without ``feature_names_in_`` and with the default output, so
+scikit-learn neither warns about missing names nor wraps the results in
+frames; the fitted parameters are shared, never copied.
 
 A missing categorical value (JSON null, None) is NaN, as pandas reads a null
 in a text column and as every run's training frame held it; so a row scores
@@ -62,7 +64,7 @@ def _names(values: Any) -> list[str]:
 
 
 def _numeric_chain(pre: TablePreprocessor) -> list | None:
-    """The numeric steps as array steps, when their names chain from the preprocessor's columns."""
+    """The numeric steps' array transforms, when their names chain from the preprocessor's columns."""
     if pre.numeric_ is None:
         return []
     names = _names(pre._numeric_columns())
@@ -76,7 +78,7 @@ def _numeric_chain(pre: TablePreprocessor) -> list | None:
             or _names(fitted_names) != names
         ):
             return None
-        steps.append(_array_step(step))
+        steps.append(step.array_transform(names))
         names = _names(step.get_feature_names_out())
     return steps
 
@@ -173,8 +175,8 @@ class ArrayScorer:
             block = np.empty((n_rows, len(self.numeric_columns)))
             for j, name in enumerate(self.numeric_columns):
                 block[:, j] = columns[name]
-            for step in self.numeric_steps:
-                block = step.transform(block)
+            for transform in self.numeric_steps:
+                block = transform(block)
             width = block.shape[1]
             out[:, :width] = block
         if self.encoder is not None:
