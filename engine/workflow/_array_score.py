@@ -13,7 +13,7 @@ numeric block goes through the engine steps' own array transforms
 siblings: their kernels, their checks done once), the categorical block
 through the fitted ``OneHotEncoder``'s ``transform`` on an object array, and
 the estimator's ``predict_proba``/``predict`` runs on the joined array (laid
-out in Fortran order, as pandas hands a frame to scikit-learn, so the
+out in memory as pandas lays out the frame it hands to scikit-learn, so the
 products sum in the same order). The encoder and the estimator are shallow
 copies without ``feature_names_in_`` and with the default output, so
 scikit-learn neither warns about missing names nor wraps the results in
@@ -83,6 +83,22 @@ def _numeric_chain(pre: TablePreprocessor) -> list | None:
     return steps
 
 
+def _frame_order(pre: TablePreprocessor) -> str:
+    """The memory order ("C" or "F") of the array scikit-learn makes of the preprocessor's frame.
+
+    pandas lays the frame out by how it was built (one step's output: C; the
+    numeric and one-hot parts joined: F), and an estimator's products sum in
+    an order that follows the layout, so the array path takes the frame's: it
+    is read once, here, from the preprocessor's output on a two-row probe.
+    """
+    probe = {c: [0.0, 0.0] for c in pre.numeric}
+    if pre.categorical_ is not None:
+        for name, categories in zip(pre.categorical, pre.categorical_.categories_, strict=True):
+            probe[name] = [categories[0]] * 2
+    values = np.asarray(pre.transform(pd.DataFrame(probe)))
+    return "F" if values.flags.f_contiguous and not values.flags.c_contiguous else "C"
+
+
 def _same_answer(got: np.ndarray, expected: np.ndarray) -> bool:
     return got.shape == expected.shape and np.array_equal(got, expected, equal_nan=True)
 
@@ -116,6 +132,7 @@ class ArrayScorer:
         self.numeric_steps = numeric
         self.encoder = None if pre.categorical_ is None else _array_step(pre.categorical_)
         self.names_out = _names(pre.get_feature_names_out())
+        self.order = _frame_order(pre)
         self.final = model.steps[-1][1]
         self.bare_final = _array_step(self.final)
         self.final_takes_arrays = self._answers_arrays_alike()
@@ -152,7 +169,7 @@ class ArrayScorer:
 
     def _answers_arrays_alike(self) -> bool:
         """Whether the bare estimator answers a probe array as the estimator answers its frame."""
-        probe = np.zeros((1, len(self.names_out)), order="F")
+        probe = np.zeros((1, len(self.names_out)))
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error")
@@ -163,13 +180,13 @@ class ArrayScorer:
         return _same_answer(got, expected)
 
     def transform(self, columns: Mapping[str, Any]) -> np.ndarray:
-        """The preprocessed rows: one float64 array in Fortran order, the estimator's input.
+        """The preprocessed rows: one float64 array laid out as the frame path's, the estimator's input.
 
         ``columns`` maps every feature name to a 1-D array (or Series) of the
         same length: numbers for numeric features, objects for categorical ones.
         """
         n_rows = len(columns[(self.numeric_columns or self.categorical_columns)[0]])
-        out = np.empty((n_rows, len(self.names_out)), order="F")
+        out = np.empty((n_rows, len(self.names_out)), order=self.order)
         width = 0
         if self.numeric_columns:
             block = np.empty((n_rows, len(self.numeric_columns)))

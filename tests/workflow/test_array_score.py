@@ -7,12 +7,13 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline
 
+from engine.data import demo_table
 from engine.preprocessing import MinMaxScaler, SimpleImputer, StandardScaler
 from engine.workflow import ArrayScorer, records_columns, records_frame, score_columns
 from engine.workflow._features import TablePreprocessor
 
 DTYPES = {"age": "float64", "visits": "int64", "region": "str", "income": "float64", "plan": "str"}
-N = 400
+N = 2_000
 
 
 @pytest.fixture(scope="module")
@@ -166,3 +167,26 @@ def test_models_of_other_shapes_get_no_array_scorer(table):
     pre = TablePreprocessor(["age"], [], ["when"], [SimpleImputer()])
     with_dates = Pipeline([("preprocess", pre), ("model", LogisticRegression())]).fit(dated, y)
     assert ArrayScorer.for_model(with_dates, meta) is None
+
+
+def test_numbers_only_keep_the_layout_scikit_learn_receives():
+    """Without categories the preprocessor's frame reaches the estimator in C order, not F:
+    the estimator's products then sum in another order, so the layout must follow the frame's."""
+    frame = demo_table(4_000, npartitions=1, random_state=2).compute()
+    numeric = [c for c in frame.select_dtypes("number").columns if c != "default"]
+    pre = TablePreprocessor(numeric, [], [], [SimpleImputer(strategy="median"), StandardScaler()])
+    model = Pipeline([("preprocess", pre), ("model", LogisticRegression(max_iter=300))])
+    model.fit(frame[numeric], frame["default"])
+    dtypes = {c: "float64" for c in numeric}
+    meta = {"features": numeric, "dtypes": dtypes, "task": "binary", "classes": [0, 1]}
+    meta["positive_label"] = 1
+    rows = [
+        {k: None if pd.isna(v) else v for k, v in r.items()}
+        for r in frame[numeric].to_dict("records")
+    ]
+    expected = score_columns(model, records_frame(rows, dtypes), meta, probabilities=True)
+    got = ArrayScorer.for_model(model, meta).score(
+        records_columns(rows, dtypes), probabilities=True
+    )
+    for name, values in expected.items():
+        np.testing.assert_array_equal(got[name], values, strict=True)
