@@ -190,3 +190,20 @@ def test_numbers_only_keep_the_layout_scikit_learn_receives():
     )
     for name, values in expected.items():
         np.testing.assert_array_equal(got[name], values, strict=True)
+
+
+def test_a_preprocessor_without_numeric_steps(table):
+    """``preprocessing: []``: numbers go to the estimator as they came (missing values dropped first)."""
+    frame, targets = table
+    clean = frame.fillna({"age": 40.0, "income": 1.0})
+    pre = TablePreprocessor(["age", "visits", "income"], ["region", "plan"], [], [])
+    model = Pipeline([("preprocess", pre), ("model", LogisticRegression(max_iter=1000))])
+    model.fit(clean, targets["binary"])
+    meta = _meta("binary", targets["binary"], positive_label="churn")
+    rows = _records(clean)
+    expected = score_columns(model, records_frame(rows, DTYPES), meta, probabilities=True)
+    got = ArrayScorer.for_model(model, meta).score(
+        records_columns(rows, DTYPES), probabilities=True
+    )
+    for name, values in expected.items():
+        np.testing.assert_array_equal(got[name], values, strict=True)
