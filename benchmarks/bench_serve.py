@@ -7,8 +7,9 @@ keep-alive HTTP connections: 2,000 single-row JSON requests from 8
 concurrent clients, then 50 requests of 10,000 rows one after another
 (``--quick``: 200 and 5). Reported: p50/p99 latency per request and rows
 per second. The peer is the same model scored in this process without HTTP
-(``score_frame`` on a pandas DataFrame), the floor that the service's
-parsing, validation and transport add to. Targets on a 2-core machine: p99
+(``score_frame`` on a pandas DataFrame), and the service's own scorer
+(``ArrayScorer`` on the request's NumPy columns), the floor that the
+service's parsing, validation and transport add to. Targets on a 2-core machine: p99
 below 50 ms for one row, at least 200,000 rows/s for 10,000-row batches.
 
 Run: ``python -m benchmarks --only serve`` (``--quick`` for a smoke run).
@@ -30,7 +31,14 @@ import numpy as np
 from _harness import Plot, options, skip, write_results
 
 from engine.data import demo_table
-from engine.workflow import check_spec, load_model, run_spec, score_frame
+from engine.workflow import (
+    ArrayScorer,
+    check_spec,
+    load_model,
+    records_columns,
+    run_spec,
+    score_frame,
+)
 
 CLIENTS = 8
 BATCH_ROWS = 10_000
@@ -136,11 +144,11 @@ def row(workload, variant, latencies, wall, rows_per_request, floor=None):
     }
 
 
-def in_process(model, meta, X, repeats: int) -> list[float]:
+def in_process(score, repeats: int) -> list[float]:
     seconds = []
     for _ in range(repeats):
         start = time.perf_counter()
-        score_frame(model, X, meta)
+        score()
         seconds.append(time.perf_counter() - start)
     return seconds
 
@@ -166,12 +174,18 @@ def main() -> None:
             big_wall = time.perf_counter() - start
         finally:
             service.close()
-        local_one = in_process(model, meta, data.iloc[:1], singles)
-        local_big = in_process(model, meta, data, batches)
+        one_row, columns = data.iloc[:1], records_columns(json.loads(big), meta["dtypes"])
+        one_columns = {c: v[:1] for c, v in columns.items()}
+        scorer = ArrayScorer.for_model(model, meta)
+        local_one = in_process(lambda: score_frame(model, one_row, meta), singles)
+        local_big = in_process(lambda: score_frame(model, data, meta), batches)
+        array_one = in_process(lambda: scorer.score(one_columns), singles)
+        array_big = in_process(lambda: scorer.score(columns), batches)
     floor_one = len(local_one) / sum(local_one)
     floor_big = len(local_big) * BATCH_ROWS / sum(local_big)
     rows = [
         row("1 row per request", "in-process score_frame", local_one, sum(local_one), 1),
+        row("1 row per request", "in-process ArrayScorer", array_one, sum(array_one), 1, floor_one),
         row(
             "1 row per request", f"engine serve, {CLIENTS} clients", one_lat, one_wall, 1, floor_one
         ),
@@ -181,6 +195,14 @@ def main() -> None:
             local_big,
             sum(local_big),
             BATCH_ROWS,
+        ),
+        row(
+            f"{BATCH_ROWS:,} rows per request",
+            "in-process ArrayScorer",
+            array_big,
+            sum(array_big),
+            BATCH_ROWS,
+            floor_big,
         ),
         row(
             f"{BATCH_ROWS:,} rows per request",

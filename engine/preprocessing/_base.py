@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import functools
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import dask.array as da
@@ -264,6 +264,36 @@ class EngineTransformer(TransformerMixin, BaseEstimator):
         The input is read once by fit and once by transform.
         """
         return self.fit(X, y, **fit_params).transform(X)
+
+    def array_transform(self, columns: Sequence[str]) -> Callable[[np.ndarray], np.ndarray]:
+        """:meth:`transform` of in-memory float64 blocks of ``columns``, its checks done once, now.
+
+        ``transform`` checks its input (kind, names, count) at every call; a
+        caller that checks its columns itself, once (``engine serve`` scoring
+        request after request), takes this function and calls it on 2-D
+        float64 NumPy blocks: the same kernel as ``transform`` on a frame of
+        these columns, the same bits. Numeric transformers that keep every
+        row only (``TypeError`` otherwise); ``ValueError`` when ``columns``
+        are not the fitted input columns.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from engine.preprocessing import StandardScaler
+        >>> scaler = StandardScaler().fit(pd.DataFrame({"a": [1.0, 3.0]}))
+        >>> scaler.array_transform(["a"])(np.array([[1.0], [5.0]])).ravel().tolist()
+        [-1.0, 3.0]
+        """
+        check_is_fitted(self)
+        if self._drops_rows or not self._numeric_input:
+            raise TypeError(
+                f"{type(self).__name__} has no array transform (it drops rows or codes)"
+            )
+        names = [str(c) for c in columns]
+        if names != input_names(self):
+            raise ValueError(f"columns {names} are not the fitted columns {input_names(self)}")
+        table = as_table(np.empty((0, len(names))), column_names=names)
+        return self._typed(self._block_function(table), table)
 
 
 class InvertibleTransformer(EngineTransformer):

@@ -2,14 +2,19 @@
 
 The model loads once, safely (hash and trusted types checked, see
 :func:`engine.workflow.load_model`), when the app is built; requests are
-checked against the training schema and scored by the same function as
-``engine score``, so both give the same numbers for the same rows.
+checked against the training schema once, at the boundary, and scored on
+NumPy columns by :class:`engine.workflow.ArrayScorer` (the fitted steps
+applied to arrays, bit for bit ``engine score``'s numbers for the same rows);
+a model of a shape it does not know is scored by the same function as
+``engine score``.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import json
+from collections.abc import Callable, Mapping
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -21,11 +26,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from engine.workflow import (
+    ArrayScorer,
     SchemaError,
+    columns_frame,
     conform,
     is_numeric,
     load_model,
-    records_frame,
+    records_columns,
     score_columns,
 )
 
@@ -96,13 +103,14 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def parse_rows(body: bytes, content_type: str, dtypes: dict[str, str]) -> pd.DataFrame:
-    """Rows of a JSON (a list of records, or ``{"records": [...]}``) or CSV body, checked.
+def parse_rows(body: bytes, content_type: str, dtypes: dict[str, str]) -> Mapping[str, Any]:
+    """The columns of a JSON (a list of records, or ``{"records": [...]}``) or CSV body, checked.
 
-    JSON is parsed with orjson and checked column by column
-    (:func:`engine.workflow.records_frame`); CSV is read by pandas and checked
-    with :func:`engine.workflow.conform`. Either way a missing, extra or
-    mistyped column is a 422 naming it.
+    JSON is parsed with orjson and checked column by column into NumPy
+    columns (:func:`engine.workflow.records_columns`); CSV is read by pandas
+    and checked with :func:`engine.workflow.conform` (a DataFrame). Either way
+    a missing, extra or mistyped column is a 422 naming it, and a body
+    without rows a 422.
     """
     kind = content_type.split(";")[0].strip().lower()
     if kind == "text/csv":
@@ -111,7 +119,10 @@ def parse_rows(body: bytes, content_type: str, dtypes: dict[str, str]) -> pd.Dat
             frame = pd.read_csv(io.BytesIO(body), dtype=text)
         except (ValueError, pd.errors.ParserError) as exc:
             raise BadRequest(422, f"body is not valid CSV: {exc}") from exc
-        return _checked(conform, frame, dtypes, allow_extra=False)
+        frame = _checked(conform, frame, dtypes, allow_extra=False)
+        if frame.empty:
+            raise BadRequest(422, "no rows to score")
+        return frame
     if kind not in ("application/json", ""):
         raise BadRequest(
             415, f"unsupported Content-Type {kind!r}: send application/json or text/csv"
@@ -124,11 +135,13 @@ def parse_rows(body: bytes, content_type: str, dtypes: dict[str, str]) -> pd.Dat
         payload = payload["records"]
     if not isinstance(payload, list) or not all(isinstance(r, dict) for r in payload):
         raise BadRequest(422, 'body must be a JSON list of records or {"records": [...]}')
+    if not payload:
+        raise BadRequest(422, "no rows to score")
     check_record_keys(payload, dtypes.keys())
-    return _checked(records_frame, payload, dtypes)
+    return _checked(records_columns, payload, dtypes)
 
 
-def _checked(check, *args, **kwargs) -> pd.DataFrame:
+def _checked(check, *args, **kwargs):
     """``check(*args, **kwargs)``, its :class:`SchemaError` turned into a 422 naming the column."""
     try:
         return check(*args, **kwargs)
@@ -154,9 +167,21 @@ def _json_column(values: np.ndarray) -> np.ndarray | list:
     return values.tolist()
 
 
-def predictions(model: Any, X: pd.DataFrame, meta: dict) -> bytes:
+def request_scorer(model: Any, meta: dict) -> Callable[[Mapping[str, Any]], dict]:
+    """``columns -> score columns`` (with ``proba_<class>``): on arrays when the model allows.
+
+    :class:`engine.workflow.ArrayScorer` when it knows the model's shape,
+    else :func:`engine.workflow.score_columns` on the columns as a frame.
+    """
+    scorer = ArrayScorer.for_model(model, meta)
+    if scorer is not None:
+        return functools.partial(scorer.score, probabilities=True)
+    return lambda columns: score_columns(model, columns_frame(columns), meta, probabilities=True)
+
+
+def predictions(score: Callable[[Mapping[str, Any]], dict], columns: Mapping[str, Any]) -> bytes:
     """The response body (JSON): ``engine score``'s columns plus ``proba_<class>`` per class."""
-    scores = score_columns(model, X, meta, probabilities=True)
+    scores = score(columns)
     return orjson.dumps(
         {str(c): _json_column(v) for c, v in scores.items()}, option=orjson.OPT_SERIALIZE_NUMPY
     )
@@ -176,6 +201,7 @@ def create_app(run_dir: str | Path, *, max_body_bytes: int = DEFAULT_MAX_BODY_BY
     """
     folder = Path(run_dir)
     model, meta = load_model(folder)
+    score = request_scorer(model, meta)
     metadata = run_metadata(folder if folder.is_dir() else folder.parent, meta)
     dtypes = meta["dtypes"]
     app = FastAPI(
@@ -198,10 +224,10 @@ def create_app(run_dir: str | Path, *, max_body_bytes: int = DEFAULT_MAX_BODY_BY
 
     @app.post("/predict", openapi_extra=_REQUEST_DOC)
     async def predict(request: Request) -> Response:
+        # parsed and scored in the event loop's thread: handing the work to a threadpool
+        # measured no faster with one worker (the GIL serialises it) and slower for big bodies
         body = await read_body(request, max_body_bytes)
-        X = parse_rows(body, request.headers.get("content-type", ""), dtypes)
-        if X.empty:
-            raise BadRequest(422, "no rows to score")
-        return Response(predictions(model, X, meta), media_type="application/json")
+        columns = parse_rows(body, request.headers.get("content-type", ""), dtypes)
+        return Response(predictions(score, columns), media_type="application/json")
 
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from operator import itemgetter
 
 import numpy as np
@@ -86,14 +87,15 @@ _NUMBERS = frozenset({int, float, type(None)})
 _TEXTS = frozenset({str, type(None)})
 
 
-def records_frame(records: list[dict], features: dict[str, str]) -> pd.DataFrame:
-    """Rows given as records (dicts of JSON values) as a frame of the model's columns, checked.
+def records_columns(records: list[dict], features: dict[str, str]) -> dict[str, np.ndarray]:
+    """Rows given as records (dicts of JSON values) as NumPy columns of the model's features, checked.
 
     The records must hold every feature (check their keys first). Each column
     is checked as a whole (the set of its values' types), not value by value
     through pandas: a numeric feature takes ints, floats and None (missing),
-    a categorical one text and None. The frame equals
-    ``conform(pandas.DataFrame.from_records(records), features, allow_extra=False)``.
+    a categorical one text and None. Numeric columns are int64 when every
+    value is an int that fits (as pandas infers), else float64 (None: NaN);
+    categorical columns are object arrays of the values (None kept).
 
     Raises
     ------
@@ -103,9 +105,9 @@ def records_frame(records: list[dict], features: dict[str, str]) -> pd.DataFrame
 
     Examples
     --------
-    >>> records_frame([{"age": 31}, {"age": None}], {"age": "float64"})["age"].tolist()
-    [31.0, nan]
-    >>> records_frame([{"age": "x"}], {"age": "float64"})
+    >>> records_columns([{"age": 31}, {"age": None}], {"age": "float64"})["age"]
+    array([31., nan])
+    >>> records_columns([{"age": "x"}], {"age": "float64"})
     Traceback (most recent call last):
     ...
     engine.workflow._schema.SchemaError: column 'age' must be numeric (float64), got text such as 'x'
@@ -124,8 +126,41 @@ def records_frame(records: list[dict], features: dict[str, str]) -> pd.DataFrame
             raise SchemaError(
                 f"column {name!r} must be {expected} ({dtype}), got {got} such as {wrong!r}", name
             )
-        out[name] = _number_array(values, kinds) if allowed is _NUMBERS else values
-    return pd.DataFrame(out)
+        out[name] = _number_array(values, kinds) if allowed is _NUMBERS else _object_array(values)
+    return out
+
+
+def records_frame(records: list[dict], features: dict[str, str]) -> pd.DataFrame:
+    """Rows given as records as a frame of the model's columns, checked (:func:`records_columns`).
+
+    The frame equals
+    ``conform(pandas.DataFrame.from_records(records), features, allow_extra=False)``.
+
+    Examples
+    --------
+    >>> records_frame([{"age": 31}, {"age": None}], {"age": "float64"})["age"].tolist()
+    [31.0, nan]
+    """
+    return columns_frame(records_columns(records, features))
+
+
+def columns_frame(columns: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """Columns of :func:`records_columns` as the frame pandas infers from the same records.
+
+    Examples
+    --------
+    >>> columns_frame({"region": np.array(["north", None], dtype=object)})["region"].isna().tolist()
+    [False, True]
+    """
+    if isinstance(columns, pd.DataFrame):
+        return columns
+    return pd.DataFrame({c: v.tolist() if v.dtype == object else v for c, v in columns.items()})
+
+
+def _object_array(values: list) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def _number_array(values: list, kinds: set) -> np.ndarray:
@@ -175,4 +210,11 @@ def _kind(value) -> str:
     return "text" if isinstance(value, str) else type(value).__name__
 
 
-__all__ = ["SchemaError", "conform", "is_numeric", "records_frame"]
+__all__ = [
+    "SchemaError",
+    "columns_frame",
+    "conform",
+    "is_numeric",
+    "records_columns",
+    "records_frame",
+]

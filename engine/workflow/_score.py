@@ -107,6 +107,13 @@ def score_columns(
     target = run_target(model, metadata)
     features = list(metadata["features"])
     columns = prediction_columns(X if list(X.columns) == features else X[features], model, target)
+    return task_columns(columns, target, probabilities)
+
+
+def task_columns(
+    columns: dict[str, np.ndarray], target: Target, probabilities: bool
+) -> dict[str, np.ndarray]:
+    """:func:`engine.workflow._predict.prediction_columns` named per task, as ``engine score`` names them."""
     if target.task != "binary":
         return columns
     columns["score"] = columns[target.proba_column(target.positive_label)]
