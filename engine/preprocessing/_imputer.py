@@ -24,6 +24,7 @@ from engine.preprocessing._base import (
     input_names,
     kind_of,
 )
+from engine.preprocessing._sparse import is_sparse_dask
 from engine.stats.internal import (
     Moments,
     column_moments,
@@ -225,6 +226,7 @@ class SimpleImputer(EngineTransformer):
         ``y`` is ignored.
         """
         self._check_params()
+        self._refuse_sparse_dask(X)
         self._reference = None
         if not self._reference_needed(X):
             return super().fit(X, y)
@@ -249,6 +251,7 @@ class SimpleImputer(EngineTransformer):
     def transform(self, X: Any):
         """Impute ``X`` into the same kind (Dask stays lazy; float32 stays float32)."""
         check_is_fitted(self)
+        self._refuse_sparse_dask(X)
         if getattr(self, "_reference", None) is not None:
             if is_lazy(X):
                 raise TypeError(
@@ -260,14 +263,30 @@ class SimpleImputer(EngineTransformer):
             return self._sparse_transform(X)
         return super().transform(X)
 
-    def _sparse_transform(self, X):
-        """Fill the stored missing values of a scipy.sparse ``X`` (CSC out, as scikit-learn)."""
-        marker = self._marker()
-        if marker == 0:
+    def _check_sparse_marker(self) -> None:
+        """scikit-learn's error for sparse input when the implicit zeros would be missing."""
+        if self._marker() == 0:
             raise ValueError(
                 "Imputation not possible when missing_values == 0 and input is sparse. "
                 "Provide a dense array instead."
             )
+
+    def _refuse_sparse_dask(self, X: Any) -> None:
+        """Raise for a dask array of scipy.sparse blocks (scikit-learn's error first)."""
+        if not is_sparse_dask(X):
+            return
+        self._check_sparse_marker()
+        raise NotImplementedError(
+            "SimpleImputer does not accept a dask array of scipy.sparse blocks yet (its "
+            "statistics and blockwise transform read dense blocks); compute it into one "
+            "scipy.sparse matrix, or make its blocks dense with "
+            "X.map_blocks(lambda b: b.toarray())"
+        )
+
+    def _sparse_transform(self, X):
+        """Fill the stored missing values of a scipy.sparse ``X`` (CSC out, as scikit-learn)."""
+        self._check_sparse_marker()
+        marker = self._marker()
         X = validate_data(
             self, X, reset=False, accept_sparse="csc", dtype=list(self._float_dtypes),
             ensure_all_finite="allow-nan", copy=True,

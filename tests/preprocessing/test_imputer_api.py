@@ -134,3 +134,18 @@ def test_engine_fitted_imputer_transforms_sparse_input(X):
     np.testing.assert_allclose(ours.toarray(), expected.toarray(), rtol=1e-12)
     with pytest.raises(ValueError, match="missing_values == 0 and input is sparse"):
         ep.SimpleImputer(missing_values=0).fit(X).transform(sp.csr_matrix(X))
+
+
+def test_dask_array_of_sparse_blocks_raises_scikit_learns_error_then_names_the_limitation(X):
+    with pytest.raises(ValueError, match="missing_values == 0 and input is sparse"):
+        ski.SimpleImputer(missing_values=0).fit(sp.csr_matrix(X))
+    with pytest.raises(ValueError, match="missing_values == 0 and input is sparse"):
+        ep.SimpleImputer(missing_values=0).fit(
+            da.from_array(sp.csr_matrix(X), chunks=(7, 4), asarray=False)
+        )
+    lazy = da.from_array(sp.csr_matrix(_with_nan(X)), chunks=(7, 4), asarray=False)
+    with pytest.raises(NotImplementedError, match="dask array of scipy.sparse blocks"):
+        ep.SimpleImputer().fit(lazy)
+    fitted = ep.SimpleImputer().fit(np.nan_to_num(_with_nan(X)))
+    with pytest.raises(NotImplementedError, match="dask array of scipy.sparse blocks"):
+        fitted.transform(lazy)
