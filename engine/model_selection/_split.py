@@ -200,8 +200,9 @@ def train_test_split(
     ----------
     *arrays : sequence of arrays
         NumPy arrays, lists, pandas objects, SciPy sparse matrices (all in
-        memory), or dask arrays / DataFrames / Series (all lazy), with the same
-        number of rows.
+        memory), or dask arrays (dense or of scipy.sparse blocks, which keep
+        their format) / DataFrames / Series (all lazy), with the same number of
+        rows.
     test_size, train_size : float or int, optional
         Fraction in (0, 1) or absolute number of rows.
     random_state : int, RandomState, Generator or None

@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from engine.data import Interval, StrOptions, Table, set_init_params
 from engine.kernels.polynomial import csr_expansion
 from engine.preprocessing._base import EngineTransformer, input_names
+from engine.preprocessing._sparse import is_sparse_dask
 
 _KEPT_FLOATS = (np.float64, np.float32)
 
@@ -63,9 +64,9 @@ def _bias_only(block, n_out, dtype, order):
     return np.ones((len(block), n_out), dtype=dtype, order=order)
 
 
-def _sparse_interface(X):
-    """``X`` as scikit-learn's configured sparse interface (``sparray`` or ``spmatrix``)."""
-    interface = get_config()["sparse_interface"]
+def _sparse_interface(X, interface: str | None = None):
+    """``X`` as the sparse ``interface`` (default: scikit-learn's configured one), ``sparray`` or ``spmatrix``."""
+    interface = interface or get_config()["sparse_interface"]
     if interface == "sparray" and sp.isspmatrix(X):
         return getattr(sp, f"{X.format}_array")(X)
     if interface == "spmatrix" and not sp.isspmatrix(X):
@@ -85,7 +86,9 @@ class PolynomialFeatures(EngineTransformer):
     scipy.sparse input keeps its format: CSR and CSC give CSR and CSC
     (other formats are read as CSR), expanded row by row by a Numba kernel
     (:func:`engine.kernels.polynomial.csr_expansion`) for every degree,
-    without densifying; implicit zeros stay implicit. A configuration whose
+    without densifying; implicit zeros stay implicit. A dask array of
+    scipy.sparse blocks gives a lazy one, one sparse block out per row block in
+    (same format), equal to the expansion of the concatenated matrix. A configuration whose
     output would have more columns than int64 can index raises
     scikit-learn's ``ValueError``.
 
@@ -203,6 +206,8 @@ class PolynomialFeatures(EngineTransformer):
         self._check_params()
         if sp.issparse(X):
             validate_data(self, X, accept_sparse=True, ensure_all_finite=False, reset=True)
+        elif is_sparse_dask(X):  # the blocks are checked when transformed
+            validate_data(self, X, skip_check_array=True, reset=True)
         else:
             self._check_input(X, reset=True)
         self._min_degree, self._max_degree = self._degrees()
@@ -250,6 +255,8 @@ class PolynomialFeatures(EngineTransformer):
         check_is_fitted(self)
         if sp.issparse(X):
             return _sparse_interface(self._sparse_transform(X))
+        if is_sparse_dask(X):
+            return self._sparse_dask_transform(X)
         table = self._check_input(X, reset=False)
         return table.apply_blockwise(
             self._block_function(table),  # computes in the output dtype itself
@@ -275,6 +282,26 @@ class PolynomialFeatures(EngineTransformer):
             dtype=dtype,
             order=order,
         )
+
+    def _sparse_dask_transform(self, X):
+        """Lazy: each row block (all columns) expanded by :meth:`_sparse_transform`."""
+        validate_data(self, X, skip_check_array=True, reset=False)
+        interface = get_config()["sparse_interface"]  # read now: the blocks run in other threads
+        dtype = X.dtype if X.dtype in _KEPT_FLOATS else np.dtype(np.float64)
+        block_format = "csc" if X._meta.format == "csc" else "csr"
+        meta = _sparse_interface(
+            getattr(sp, f"{block_format}_array")((0, 0), dtype=dtype), interface
+        )
+        return X.rechunk({1: -1}).map_blocks(
+            self._sparse_block,
+            interface,
+            chunks=(X.chunks[0], (self.n_output_features_,)),
+            dtype=dtype,
+            meta=meta,
+        )
+
+    def _sparse_block(self, block, interface: str):
+        return _sparse_interface(self._sparse_transform(block), interface)
 
     def _sparse_transform(self, X):
         """The expansion of a scipy.sparse matrix, in its format (CSR for formats but CSC)."""

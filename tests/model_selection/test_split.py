@@ -10,10 +10,12 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.model_selection import train_test_split as sk_train_test_split
 
+from engine.model_selection._kfold import KFold, fold_masks, split_collection
 from engine.model_selection._split import train_test_split, train_val_test_split
 from engine.stats import _draws
 from tests._passes import watched_array
@@ -258,7 +260,6 @@ def test_mismatched_lengths_and_mixed_inputs():
 
 
 def test_sparse_input_cut_as_csr_and_lists_stay_lists_as_sklearn():
-    import scipy.sparse as sp
     import sklearn.model_selection as skms
 
     X = np.arange(40).reshape(20, 2)
@@ -268,3 +269,52 @@ def test_sparse_input_cut_as_csr_and_lists_stay_lists_as_sklearn():
     assert all(a.format == "csr" for a in ours[:4])
     assert sorted(ours[4] + ours[5]) == list(range(20))
     assert (ours[0].toarray()[:, 0] // 2).tolist() == ours[4]
+
+
+def _sparse_with_row_ids(fmt):
+    """A sparse matrix whose column 0 is ``row + 1`` (each output row names its source row)."""
+    rest = sp.random(50, 3, density=0.4, random_state=1, format="csr")
+    ids = sp.csr_matrix(np.arange(1.0, 51.0)[:, None])
+    return sp.hstack([ids, rest], format=fmt)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("chunks", [(13, 4), (13, 2), (50, 4)])
+@pytest.mark.parametrize("how", ["shuffled", "contiguous", "stratified"])
+def test_dask_array_of_sparse_blocks_splits_the_rows_of_the_dense_one(fmt, chunks, how, draw_rows):
+    X = _sparse_with_row_ids(fmt)
+    y = np.arange(50) % 3
+    kwargs = {
+        "shuffled": {"random_state": 0},
+        "contiguous": {"shuffle": False},
+        "stratified": {"random_state": 3, "stratify": da.from_array(y, chunks=13)},
+    }[how]
+    sparse_parts = train_test_split(da.from_array(X, chunks=chunks, asarray=False), test_size=0.3, **kwargs)  # fmt: skip
+    dense_parts = train_test_split(
+        da.from_array(X.toarray(), chunks=chunks), test_size=0.3, **kwargs
+    )
+    for lazy, dense in zip(sparse_parts, dense_parts, strict=True):
+        assert lazy.chunks == dense.chunks
+        blocks = dask.compute(*lazy.to_delayed().ravel())
+        assert all(sp.issparse(b) and b.format == fmt for b in blocks)
+        got = sp.vstack(blocks)
+        expected = dense.compute()
+        np.testing.assert_array_equal(got.toarray(), expected)
+        rows = expected[:, 0].astype(int) - 1
+        np.testing.assert_array_equal(got.toarray(), X.tocsr()[rows].toarray())
+
+
+def test_dask_array_of_sparse_blocks_folds_are_the_dense_ones():
+    X = _sparse_with_row_ids("csr")
+    lazy = da.from_array(X, chunks=(13, 4), asarray=False)
+    dense = da.from_array(X.toarray(), chunks=(13, 4))
+    cv = KFold(3, shuffle=True, random_state=0)
+    for (train, test), (d_train, d_test) in zip(
+        fold_masks(cv, lazy), fold_masks(cv, dense), strict=True
+    ):
+        ours = split_collection(lazy, train=train, test=test)
+        reference = split_collection(dense, train=d_train, test=d_test)
+        for part, expected in zip(ours, dask.compute(*reference), strict=True):
+            blocks = dask.compute(*part.to_delayed().ravel())
+            assert all(sp.issparse(b) and b.format == "csr" for b in blocks)
+            np.testing.assert_array_equal(sp.vstack(blocks).toarray(), expected)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 
+import dask
 import dask.array as da
 import numpy as np
 import pandas as pd
@@ -134,3 +135,68 @@ def test_engine_fitted_imputer_transforms_sparse_input(X):
     np.testing.assert_allclose(ours.toarray(), expected.toarray(), rtol=1e-12)
     with pytest.raises(ValueError, match="missing_values == 0 and input is sparse"):
         ep.SimpleImputer(missing_values=0).fit(X).transform(sp.csr_matrix(X))
+
+
+SPARSE_CASES = [
+    {},
+    {"add_indicator": True},
+    {"keep_empty_features": True, "add_indicator": True},
+    {"missing_values": -1.0},
+    {"strategy": "constant", "fill_value": 7.0, "add_indicator": True},
+    {"strategy": "constant", "keep_empty_features": True},
+]
+
+
+@pytest.mark.parametrize("params", SPARSE_CASES, ids=str)
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_dask_array_of_sparse_blocks_is_imputed_as_scikit_learn_imputes_the_matrix(params, fmt, X):
+    data = X if "missing_values" in params else _with_nan(X)  # column 2 has no observed value
+    matrix = sp.csr_matrix(data).asformat(fmt)
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        reference = ski.SimpleImputer(**params).fit(matrix)
+        del warned[:]
+        expected = reference.transform(matrix)
+    for rows in (30, 7, 1):
+        lazy = da.from_array(matrix, chunks=(rows, 4), asarray=False)
+        ours = ep.SimpleImputer(**params).fit(lazy)
+        np.testing.assert_allclose(ours.statistics_, reference.statistics_, rtol=1e-12)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = ours.transform(lazy)
+            blocks = dask.compute(*out.to_delayed().ravel())
+        assert [str(w.message) for w in caught] == [str(w.message) for w in warned]
+        assert out.shape == expected.shape and out.dtype == expected.dtype
+        assert all(type(b) is type(expected) and b.format == expected.format for b in blocks)
+        np.testing.assert_allclose(sp.vstack(blocks).toarray(), expected.toarray(), rtol=1e-12)
+
+
+def test_dense_fitted_imputer_transforms_sparse_blocks_and_float32_stays_float32(X):
+    data = _with_nan(X)
+    lazy = da.from_array(sp.csr_matrix(data), chunks=(7, 4), asarray=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the empty column
+        expected = ski.SimpleImputer(add_indicator=True).fit(data).transform(sp.csr_matrix(data))
+        out = ep.SimpleImputer(add_indicator=True).fit(data).transform(lazy)
+        got = sp.vstack(dask.compute(*out.to_delayed().ravel()))
+    np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-12)
+    single = sp.csr_matrix(np.where(X == 3.0, np.nan, X).astype(np.float32))
+    expected = ski.SimpleImputer().fit_transform(single)
+    lazy = da.from_array(single, chunks=(7, 4), asarray=False)
+    out = ep.SimpleImputer().fit(lazy).transform(lazy)
+    assert out.dtype == expected.dtype == np.float32
+    got = sp.vstack(dask.compute(*out.to_delayed().ravel()))
+    np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-6)
+
+
+def test_dask_array_of_sparse_blocks_raises_scikit_learns_error_then_names_the_limitation(X):
+    with pytest.raises(ValueError, match="missing_values == 0 and input is sparse"):
+        ski.SimpleImputer(missing_values=0).fit(sp.csr_matrix(X))
+    with pytest.raises(ValueError, match="missing_values == 0 and input is sparse"):
+        ep.SimpleImputer(missing_values=0).fit(
+            da.from_array(sp.csr_matrix(X), chunks=(7, 4), asarray=False)
+        )
+    lazy = da.from_array(sp.csr_matrix(_with_nan(X)), chunks=(7, 4), asarray=False)
+    for strategy in ("median", "most_frequent"):
+        with pytest.raises(NotImplementedError, match="whole columns in memory"):
+            ep.SimpleImputer(strategy=strategy).fit(lazy)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dask
 import dask.array as da
 import numpy as np
 import pandas as pd
@@ -10,6 +11,7 @@ import scipy.sparse as sp
 import sklearn.preprocessing as skp
 
 import engine.preprocessing as ep
+from tests._passes import CountComputes
 
 PARAMS = [
     {"degree": 2},
@@ -101,3 +103,33 @@ def test_dask_chunkings_equal_scikit_learn(rows, X):
     out = ep.PolynomialFeatures((1, 3), interaction_only=True).fit_transform(source)
     assert out.chunks[0] == source.chunks[0]
     np.testing.assert_allclose(out.compute(), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("params", PARAMS, ids=str)
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_dask_array_of_sparse_blocks_gives_scikit_learns_bits_block_by_block(params, fmt, X):
+    matrix = sp.csr_matrix(X).asformat(fmt)
+    reference = skp.PolynomialFeatures(**params).fit(matrix)
+    expected = reference.transform(matrix)
+    for chunks in [(40, 4), (9, 4), (7, 2), (1, 4)]:
+        lazy = da.from_array(matrix, chunks=chunks, asarray=False)
+        with CountComputes() as computes:
+            out = ep.PolynomialFeatures(**params).fit(lazy).transform(lazy)
+        assert computes.n == 0 and out.chunks[0] == lazy.chunks[0]
+        assert out.shape == expected.shape and out.dtype == expected.dtype
+        blocks = dask.compute(*out.to_delayed().ravel())
+        assert all(type(b) is type(expected) and b.format == fmt for b in blocks)
+        np.testing.assert_array_equal(sp.vstack(blocks).toarray(), expected.toarray())
+
+
+def test_dask_array_of_sparse_blocks_is_checked_as_scikit_learn_checks_it(X):
+    lazy = da.from_array(sp.csr_matrix(X), chunks=(10, 4), asarray=False)
+    fitted = ep.PolynomialFeatures().fit(lazy)
+    with pytest.raises(ValueError, match="X has 3 features, but PolynomialFeatures is expecting 4"):
+        fitted.transform(lazy[:, :3])
+    integers = sp.csr_matrix((X * 10).astype(np.int64))
+    expected = skp.PolynomialFeatures().fit_transform(integers)
+    out = fitted.transform(da.from_array(integers, chunks=(10, 4), asarray=False))
+    assert out.dtype == expected.dtype == np.float64
+    got = sp.vstack(dask.compute(*out.to_delayed().ravel()))
+    np.testing.assert_array_equal(got.toarray(), expected.toarray())
