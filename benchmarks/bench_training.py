@@ -8,6 +8,8 @@ Sections (each a function returning rows; add a section by adding one to
   single-threaded worker processes started here: seconds, rows/s and the peak
   memory of each worker (sampled every 0.1 s), beside ``xgboost.XGBRegressor``
   in memory on the largest part of the data that one worker's limit holds.
+  ``--quick`` is a smoke run: 768 MiB workers and data of a tenth of one worker's
+  limit (an engine worker holds about 400 MiB of imports before its first task).
 * ``search``: ``GridSearchCV`` of 8 ``DaskXGBClassifier`` candidates x 3 folds
   with early stopping (the engine, on the same two workers) vs scikit-learn's
   ``GridSearchCV(XGBClassifier, n_jobs=2)`` on the same in-memory data (the
@@ -155,13 +157,16 @@ def training_section(args) -> list[dict]:
     import dask.dataframe as dd
     import xgboost.dask as xgb_dask
 
-    limit = (512 if args.quick else 1024) * 2**20
+    # an engine worker holds about 400 MiB of imports before its first task, and Dask
+    # pauses a worker at 80 % of its limit: 768 MiB is the smallest worker that runs
+    limit = (768 if args.quick else 1024) * 2**20
     row_bytes = 4 * (BOOSTING_FEATURES + 1)
-    n_rows = int(args.multiple * limit / row_bytes)
+    multiple = min(args.multiple, 0.1) if args.quick else args.multiple
+    n_rows = int(multiple * limit / row_bytes)
     params = {"n_estimators": 10, "max_depth": 6, "tree_method": "hist"}
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-models-") as tmp:
-        n_parts = max(16, int(8 * args.multiple))
+        n_parts = max(16, int(8 * multiple))
         _write_parquet(Path(tmp), n_rows, n_parts=n_parts)
         cluster, client = _cluster(str(limit))
         try:
