@@ -198,10 +198,19 @@ def out_meta(out_columns: Sequence | None, dtype: Any) -> np.ndarray:
 
 def pandas_out(out, index: pd.Index, out_columns: Sequence | None, block: Any):
     """``out`` labelled by ``index``; copied only when it may alias the input ``block``."""
-    copy = not isinstance(block, np.ndarray) or bool(np.may_share_memory(out, block))
+    copy = any(np.may_share_memory(out, values) for values in _memory_of(block))
     if out_columns is None:
         return pd.Series(out, index=index, copy=copy)
     return pd.DataFrame(out, index=index, columns=list(out_columns), copy=copy)
+
+
+def _memory_of(block: Any) -> list:
+    """The arrays holding ``block``'s values: each column of a pandas frame, else itself."""
+    if isinstance(block, pd.DataFrame):
+        return [block.iloc[:, j].to_numpy() for j in range(block.shape[1])]
+    if isinstance(block, pd.Series):
+        return [block.to_numpy()]
+    return [np.asarray(block)]
 
 
 def summary_pandas(values: np.ndarray, names: list[str], levels: np.ndarray):
