@@ -21,8 +21,10 @@ and 3 while the others wait for it and then find the cache warm.
 Then each worker loads every kernel of the warm cache into its process in a
 background thread (:func:`engine.kernels.preload_kernels`): Numba's CPU target
 and the cached code are ready before the first task needs them, instead of
-costing that task about a second of one core (see ``bench_cold_start``). The
-client that registers the plugins does the same for its own process.
+costing that task about a second of one core (see ``bench_cold_start``). A
+worker whose memory limit has no room for it (about 190 MiB for every kernel,
+beyond the 400 MiB of imports) skips this and loads each kernel from the cache
+on first use. The client that registers the plugins preloads its own process.
 """
 
 from __future__ import annotations
@@ -162,7 +164,34 @@ class KernelCachePlugin(WorkerPlugin):
 
         self.outcome = await asyncio.to_thread(prepare_node, self.key, fetch)
         logger.info("engine kernel cache on %s: %s", worker.address, self.outcome)
-        _preload_this_process()
+        if room_to_preload(worker):
+            _preload_this_process()
+        else:
+            logger.info(
+                "engine kernels on %s load on first use (small memory limit)", worker.address
+            )
+
+
+#: Process memory that loading every cached kernel signature adds (measured: 154 MiB for 128).
+PRELOAD_BYTES = 192 * 2**20
+
+
+def room_to_preload(worker) -> bool:
+    """Whether loading every kernel keeps ``worker`` under its memory target.
+
+    Preloading saves the first tasks about a second; on a worker with a small
+    memory limit it would push the process towards Dask's pause threshold
+    (imports alone take about 400 MiB), so such a worker loads each kernel
+    when a task first calls it instead (no compilation either way).
+    """
+    import psutil
+
+    memory = getattr(worker, "memory_manager", None)
+    limit = getattr(memory, "memory_limit", None)
+    if not limit:
+        return True
+    target = memory.memory_target_fraction or memory.memory_pause_fraction or 1.0
+    return psutil.Process().memory_info().rss + PRELOAD_BYTES < target * limit
 
 
 def _preload_this_process() -> None:

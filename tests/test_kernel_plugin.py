@@ -91,3 +91,28 @@ def test_the_scheduler_offers_the_cache_only_for_its_key():
     offer = KernelCacheOffer("k1", b"blob")
     assert offer.serve(key="k1") == b"blob"
     assert offer.serve(key="k2") is None
+
+
+class _Memory:
+    def __init__(self, limit, target=0.6, pause=0.8):
+        self.memory_limit = limit
+        self.memory_target_fraction = target
+        self.memory_pause_fraction = pause
+
+
+class _Worker:
+    def __init__(self, memory):
+        self.memory_manager = memory
+
+
+def test_preload_only_where_the_memory_limit_has_room_for_it():
+    import psutil
+
+    from engine._kernel_plugin import PRELOAD_BYTES, room_to_preload
+
+    rss = psutil.Process().memory_info().rss
+    assert room_to_preload(_Worker(_Memory(None)))  # no limit
+    assert room_to_preload(_Worker(_Memory(int((rss + PRELOAD_BYTES) / 0.6) + 2**20)))
+    assert not room_to_preload(_Worker(_Memory(int((rss + PRELOAD_BYTES) / 0.6) - 2**20)))
+    # Dask's target fraction switched off: the pause threshold bounds it instead
+    assert not room_to_preload(_Worker(_Memory(int(rss / 0.8), target=False)))
