@@ -37,9 +37,10 @@ ROW_CHUNKINGS = _ROOT.ROW_CHUNKINGS
 
 #: Worker memory limit of the out-of-core cluster. A worker process that has
 #: imported dask.array (which pulls pandas, scipy.sparse, xarray, numba) sits
-#: near 340 MiB before any data arrives; with Dask's default thresholds (spill
-#: at 60-70 %, pause at 80 %) the limit must leave that baseline below 60 %.
-SMALL_MEMORY_LIMIT = 640 * 2**20
+#: near 340-400 MiB before any data arrives and near 520 MiB once its first tasks
+#: have loaded their kernels; Dask pauses a worker at 80 % of its limit, which a
+#: 640 MiB worker reached (it then hung), so the limit is 768 MiB.
+SMALL_MEMORY_LIMIT = 768 * 2**20
 
 
 def start_cluster(cluster, n_workers=None, *, security=None, timeout=60):
