@@ -43,7 +43,6 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from engine.preprocessing._base import EngineTransformer
 from engine.workflow._features import TablePreprocessor
 from engine.workflow._predict import prediction_columns
 from engine.workflow._score import run_target, task_columns
@@ -71,14 +70,13 @@ def _numeric_chain(pre: TablePreprocessor) -> list | None:
     steps = []
     for _, step in pre.numeric_.steps:
         fitted_names = getattr(step, "feature_names_in_", None)
-        if (
-            not isinstance(step, EngineTransformer)
-            or step._drops_rows
-            or fitted_names is None
-            or _names(fitted_names) != names
-        ):
+        array_transform = getattr(step, "array_transform", None)  # the engine's steps
+        if array_transform is None or fitted_names is None or _names(fitted_names) != names:
             return None
-        steps.append(step.array_transform(names))
+        try:
+            steps.append(array_transform(names))
+        except TypeError:  # a step that drops rows or codes has no array transform
+            return None
         names = _names(step.get_feature_names_out())
     return steps
 
