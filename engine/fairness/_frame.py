@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -17,63 +17,16 @@ from engine.fairness._bootstrap import (
     bootstrap_rows,
     check_bootstrap,
 )
-from engine.stats.internal import check_lengths, compute_all, keyed_counts, keyed_rows
-
-_NON_SCALAR = (
-    "Metric frame contains non-scalar cells. Please remove non-scalar columns from your "
-    "metric frame or use parameter errors='coerce'."
+from engine.fairness._frame_compare import GroupComparisons, check_compare
+from engine.fairness._frame_inputs import (
+    feature_columns,
+    grouped_counts,
+    metric_functions,
+    named_weights,
+    squeeze,
+    weight_name,
 )
-_ERRORS = ("raise", "coerce")
-_METHODS = ("between_groups", "to_overall")
-
-
-def _squeeze(y: Any) -> np.ndarray:
-    arr = np.asarray(y)
-    return arr.reshape(-1) if arr.ndim > 1 and 1 in arr.shape[1:] else arr
-
-
-def _scalars_only(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.apply(lambda col: col.apply(lambda v: v if np.isscalar(v) else np.nan))
-
-
-def _check_compare(method: str, errors: str) -> None:
-    if errors not in _ERRORS:
-        raise ValueError(f"Invalid error value specified. Valid values are {list(_ERRORS)}")
-    if method not in _METHODS:
-        raise ValueError(f"Unrecognised comparison method: {method}")
-
-
-def _feature_columns(sensitive_features, control_features) -> tuple[list, list]:
-    """Named sensitive and control columns; a name used twice raises as fairlearn's."""
-    features = grp.sensitive_columns(sensitive_features)
-    controls = (
-        []
-        if control_features is None
-        else grp.sensitive_columns(control_features, base="control_feature_")
-    )
-    seen = set()
-    for name, _ in features + controls:
-        if name in seen:
-            raise ValueError(f"Detected duplicate feature name: '{name}'")
-        seen.add(name)
-    return features, controls
-
-
-def _grouped_counts(columns: dict, weights: dict) -> dict:
-    """Grouped counts of the key ``columns`` for each distinct weight column (one pass)."""
-    return dict(
-        zip(
-            weights, compute_all(*(keyed_counts(columns, w) for w in weights.values())), strict=True
-        )
-    )
-
-
-def _weight_name(key: int, weight) -> str | None:
-    return None if weight is None else f"w{key}"
-
-
-def _named_weights(weights: dict) -> dict:
-    return {_weight_name(k, w): w for k, w in weights.items() if w is not None}
+from engine.stats.internal import check_lengths, compute_all, keyed_rows
 
 
 def _cell_rows(flat: np.ndarray, n_cells: int) -> list[np.ndarray]:
@@ -91,11 +44,7 @@ def _frame_of(names: list[str], columns: dict, which: int, index: pd.Index) -> p
     return frame
 
 
-def _ratio_sub_one(x):
-    return 1 / x if x > 1 else x
-
-
-class MetricFrame:
+class MetricFrame(GroupComparisons):
     """Metrics overall and for every group of one or more sensitive features.
 
     fairlearn's ``MetricFrame`` names and results (``overall``, ``by_group``,
@@ -179,8 +128,8 @@ class MetricFrame:
     ):
         check_lengths(y_true=y_true, y_pred=y_pred)
         self._user_supplied_callable = not isinstance(metrics, dict)
-        funcs, params = self._annotate(metrics, sample_params)
-        features, controls = _feature_columns(sensitive_features, control_features)
+        funcs, params = metric_functions(metrics, sample_params)
+        features, controls = feature_columns(sensitive_features, control_features)
         groups = controls + features  # control features lead the by_group index, as fairlearn's
         for name, col in groups:
             check_lengths(y_true=y_true, **{name: col})
@@ -209,10 +158,10 @@ class MetricFrame:
         cols.update({"y_true": y_true, "y_pred": y_pred})
         rows = None
         if lazy and boot:  # the resamples are counted from every row's gathered key combination
-            (rows,) = compute_all(keyed_rows(cols, _named_weights(weights)))
-            counts = {k: rows.counts(_weight_name(k, w)) for k, w in weights.items()}
+            (rows,) = compute_all(keyed_rows(cols, named_weights(weights)))
+            counts = {k: rows.counts(weight_name(k, w)) for k, w in weights.items()}
         else:
-            counts = _grouped_counts(cols, weights)
+            counts = grouped_counts(cols, weights)
         for kc in counts.values():
             if kc.rows.sum() == 0:
                 raise ValueError("Found empty input: y_true has 0 samples")
@@ -234,49 +183,18 @@ class MetricFrame:
                             funcs,
                             kinds,
                             params,
-                            {k: rows.counts(_weight_name(k, w), draw) for k, w in weights.items()},
+                            {k: rows.counts(weight_name(k, w), draw) for k, w in weights.items()},
                         )
                         for draw in draws
                     ]
                 else:
-                    draws = bootstrap_rows(len(_squeeze(y_true)), n_boot, random_state)
+                    draws = bootstrap_rows(len(squeeze(y_true)), n_boot, random_state)
                     frames = self._resampled(
                         funcs, params, features, controls, y_true, y_pred, draws
                     )
             self._intervals = BootstrapIntervals(frames, ci_quantiles, self._extract)
 
     # ---- construction -------------------------------------------------------------------
-    def _annotate(self, metrics, sample_params) -> tuple[dict, dict]:
-        if sample_params is not None and not isinstance(sample_params, dict):
-            raise ValueError("Sample parameters must be a dictionary")
-        sample_params = sample_params or {}
-        if not isinstance(metrics, dict):
-            name = getattr(metrics, "__name__", None)
-            if metrics is None:
-                raise ValueError("Found 'None' instead of metric function")
-            if not callable(metrics):
-                raise ValueError("Object passed as metric function not callable")
-            if name is None:
-                warnings.warn("Supplied 'func' had no __name__ attribute", stacklevel=3)
-                name = "metric"
-            return {name: metrics}, {
-                name: {k: v for k, v in sample_params.items() if v is not None}
-            }
-        if not set(sample_params).issubset(metrics):
-            raise ValueError("Keys in 'sample_params' do not match those in 'metric'")
-        funcs, params = {}, {}
-        for name, func in metrics.items():
-            if func is None:
-                raise ValueError("Found 'None' instead of metric function")
-            if not callable(func):
-                raise ValueError("Object passed as metric function not callable")
-            p = sample_params.get(name, {})
-            if not isinstance(p, dict):
-                raise ValueError("Sample parameters must be a dictionary")
-            funcs[name] = func
-            params[name] = {k: v for k, v in p.items() if v is not None}
-        return funcs, params
-
     def _count_columns(self, funcs, kinds, params, counts, names) -> tuple[dict, list | None]:
         """``(by-group values, overall values)`` of the metrics ``names`` from the counts."""
         columns, keys = {}, None
@@ -303,7 +221,7 @@ class MetricFrame:
         return frame
 
     def _from_rows(self, groups, y_true, y_pred, funcs, params, names) -> tuple[dict, list]:
-        y_t, y_p = _squeeze(y_true), _squeeze(y_pred)
+        y_t, y_p = squeeze(y_true), squeeze(y_pred)
         if len(y_t) == 0:
             raise ValueError("Found empty input: y_true has 0 samples")
         keys, flat = grp.row_groups([np.asarray(c) for _, c in groups], [n for n, _ in groups])
@@ -343,7 +261,7 @@ class MetricFrame:
 
     def _resampled(self, funcs, params, features, controls, y_true, y_pred, draws) -> list:
         """MetricFrames of the bootstrap resamples' rows (in-memory input)."""
-        y_t, y_p = _squeeze(y_true), _squeeze(y_pred)
+        y_t, y_p = squeeze(y_true), squeeze(y_pred)
         sensitive = {name: np.asarray(col) for name, col in features}
         control = {name: np.asarray(col) for name, col in controls}
         arrays = {n: {k: np.asarray(v) for k, v in p.items()} for n, p in params.items()}
@@ -421,12 +339,12 @@ class MetricFrame:
 
     def difference_ci(self, method: Literal["between_groups", "to_overall"] = "between_groups"):
         """``difference(method)`` at each of ``ci_quantiles`` over the bootstrap resamples."""
-        _check_compare(method, "raise")
+        check_compare(method, "raise")
         return self._ci().difference[method]
 
     def ratio_ci(self, method: Literal["between_groups", "to_overall"] = "between_groups"):
         """``ratio(method)`` at each of ``ci_quantiles`` over the bootstrap resamples."""
-        _check_compare(method, "raise")
+        check_compare(method, "raise")
         return self._ci().ratio[method]
 
     @property
@@ -438,63 +356,3 @@ class MetricFrame:
     def control_levels(self) -> list[str] | None:
         """Names of the control features (the leading index levels), or None."""
         return None if self._cf_names is None else list(self._cf_names)
-
-    def _group(self, how: str, errors: str):
-        """``how`` ("min"/"max") over the sensitive groups, per control group if any."""
-        if errors not in _ERRORS:
-            raise ValueError(f"Invalid error value specified. Valid values are {list(_ERRORS)}")
-        frame = self._by_group if errors == "raise" else _scalars_only(self._by_group)
-        try:
-            if self._cf_names:
-                return frame.groupby(level=self._cf_names).agg(how)
-            return frame.agg(how, axis=0)
-        except ValueError as exc:
-            if errors == "raise":
-                raise ValueError(_NON_SCALAR) from exc
-            raise
-
-    def group_min(self, errors: Literal["raise", "coerce"] = "raise"):
-        """Smallest value of each metric over the groups (per control group, if any)."""
-        return self._extract(self._group("min", errors))
-
-    def group_max(self, errors: Literal["raise", "coerce"] = "raise"):
-        """Largest value of each metric over the groups (per control group, if any)."""
-        return self._extract(self._group("max", errors))
-
-    def difference(
-        self,
-        method: Literal["between_groups", "to_overall"] = "between_groups",
-        errors: Literal["raise", "coerce"] = "coerce",
-    ):
-        """Largest absolute difference between groups (or from the overall value).
-
-        With control features, one value per control group: the groups compared
-        are those sharing it, and ``to_overall`` compares with its ``overall``.
-        """
-        _check_compare(method, errors)
-        sub = self._group("min", errors) if method == "between_groups" else self._overall
-        gaps = (_scalars_only(self._by_group) - sub).abs()
-        result = gaps.groupby(level=self._cf_names).max() if self._cf_names else gaps.max()
-        return self._extract(result.where(result.notna(), np.nan))
-
-    def ratio(
-        self,
-        method: Literal["between_groups", "to_overall"] = "between_groups",
-        errors: Literal["raise", "coerce"] = "coerce",
-    ):
-        """Smallest ratio between groups (or to the overall value), at most 1.
-
-        With control features, one value per control group, as :meth:`difference`.
-        """
-        _check_compare(method, errors)
-        if method == "between_groups":
-            result = self._group("min", errors) / self._group("max", errors)
-        elif self._cf_names:
-            ratios = self._by_group.unstack(level=self._cf_names) / self._overall.unstack(
-                level=self._cf_names
-            )
-            result = ratios.apply(lambda x: x.transform(_ratio_sub_one)).min().unstack(0)
-        else:
-            ratios = self._by_group / self._overall
-            result = ratios.apply(lambda x: x.transform(_ratio_sub_one)).min()
-        return self._extract(result.where(result.notna(), np.nan))
