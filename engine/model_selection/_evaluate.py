@@ -156,10 +156,11 @@ class Evaluator:
         records: list[list[dict | None]] = [[None] * n_folds for _ in candidates]
         keys = {}
         tasks = {}
+        split_tokens = [tokenize(train, test) for train, test in splits]
         for c, params in enumerate(candidates):
             ptoken = estimator_token(params)
             for f, (train, test) in enumerate(splits):
-                key = f"{ptoken}:{tokenize(train, test)}"
+                key = f"{ptoken}:{split_tokens[f]}"
                 keys[(c, f)] = key
                 saved = self.checkpoint.get(key)
                 if saved is not None:
@@ -167,7 +168,9 @@ class Evaluator:
                 elif self.native is not None:
                     tasks[(c, f)] = (params, train, test)
                 else:
-                    tasks[(c, f)] = self.planner.score_task(params, train, test, f"{c}-{f}")
+                    tasks[(c, f)] = self.planner.score_task(
+                        params, train, test, f"{c}-{f}", split_tokens[f]
+                    )
         remaining = {c: sum(r is None for r in row) for c, row in enumerate(records)}
         self.progress.start(len(candidates) * n_folds, len(candidates) * n_folds - len(tasks))
         for c, left in remaining.items():

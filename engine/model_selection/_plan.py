@@ -100,17 +100,25 @@ class GraphPlanner:
         self._nodes: dict[str, Any] = {}
         self.n_tasks_fit = 0
 
-    def fold_node(self, train: np.ndarray, test: np.ndarray):
-        key = f"engine-fold-{tokenize(self.data_token, train, test, self.return_train_score)}"
+    def fold_node(self, train: np.ndarray, test: np.ndarray, split_token: str):
+        """The Delayed fold of a split; ``split_token`` is ``tokenize(train, test)``."""
+        key = f"engine-fold-{tokenize(self.data_token, split_token, self.return_train_score)}"
         if key not in self._folds:
             self._folds[key] = delayed(in_callers_config(select_fold), pure=True)(
                 self.X_node, self.y_node, train, test, self.return_train_score, dask_key_name=key
             )
         return self._folds[key], key
 
-    def score_task(self, params: Mapping, train: np.ndarray, test: np.ndarray, label: str):
-        """The Delayed result dict of one (candidate, fold); ``label`` names its key."""
-        node, key = self.fold_node(train, test)
+    def score_task(
+        self, params: Mapping, train: np.ndarray, test: np.ndarray, label: str, split_token: str
+    ):
+        """The Delayed result dict of one (candidate, fold); ``label`` names its key.
+
+        ``split_token`` is ``tokenize(train, test)``, hashed once per split by
+        the caller (hashing the indices again for every candidate costs more
+        than building the rest of the graph).
+        """
+        node, key = self.fold_node(train, test, split_token)
         fit_params = _slice_fit_params(self.fit_params, self.n_samples, train)
         steps = split_pipeline(self.estimator, params, fit_params)
         if steps is None:

@@ -42,6 +42,7 @@ def _leftover_directories() -> list[str]:
 
 def test_search_in_processes_equals_threads_and_keeps_its_workers(data):
     X, y = data
+    processes.shutdown_pool()
     before = set(_leftover_directories())
     results = {}
     for scheduler in ("threads", "processes"):
@@ -60,10 +61,13 @@ def test_search_in_processes_equals_threads_and_keeps_its_workers(data):
     failed = [p["ridge__alpha"] < 0 for p in procs["params"]]
     assert np.isnan(procs["mean_test_score"][failed]).all()  # as on threads
     assert np.isfinite(procs["mean_test_score"][np.logical_not(failed)]).all()
-    # the refitted model is the caller's own memory, and no shared file outlives the run
+    # the refitted model is the caller's own memory; the pool's shared memory (one
+    # directory, reused by every run) lives as long as the pool
     best = results["processes"].best_estimator_
     assert best[-1].coef_.flags.writeable and best["pca"].components_.flags.writeable
     np.testing.assert_array_equal(best.predict(X), results["threads"].best_estimator_.predict(X))
+    assert set(_leftover_directories()) - before == {processes._POOL["directory"]}
+    processes.shutdown_pool()
     assert set(_leftover_directories()) <= before
 
 
@@ -77,23 +81,42 @@ def test_cross_validate_in_processes_returns_private_estimators(data):
     assert all(est.coef_.flags.writeable for est in out["estimator"])
 
 
-def test_an_array_crosses_once_and_its_views_travel_by_reference(tmp_path, monkeypatch):
-    """Within a run: the same array twice is one file; a loaded array's slice is no new file."""
-    monkeypatch.setattr(processes, "_shared_directory", lambda: str(tmp_path / "run"))
-    os.mkdir(tmp_path / "run")
+def _sent_bytes(registry) -> int:
+    """Bytes copied into ``registry``'s segments in its current run."""
+    segments = registry.segments
+    return sum(len(whole) for *_, whole in segments.segments[: segments.index]) + segments.offset
+
+
+def test_an_array_crosses_once_and_its_views_travel_by_reference(tmp_path):
+    """Within a run: the same array twice is one copy; a loaded array's slice is no new copy."""
+    registry = processes._Registry(str(tmp_path))
     X = np.arange(2 * processes.SHARED_MIN_BYTES // 8, dtype=np.float64).reshape(-1, 4)
     small = np.arange(10.0)
-    with processes._run_directory():
+    with processes._run(registry):
         first = processes.dumps({"X": X, "again": X, "small": small})
-        assert len(os.listdir(tmp_path / "run")) == 1
+        assert len(os.listdir(tmp_path)) == 1 and _sent_bytes(registry) == X.nbytes
         loaded = processes.loads(first)
         np.testing.assert_array_equal(loaded["X"], X)
         np.testing.assert_array_equal(loaded["small"], small)
         assert not loaded["X"].flags.writeable  # read-only, as joblib maps arrays
         view = loaded["X"][len(X) // 2 :]
         second = processes.dumps(view)
-        assert len(os.listdir(tmp_path / "run")) == 1
+        assert _sent_bytes(registry) == X.nbytes
         np.testing.assert_array_equal(processes.loads(second), view)
         copy = processes.private_copy(loaded)
         assert copy["X"].flags.writeable and copy["X"] is not loaded["X"]
-    assert not (tmp_path / "run").exists()
+
+
+def test_the_next_run_writes_over_the_same_segments(tmp_path, monkeypatch):
+    """A run rewinds the segments: no new file, arrays larger than a segment get their own."""
+    monkeypatch.setattr(processes, "SEGMENT_BYTES", 3 * processes.SHARED_MIN_BYTES)
+    registry = processes._Registry(str(tmp_path))
+    rng = np.random.default_rng(0)
+    arrays = [rng.normal(size=n * processes.SHARED_MIN_BYTES // 8) for n in (2, 2, 4)]
+    for run in range(2):
+        sent = [a + run for a in arrays]
+        with processes._run(registry):
+            loaded = processes.loads(processes.dumps(sent))
+            for got, expected in zip(loaded, sent, strict=True):
+                np.testing.assert_array_equal(got, expected)
+        assert len(os.listdir(tmp_path)) == 3  # 2 MiB, then 2 + 4 MiB did not fit: 3 segments
