@@ -36,6 +36,7 @@ from engine.data import (
 )
 from engine.metrics import default_score
 from engine.preprocessing._base import fit_passes
+from engine.preprocessing._fused_fit import fused_pairs, fused_steps
 
 DEFAULT_MEMORY_FRACTION = 0.25
 
@@ -213,18 +214,23 @@ class Pipeline(_SkPipeline):
         self.fit_passes_ = {
             name: fit_passes(step) for name, step in self.steps if step not in (None, "passthrough")
         }
+        if self.memory is None:
+            for i in fused_pairs(self.steps):
+                self.fit_passes_[self.steps[i + 1][0]] = 0  # fitted in the imputer's selection
         return X.persist() if self.persisted_ else X
 
     def fit(self, X, y=None, **params):
         """Fit every step in turn (persisting Dask input first, see the class docstring)."""
         X = self._prepare(X)
-        return super().fit(X, y, **params)
+        with fused_steps(self):
+            return super().fit(X, y, **params)
 
     @available_if(_can_fit_transform)
     def fit_transform(self, X, y=None, **params):
         """Fit every step, then transform; Dask input is persisted first when allowed."""
         X = self._prepare(X)
-        return super().fit_transform(X, y, **params)
+        with fused_steps(self):
+            return super().fit_transform(X, y, **params)
 
     predict = _blockwise("predict", _final_has("predict"))
     predict_proba = _blockwise("predict_proba", _final_has("predict_proba"))
