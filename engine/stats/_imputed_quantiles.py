@@ -18,9 +18,13 @@ median and the imputed column's quantiles together: the passes a median
 imputer followed by a quantile step make over the data are those of one
 selection instead of two (1 on typical data, at most 3).
 
-Zeros follow the selection's rule: when the imputed column holds both
-``-0.0`` and ``+0.0`` (from the raw values or ``m``), every zero of it reads as
-``+0.0``, as the selection over the imputed column reads them.
+Zeros: :func:`imputed_quantiles` follows the selection's rule (when the
+imputed column holds both ``-0.0`` and ``+0.0``, from the raw values or ``m``,
+every zero of it reads as ``+0.0``). :class:`MedianImputedSpec` describes the
+column the engine's ``SimpleImputer`` writes: its kernel computes
+``(x - 0) / 1 * 1 + 0``, which turns every ``-0.0`` into ``+0.0`` (and changes
+no other value), so its order statistics and ``m`` are read plus ``0.0``
+(``x + 0.0`` keeps the order, so it commutes with sorting).
 """
 
 from __future__ import annotations
@@ -41,8 +45,8 @@ MEDIAN = check_q(0.5)  # the level SimpleImputer(strategy="median") asks for
 
 
 def _order_statistic(keys: dict, column: int, rank: int) -> float:
-    """The value of the selection's key of ``column``'s order statistic ``rank``."""
-    return float(sk.keys_to_floats(np.array([keys[column, rank]], dtype=np.uint64))[0])
+    """Order statistic ``rank`` of ``column`` as the imputer writes it: ``x + 0.0`` (no ``-0.0``)."""
+    return float(sk.keys_to_floats(np.array([keys[column, rank]], dtype=np.uint64))[0]) + 0.0
 
 
 def _ravel_unique(*arrays) -> np.ndarray:
@@ -112,7 +116,8 @@ class MedianImputedSpec(QuantileSpec):
     all-NaN column) and the imputed column's quantiles, shape
     ``q.shape + (n_columns,)`` (NaN for an all-NaN column, whose imputed value
     is its imputer's business). ``fill_dtype``: the imputed column's dtype
-    (the median is rounded to it before it fills).
+    (the median is rounded to it before it fills). The imputed column is the
+    one the engine's ``SimpleImputer`` writes: without ``-0.0`` (module notes).
     """
 
     fill_dtype: str = "float64"
@@ -146,18 +151,20 @@ class MedianImputedSpec(QuantileSpec):
             if count == 0:
                 continue
             order_statistic = partial(_order_statistic, sel.keys, j)
-            zeros = (bool(sel.stats[j, sk.NEG_ZEROS]), bool(sel.stats[j, sk.POS_ZEROS]))
+            zeros = bool(sel.stats[j, sk.NEG_ZEROS] or sel.stats[j, sk.POS_ZEROS])
             out[..., j] = imputed_quantiles(
-                self, order_statistic, count, sel.rows, float(fills[j]), zeros
+                self, order_statistic, count, sel.rows, float(fills[j]) + 0.0, (False, zeros)
             )
         return medians, out
 
 
-def median_and_imputed_quantiles(table: Table, q, fill_dtype: str = "float64") -> tuple[Lazy, Lazy]:
+def median_and_imputed_quantiles(table: Table, q, fill_dtype="float64") -> tuple[Lazy, Lazy]:
     """The moments, and ``(median, quantiles of the median-imputed columns)`` from one selection.
 
     See :class:`MedianImputedSpec`; NumPy values now, or Dask ``Delayed``
     objects. The moments share the selection's first read of every block.
     """
     spec = check_q(q)
-    return moments_and_quantiles(table, MedianImputedSpec(spec.q, spec.weak, str(fill_dtype)))
+    return moments_and_quantiles(
+        table, MedianImputedSpec(spec.q, spec.weak, np.dtype(fill_dtype).str)
+    )

@@ -78,7 +78,7 @@ def _check(X: np.ndarray, q, fill_dtype="float64", n_blocks=None) -> None:
     assert np.array_equal(median.view(np.uint64), expected_median.view(np.uint64), equal_nan=True)
     fill = median.astype(fill_dtype).astype(np.float64)
     kept = ~np.isnan(median)
-    imputed = np.where(np.isnan(X), fill, X)[:, kept]
+    imputed = np.where(np.isnan(X), fill, X)[:, kept] + 0.0  # as SimpleImputer writes it
     assert np.isnan(quantiles[..., ~kept]).all()
     assert_numpy_bits(quantiles[..., kept], imputed, q)
 
