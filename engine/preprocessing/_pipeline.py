@@ -140,6 +140,13 @@ class Pipeline(_SkPipeline):
     the source is read once instead of once per step. NumPy and pandas input
     are unaffected.
 
+    A ``SimpleImputer(strategy="median")`` (without ``add_indicator``)
+    followed directly by ``OutlierHandler(method="iqr")`` or a centering or
+    scaling ``RobustScaler`` is fitted from one exact selection over the
+    imputer's input (:mod:`engine.preprocessing._fused_fit`): the same fitted
+    values, bit for bit, as fitting the two one after the other, in one
+    step's passes instead of two (not with ``memory``, which clones the steps).
+
     A fitted pipeline's ``predict``, ``predict_proba``, ``predict_log_proba``,
     ``decision_function`` and ``transform`` on a dask array, dask DataFrame or
     xarray DataArray return the same kind, lazily: the whole chain runs on
@@ -167,7 +174,8 @@ class Pipeline(_SkPipeline):
         The most passes each step's fit can make over Dask input, counted
         in the graph of its statistics
         (:func:`~engine.preprocessing._base.fit_passes`; None for steps that
-        are not engine transformers).
+        are not engine transformers; 0 for a quantile step fitted in its
+        median imputer's selection).
 
     Examples
     --------

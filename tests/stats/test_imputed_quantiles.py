@@ -41,7 +41,7 @@ def assert_numpy_bits(result, imputed: np.ndarray, q) -> None:
     expected = np.asarray(np.quantile(imputed, q, axis=0), dtype=np.float64)
     result = np.asarray(result, dtype=np.float64)
     assert result.shape == expected.shape
-    signs = np.array([_zero_signs(column) for column in imputed.T])
+    signs = np.array([_zero_signs(column) for column in imputed.T], dtype=bool).reshape(-1, 2)
     exact = np.broadcast_to(~(signs[:, 0] & signs[:, 1]), expected.shape)
     assert np.array_equal(result[exact].view(np.uint64), expected[exact].view(np.uint64))
     np.testing.assert_array_equal(result[~exact], expected[~exact])
