@@ -141,5 +141,5 @@ def finish(
         t = float(gamma) if spec.weak else gamma
         out[..., j] = _lerp(a, b, t)
     if empty:
-        warnings.warn(f"All-NaN slice encountered (columns {empty})", RuntimeWarning, stacklevel=3)
+        warnings.warn(f"All-NaN slice encountered (columns {empty})", RuntimeWarning, stacklevel=4)
     return out
