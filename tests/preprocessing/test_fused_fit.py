@@ -164,3 +164,14 @@ class _NoCache:
 
     def cache(self, func, **_):
         return func
+
+
+def test_imputers_fitted_by_scikit_learn_fall_back_to_one_after_the_other():
+    """A text ``fill_value`` sends the imputer to scikit-learn's reference fit: no fusion."""
+    X = _data()
+    pipe = ep.make_pipeline(
+        ep.SimpleImputer(strategy="median", fill_value="none"), ep.RobustScaler()
+    )
+    pipe.fit(X)
+    assert pipe.steps[0][1]._reference is not None
+    _assert_fitted_alike(pipe, X)
