@@ -105,7 +105,7 @@ class _FusedImputer:
     def fit_transform(self, X, y=None, **params):
         return self.shared.fit_imputer(X, y, params)
 
-    def transform(self, X):
+    def transform(self, X):  # scikit-learn's step check asks for it; fit never calls it
         return self.shared.imputer.transform(X)
 
 
@@ -126,28 +126,26 @@ class _FusedStep:
         return self.shared.step.transform(X)
 
 
-def fused_pairs(steps: list) -> list[int]:
-    """Positions ``i`` whose steps ``i, i + 1`` are fitted together (see :func:`fusable`)."""
-    pairs: list[int] = []
-    for i in range(len(steps) - 1):
-        if (not pairs or pairs[-1] < i - 1) and fusable(steps[i][1], steps[i + 1][1]):
-            pairs.append(i)
-    return pairs
+def fused_pairs(pipe: Any) -> list[int]:
+    """Positions ``i`` whose steps ``i, i + 1`` the pipeline fits together (see :func:`fusable`).
+
+    None with ``memory``: that pipeline clones its steps, the stand-ins cannot fit them in place.
+    """
+    if pipe.memory is not None:
+        return []
+    steps = [step for _, step in pipe.steps]
+    return [i for i in range(len(steps) - 1) if fusable(steps[i], steps[i + 1])]
 
 
 @contextmanager
 def fused_steps(pipe: Any) -> Iterator[None]:
-    """Within: the pipeline's fusable pairs replaced by their stand-ins; after: its own steps.
+    """Within: the pipeline's :func:`fused_pairs` replaced by their stand-ins; after: its own steps.
 
-    The stand-ins fit the pipeline's own estimators in place (a pipeline with
-    ``memory`` clones its steps, so it is left as it is).
+    The stand-ins fit the pipeline's own estimators in place.
     """
     original = list(pipe.steps)
-    if pipe.memory is not None:
-        yield
-        return
     steps = list(original)
-    for i in fused_pairs(original):
+    for i in fused_pairs(pipe):
         shared = _SharedFit(original[i][1], original[i + 1][1])
         steps[i] = (original[i][0], _FusedImputer(shared))
         steps[i + 1] = (original[i + 1][0], _FusedStep(shared))

@@ -12,6 +12,8 @@ Each step's fit makes at most the passes over its input that
 statistics (``fit_passes_``; the README's table lists them); all passes of
 one step run in one ``dask.compute``, which loads the source blocks once.
 Source loads of ``fit`` over ``k`` steps: ``k`` without persisting, 1 with.
+A median imputer and the quantile step after it are fitted from one exact
+selection (:mod:`engine.preprocessing._fused_fit`): one load less per such pair.
 """
 
 from __future__ import annotations
@@ -222,9 +224,8 @@ class Pipeline(_SkPipeline):
         self.fit_passes_ = {
             name: fit_passes(step) for name, step in self.steps if step not in (None, "passthrough")
         }
-        if self.memory is None:
-            for i in fused_pairs(self.steps):
-                self.fit_passes_[self.steps[i + 1][0]] = 0  # fitted in the imputer's selection
+        for i in fused_pairs(self):
+            self.fit_passes_[self.steps[i + 1][0]] = 0  # fitted in the imputer's selection
         return X.persist() if self.persisted_ else X
 
     def fit(self, X, y=None, **params):
