@@ -101,6 +101,29 @@ def test_passes_table_is_measured(call):
     assert _measured(call) == passes_table()[call]
 
 
+def pipelines_table() -> dict[tuple[str, ...], tuple[int, int]]:
+    """``{step calls: (fit, transform)}`` of the README's not-persisted pipeline reads."""
+    section = README.read_text().split("## Passes over the data", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and (match := re.fullmatch(r"(\d+) \+ (\d+)", cells[1])):
+            rows[tuple(re.findall(r"`([^`]+)`", cells[0]))] = tuple(map(int, match.groups()))
+    return rows
+
+
+@pytest.mark.parametrize("calls", sorted(pipelines_table()), ids=" -> ".join)
+def test_pipelines_table_is_measured(calls):
+    """The not-persisted reads of ``make_pipeline(...).fit_transform(X)``, then of its output."""
+    X = np.random.default_rng(0).standard_normal((3000, 4))
+    X[np.random.default_rng(1).random(X.shape) < 0.01] = np.nan
+    X = _lazy(X)
+    pipe = ep.make_pipeline(*(eval(call, vars(ep)) for call in calls), persist=False)
+    out = []
+    fit = measured_passes(lambda: out.append(pipe.fit_transform(X)), X)
+    assert (fit, measured_passes(out[0].compute, X)) == pipelines_table()[calls]
+
+
 def test_readme_stands_alone():
     """No pointer to files the users of the project do not have."""
     text = README.read_text()

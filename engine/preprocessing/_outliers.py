@@ -97,9 +97,13 @@ class OutlierHandler(OneToOneFeatureMixin, EngineTransformer):
     def _factor(self) -> float:
         return float(_DEFAULT_FACTOR[self.method] if self.factor is None else self.factor)
 
+    def _levels(self) -> np.ndarray:
+        """The quantile levels of the ``iqr`` fences."""
+        return np.array([0.25, 0.75])
+
     def _statistics(self, table: Table) -> dict:
         if self.method == "iqr":
-            moments, quartiles = moments_and_quantiles(table, [0.25, 0.75])
+            moments, quartiles = moments_and_quantiles(table, self._levels())
             return {"moments": moments, "quartiles": quartiles}
         return {"moments": column_moments(table)}
 

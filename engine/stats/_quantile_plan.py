@@ -31,6 +31,28 @@ class QuantileSpec:
     def __dask_tokenize__(self):
         return ("engine-quantile-spec", self.q.dtype.str, self.q.tobytes(), self.q.shape, self.weak)
 
+    def fractions(self, n_keys: int, n_sample: int) -> np.ndarray:
+        """Where round 0 places a column's windows: fractions of its non-NaN values, below 1.
+
+        ``n_keys`` of the column's ``n_sample`` sampled rows are not NaN (unused here).
+        """
+        levels = np.unique(np.asarray(self.q, dtype=np.float64).ravel())
+        return levels[levels < 1.0]  # q = 1 is the largest value, known from round 0's extremes
+
+    def ranks(self, count: int, rows: int) -> tuple:
+        """``(indexes, ranks)``: what :meth:`result` needs, and the order statistics to find.
+
+        ``count`` of the column's ``rows`` values are not NaN; ranks are 0-based among them.
+        """
+        previous, nxt, gamma = virtual_indexes(count, self)
+        return (previous, nxt, gamma), np.unique(
+            np.concatenate([np.ravel(previous), np.ravel(nxt)])
+        )
+
+    def result(self, sel) -> np.ndarray:
+        """numpy's quantiles from a finished :class:`~engine.stats._quantile_rounds.Selection`."""
+        return finish(self, sel.counts, sel.indexes, sel.keys, mixed_zeros(sel.stats))
+
 
 def check_q(q) -> QuantileSpec:
     """Validate ``q`` like numpy (scalar or 1-D, every level in [0, 1])."""
@@ -44,9 +66,6 @@ def check_q(q) -> QuantileSpec:
         if arr.size and not (np.all(arr >= 0) and np.all(arr <= 1)):
             raise ValueError(f"Quantiles must be in the range [0, 1], got q={q!r}")
     return QuantileSpec(arr, weak)
-
-
-# ------------------------------------------------------------ numpy's arithmetic
 
 
 # ------------------------------------------------------------ numpy's arithmetic
@@ -85,6 +104,11 @@ _NEG_ZERO_KEY = int(sk.floats_to_keys(np.array([-0.0]))[0])
 _POS_ZERO_KEY = int(sk.floats_to_keys(np.array([0.0]))[0])
 
 
+def mixed_zeros(stats: np.ndarray) -> np.ndarray:
+    """Per column, whether it holds both ``-0.0`` and ``+0.0`` (from round 0's stats)."""
+    return (stats[:, sk.NEG_ZEROS] > 0) & (stats[:, sk.POS_ZEROS] > 0)
+
+
 def _zero_sign(key: int, mixed_zeros: bool) -> int:
     """Read ``-0.0`` as ``+0.0`` in a column holding both zeros (see :mod:`engine.stats._quantile`)."""
     return _POS_ZERO_KEY if key == _NEG_ZERO_KEY and mixed_zeros else key
@@ -117,5 +141,5 @@ def finish(
         t = float(gamma) if spec.weak else gamma
         out[..., j] = _lerp(a, b, t)
     if empty:
-        warnings.warn(f"All-NaN slice encountered (columns {empty})", RuntimeWarning, stacklevel=3)
+        warnings.warn(f"All-NaN slice encountered (columns {empty})", RuntimeWarning, stacklevel=4)
     return out

@@ -27,7 +27,7 @@ from typing import NamedTuple
 import numpy as np
 
 from engine.kernels import selection as sk
-from engine.stats._quantile_plan import QuantileSpec, finish, virtual_indexes
+from engine.stats._quantile_plan import QuantileSpec
 from engine.stats._quantile_windows import (
     MAX_KEY,
     Window,
@@ -154,8 +154,9 @@ class Selection:
     budget: float = GATHER_BUDGET  # keys a pass may expect to gather (see gather_budget)
     retry_share: float = 0.0  # share of each block's rows to sample in this pass
     counts: np.ndarray | None = None
+    rows: int = 0  # rows of the table, exact after round 0 (NaN included)
     stats: np.ndarray | None = None
-    indexes: dict = field(default_factory=dict)  # column -> (previous, next, gamma)
+    indexes: dict = field(default_factory=dict)  # column -> the spec's ranks() indexes
     keys: dict = field(default_factory=dict)  # (column, rank) -> key
     pending: dict = field(default_factory=dict)  # (column, rank) -> (a, b, count, local)
     edges: dict = field(default_factory=dict)  # column -> {key: values below it}
@@ -198,11 +199,10 @@ def first_selection(
     ``budget``: keys a pass may expect to gather (:func:`gather_budget`).
     """
     n_columns = sample.shape[1]
-    levels = np.unique(np.asarray(spec.q, dtype=np.float64).ravel())
-    levels = levels[levels < 1.0]  # q = 1 is the largest value, known from round 0's extremes
     windows: list[Window] = []
     for j, keys in enumerate(_column_keys(sample)):
         population = n_rows * len(keys) / max(1, len(sample)) if np.isfinite(n_rows) else np.inf
+        levels = spec.fractions(len(keys), len(sample))
         windows.extend(place_windows(j, keys, levels, 0, MAX_KEY, population))
     sel = Selection(spec, n_columns, 0, (), [], [], n_rows, budget)
     share = retry_sample_rows(n_columns) / n_rows if np.isfinite(n_rows) and n_rows else 1.0
@@ -215,14 +215,14 @@ def _start(sel: Selection, merged: Partial) -> None:
     """After round 0: counts, numpy's indexes, the extremes' ranks, every other rank pending."""
     sel.stats = merged.stats
     sel.counts = merged.stats[:, sk.COUNT].astype(np.int64)
+    sel.rows = int(merged.rows)
     kmin, kmax = column_extremes(merged)
     for j, n in enumerate(sel.counts):
         if n == 0:
             continue
-        previous, nxt, gamma = virtual_indexes(int(n), sel.spec)
-        sel.indexes[j] = (previous, nxt, gamma)
+        sel.indexes[j], ranks = sel.spec.ranks(int(n), sel.rows)
         sel.edges[j] = {0: 0, int(sk.ALL_ONES): int(n)}
-        for rank in np.unique(np.concatenate([np.ravel(previous), np.ravel(nxt)])):
+        for rank in ranks:
             rank = int(rank)
             if rank == 0:
                 sel.keys[j, rank] = int(kmin[j])
@@ -331,7 +331,6 @@ def advance(sel: Selection, merged: Partial | None) -> Selection:
     return _with_windows(sel, windows, round=sel.round + 1, retry_share=0.0)
 
 
-def result(sel: Selection) -> np.ndarray:
-    """numpy's quantiles from a finished selection."""
-    mixed_zeros = (sel.stats[:, sk.NEG_ZEROS] > 0) & (sel.stats[:, sk.POS_ZEROS] > 0)
-    return finish(sel.spec, sel.counts, sel.indexes, sel.keys, mixed_zeros)
+def result(sel: Selection):
+    """The spec's result from a finished selection (numpy's quantiles for a :class:`QuantileSpec`)."""
+    return sel.spec.result(sel)

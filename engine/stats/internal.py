@@ -10,7 +10,9 @@ these names from here, never from the underscore modules.
   and :class:`Moments`, :func:`first_pass`, :func:`column_quantiles`,
   :func:`column_value_counts`, and :func:`shared_read` with the fused
   :func:`moments_and_quantiles` / :func:`moments_and_value_counts` (the
-  moments share a read of every block with the other statistic);
+  moments share a read of every block with the other statistic), and
+  :func:`median_and_imputed_quantiles` (the median and the quantiles of the
+  median-imputed columns from one selection);
 * grouped counts and exact distributions: :func:`keyed_counts` and its
   block pieces, :func:`keyed_rows` (every row's key combination, for counts
   over resampled rows), :func:`encode_column`, :func:`as_block_array`,
@@ -46,6 +48,7 @@ from engine.stats._grouped import (
     merge_keyed_counts,
     reduce_blocks,
 )
+from engine.stats._imputed_quantiles import median_and_imputed_quantiles
 from engine.stats._keyed_rows import KeyedRows, keyed_rows
 from engine.stats._moments import (
     Moments,
@@ -84,6 +87,7 @@ __all__ = [
     "keyed_rows",
     "labeled_value_counts_block",
     "map_blocks_delayed",
+    "median_and_imputed_quantiles",
     "merge_keyed_counts",
     "merge_labeled_value_counts",
     "merge_moments",
