@@ -9,7 +9,12 @@ Two kernels cover every numeric transformer of :mod:`engine.preprocessing`:
   exact in IEEE arithmetic, so standard/robust/max-abs scaling
   (``(x - c) / s``), min-max scaling (``x * s + m`` then clip), clipping to
   outlier bounds and imputation are all this one kernel and give the same bits
-  as the NumPy in-place formulas scikit-learn uses.
+  as the NumPy in-place formulas scikit-learn uses (a zero divisor gives
+  NumPy's inf/NaN). A C-ordered block is read as one flat row-major run in
+  groups of rows whose values map to fixed lanes of tiled column vectors, so
+  the branch-free loop vectorizes (SIMD division; NaN costs no mispredicted
+  branch); other layouts are read row by row with the same operations, so
+  every layout gives the same bits.
 * :func:`outside_bounds` -- per column bounds ``[lo, hi]`` (an IQR or z-score
   fence): set values outside to NaN, append 0/1 outlier flags, or mark the rows
   holding no outlier.
@@ -36,21 +41,78 @@ ROWS_INSIDE = 2  #: outside_bounds mode: a row mask, True where the row holds no
 AFFINE = 3  # internal: the fill_affine_clip operation
 
 ROW_CHUNK = 16384  # rows per parallel work item
+LANE_VALUES = 256  # values per flat lane group: straight-line loops long enough to vectorize
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _fill_affine_clip_value(v, fill, sub, div, mul, add, lo, hi):
+    """One value through fill, affine and clip: the selects and operations, in one fixed order."""
+    v = fill if v != v else v
+    y = (v - sub) / div * mul + add
+    y = lo if y < lo else y
+    return hi if y > hi else y
 
 
 @njit(cache=True, nogil=True)
-def _fill_affine_clip_rows(X, out, fill, sub, div, mul, add, lo, hi, start, stop):
+def _fill_affine_clip_lanes(x, out, lanes):
+    """:func:`_fill_affine_clip_value` of a flat run ``x`` into ``out``; the number of +/-inf read.
+
+    Lane ``q`` holds value ``q``'s column vectors (``lanes`` rows: fill, sub,
+    div, mul, add, lo, hi). Branch-free (NaN and the clip are selects, the
+    division follows NumPy's error model, so no ZeroDivisionError test): the
+    loop vectorizes and a NaN costs no mispredicted branch. Indexing fresh slices from 0 keeps Numba from emitting negative-index
+    wraparound, which would stop LLVM vectorizing.
+    """
+    n_inf = 0
+    for q in range(x.size):
+        v = x[q]
+        n_inf += np.abs(v) == np.inf
+        out[q] = _fill_affine_clip_value(
+            v,
+            lanes[0, q],
+            lanes[1, q],
+            lanes[2, q],
+            lanes[3, q],
+            lanes[4, q],
+            lanes[5, q],
+            lanes[6, q],
+        )
+    return n_inf
+
+
+@njit(cache=True, nogil=True)
+def _fill_affine_clip_rows(X, out, vectors, lanes, start, stop):
+    """Rows ``start:stop`` of ``X`` through fill, affine and clip into ``out``; the +/-inf count.
+
+    A C-ordered block is read as one flat row-major run in groups of
+    ``L = lanes.shape[1] // n_columns`` rows (the ``lanes`` tile ``vectors``
+    ``L`` times), so the lane loop vectorizes; any other layout (pandas'
+    Fortran-ordered values) is read in place row by row. Both apply the same
+    operations to every value: the same bits.
+    """
     n_columns = X.shape[1]
     n_inf = 0
+    if n_columns > 0 and X.flags.c_contiguous:  # out is always a fresh C-ordered array
+        width = lanes.shape[1]
+        flat = X[start:stop].ravel()
+        flat_out = out[start:stop].ravel()
+        for b in range(0, flat.size, width):
+            n_inf += _fill_affine_clip_lanes(flat[b : b + width], flat_out[b : b + width], lanes)
+        return n_inf
     for i in range(start, stop):
         for j in range(n_columns):
             v = X[i, j]
             n_inf += np.abs(v) == np.inf
-            v = fill[j] if v != v else v
-            y = (v - sub[j]) / div[j] * mul[j] + add[j]
-            y = lo[j] if y < lo[j] else y
-            y = hi[j] if y > hi[j] else y
-            out[i, j] = y
+            out[i, j] = _fill_affine_clip_value(
+                v,
+                vectors[0, j],
+                vectors[1, j],
+                vectors[2, j],
+                vectors[3, j],
+                vectors[4, j],
+                vectors[5, j],
+                vectors[6, j],
+            )
     return n_inf
 
 
@@ -111,40 +173,35 @@ def _outside_rows(X, out, keep, lo, hi, mode, start, stop):
 
 
 @njit(cache=True, nogil=True)
-def _rows(X, out, keep, vectors, op, start, stop):
-    # vectors rows: fill, sub, div, mul, add, lo, hi
+def _rows(X, out, keep, vectors, lanes, op, start, stop):
+    # vectors rows: fill, sub, div, mul, add, lo, hi; lanes: them tiled over a lane group
     if op == AFFINE:
-        return _fill_affine_clip_rows(
-            X,
-            out,
-            vectors[0],
-            vectors[1],
-            vectors[2],
-            vectors[3],
-            vectors[4],
-            vectors[5],
-            vectors[6],
-            start,
-            stop,
-        )
+        return _fill_affine_clip_rows(X, out, vectors, lanes, start, stop)
     return _outside_rows(X, out, keep, vectors[5], vectors[6], op, start, stop)
 
 
 @njit(cache=True, nogil=True)
-def _serial(X, out, keep, vectors, op):
-    return _rows(X, out, keep, vectors, op, 0, X.shape[0])
+def _serial(X, out, keep, vectors, lanes, op):
+    return _rows(X, out, keep, vectors, lanes, op, 0, X.shape[0])
 
 
 @njit(cache=True, parallel=True)
-def _parallel(X, out, keep, vectors, op):
+def _parallel(X, out, keep, vectors, lanes, op):
     n_rows = X.shape[0]
     n_chunks = (n_rows + ROW_CHUNK - 1) // ROW_CHUNK
     counts = np.zeros(n_chunks, np.int64)
     for c in prange(n_chunks):
         start = c * ROW_CHUNK
         stop = min(start + ROW_CHUNK, n_rows)
-        counts[c] = _rows(X, out, keep, vectors, op, start, stop)
+        counts[c] = _rows(X, out, keep, vectors, lanes, op, start, stop)
     return counts.sum()
+
+
+def _lanes(vectors):
+    """``vectors`` tiled over ``L`` rows, ``L * n_columns >= LANE_VALUES`` (one row if wider)."""
+    n_columns = vectors.shape[1]
+    n_rows_lane = -(-LANE_VALUES // n_columns) if n_columns else 0
+    return np.tile(vectors, (1, n_rows_lane))
 
 
 def _run(X, out, keep, vectors, op, parallel):
@@ -152,7 +209,8 @@ def _run(X, out, keep, vectors, op, parallel):
     # less, or one Numba thread allowed (inside a Dask task, see engine.data.single_blas_thread)
     threads = parallel and X.shape[0] > ROW_CHUNK and numba.get_num_threads() > 1
     kernel = _parallel if threads else _serial
-    return int(kernel(X, out, keep, np.ascontiguousarray(vectors, dtype=np.float64), op))
+    vectors = np.ascontiguousarray(vectors, dtype=np.float64)
+    return int(kernel(X, out, keep, vectors, _lanes(vectors), op))
 
 
 def outside_bounds(X, lo, hi, mode, *, parallel=False):

@@ -23,19 +23,23 @@ def _vectors(p, seed):
     return fill, sub, div, mul, add, lo, lo + rng.uniform(0, 4, p)
 
 
+def _numpy_formula(X, fill, sub, div, mul, add, lo, hi):
+    """The NumPy in-place formulas scikit-learn uses, step by step."""
+    expected = np.where(np.isnan(X), fill, X)
+    expected -= sub
+    expected /= div
+    expected *= mul
+    expected += add
+    return np.clip(expected, lo, hi)
+
+
 @pytest.mark.parametrize("parallel", [False, True])
 @given(X=blocks, seed=st.integers(0, 2**16))
 def test_fill_affine_clip_matches_numpy_in_place_formula(X, seed, parallel):
     fill, sub, div, mul, add, lo, hi = _vectors(X.shape[1], seed)
     before = X.copy()
     out, n_inf = ew.fill_affine_clip(X, fill, sub, div, mul, add, lo, hi, parallel=parallel)
-    expected = np.where(np.isnan(X), fill, X)
-    expected -= sub
-    expected /= div
-    expected *= mul
-    expected += add
-    expected = np.clip(expected, lo, hi)
-    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(out, _numpy_formula(X, fill, sub, div, mul, add, lo, hi))
     np.testing.assert_array_equal(X, before)  # never in place
     assert n_inf == 0
 
@@ -84,3 +88,59 @@ def test_fill_affine_clip_reads_fortran_order_in_place(parallel):
     expected, _ = ew.fill_affine_clip(X, *args, parallel=False)
     out, _ = ew.fill_affine_clip(np.asfortranarray(X), *args, parallel=parallel)  # pandas' layout
     assert out.flags.c_contiguous and out.tobytes() == expected.tobytes()
+
+
+@given(
+    n_rows=st.integers(0, 700),
+    n_columns=st.sampled_from([1, 3, 8, 37, 300]),
+    seed=st.integers(0, 2**32 - 1),
+    p_special=st.floats(0.0, 0.3),
+    from_float32=st.booleans(),
+    zero_div=st.booleans(),
+)
+def test_fill_affine_clip_flat_lanes_equal_row_path_and_numpy(
+    n_rows, n_columns, seed, p_special, from_float32, zero_div
+):
+    # C-ordered blocks take the flat lane path (groups of ceil(256 / n_columns) rows
+    # plus a tail); Fortran-ordered and strided blocks take the row-by-row path.
+    # Both must give the bits of the NumPy in-place formula, NaN, +/-inf, signed
+    # zeros and a zero divisor (IEEE inf/NaN, as NumPy) included.
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_rows, n_columns)) * 1e3
+    if from_float32:
+        X = X.astype(np.float32).astype(np.float64)
+    mask = rng.random(X.shape) < p_special
+    X[mask] = rng.choice([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e308, 5e-324], size=int(mask.sum()))
+    fill, sub, div, mul, add, lo, hi = _vectors(n_columns, seed)
+    if zero_div:
+        div[rng.random(n_columns) < 0.5] = 0.0
+    args = (fill, sub, div, mul, add, lo, hi)
+    out, n_inf = ew.fill_affine_clip(X, *args)
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(out, _numpy_formula(X, *args))
+    assert n_inf == np.isinf(X).sum()
+    strided = np.repeat(X, 2, axis=1)[:, ::2]
+    for other in (np.asfortranarray(X), strided):
+        out_other, n_inf_other = ew.fill_affine_clip(other, *args)
+        assert out_other.tobytes() == out.tobytes() and n_inf_other == n_inf
+
+
+@given(
+    n_chunks=st.integers(1, 3),
+    tail=st.integers(0, 300),
+    n_columns=st.integers(1, 9),
+    seed=st.integers(0, 2**32 - 1),
+    nan_share=st.sampled_from([0.0, 0.01, 0.3]),
+)
+def test_fill_affine_clip_parallel_chunks_equal_serial_row_path(
+    n_chunks, tail, n_columns, seed, nan_share
+):
+    # Rows over several parallel row chunks (each a run of lane groups and a tail):
+    # the flat path on threads gives the bits of the serial row-by-row path.
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_chunks * ew.ROW_CHUNK + tail, n_columns))
+    X[rng.random(X.shape) < nan_share] = np.nan
+    args = _vectors(n_columns, seed)
+    parallel, n_inf = ew.fill_affine_clip(X, *args, parallel=True)
+    general, n_inf_general = ew.fill_affine_clip(np.asfortranarray(X), *args, parallel=False)
+    assert parallel.tobytes() == general.tobytes() and n_inf == n_inf_general == 0
