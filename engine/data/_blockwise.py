@@ -67,13 +67,24 @@ class BlockMethod:
 
     ``names`` (when given) label the NumPy blocks of a named input (xarray)
     as a pandas frame, so the estimator sees the names it was fitted with.
+    ``on_values`` (when given) answers a pandas block instead, from its
+    float64 values: the same method with its checks done once (a pipeline's
+    array chain), the same values.
     """
 
-    def __init__(self, estimator: Any, method: str, params: dict, names: tuple | None = None):
+    def __init__(
+        self,
+        estimator: Any,
+        method: str,
+        params: dict,
+        names: tuple | None = None,
+        on_values: Callable | None = None,
+    ):
         self.estimator = estimator
         self.method = method
         self.params = params
         self.names = names
+        self.on_values = on_values
 
     def __dask_tokenize__(self):
         return (
@@ -87,6 +98,8 @@ class BlockMethod:
         if self.names is not None and isinstance(block, np.ndarray):
             block = pd.DataFrame(block, columns=list(self.names), copy=False)
         with single_blas_thread():
+            if self.on_values is not None and isinstance(block, pd.DataFrame):
+                return self.on_values(block.to_numpy(dtype=np.float64, na_value=np.nan))
             return getattr(self.estimator, self.method)(block, **self.params)
 
 
@@ -112,7 +125,12 @@ def _output_spec(func: BlockMethod, probe: Any) -> OutputSpec:
 
 
 def call_blockwise(
-    estimator: Any, method: str, X: Any, in_memory: Callable | None = None, **params: Any
+    estimator: Any,
+    method: str,
+    X: Any,
+    in_memory: Callable | None = None,
+    on_values: Callable | None = None,
+    **params: Any,
 ) -> Any:
     """``estimator.<method>(X)``, lazily and block by block for Dask and xarray input.
 
@@ -128,6 +146,10 @@ def call_blockwise(
     in_memory : callable, optional
         What answers in-memory input (default ``getattr(estimator, method)``);
         a model that routes its own method here passes its in-memory version.
+    on_values : callable, optional
+        The method on a dask DataFrame partition's float64 values (in the
+        fitted column order), giving the same values with the checks done
+        once, when the graph is built (an engine pipeline's array chain).
     **params
         Passed to the method with every block.
 
@@ -160,7 +182,7 @@ def call_blockwise(
         type(estimator).__name__,
     )
     if kind == DaskFrameTable.kind:
-        return _on_dask_dataframe(BlockMethod(estimator, method, params), X)
+        return _on_dask_dataframe(BlockMethod(estimator, method, params, on_values=on_values), X)
     if kind == DaskArrayTable.kind:
         return _on_dask_array(BlockMethod(estimator, method, params), X)
     if kind == XarrayTable.kind:

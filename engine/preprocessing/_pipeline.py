@@ -22,6 +22,7 @@ from collections import Counter
 from typing import Any
 
 import dask
+import dask.dataframe as dd
 from sklearn.base import is_classifier, is_regressor
 from sklearn.pipeline import Pipeline as _SkPipeline
 from sklearn.utils.metaestimators import available_if
@@ -35,6 +36,7 @@ from engine.data import (
     takes_whole_collections,
 )
 from engine.metrics import default_score
+from engine.preprocessing._array_chain import array_chain
 from engine.preprocessing._base import fit_passes
 
 DEFAULT_MEMORY_FRACTION = 0.25
@@ -116,7 +118,10 @@ def _blockwise(method: str, available):
             # engine.models in engine.data's registry) answer whole collections, not blocks
             Xt = self[:-1].transform(X) if len(self.steps) > 1 else X
             return getattr(self._final_estimator, method)(Xt, **params)
-        return call_blockwise(self, method, X, in_memory, **params)
+        chain = None
+        if isinstance(X, dd.DataFrame) and not params and method != "transform":
+            chain = array_chain(self, method, X._meta)
+        return call_blockwise(self, method, X, in_memory, chain, **params)
 
     call.__name__ = call.__qualname__ = method
     call.__doc__ = (
