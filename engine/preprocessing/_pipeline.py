@@ -151,8 +151,14 @@ class Pipeline(_SkPipeline):
     ``predict_proba`` gives one column per class label). Columns are matched
     by name, for pandas input too: reordered columns are put back in the
     fitted order, a missing or unexpected column raises ``ValueError`` naming
-    it. ``score`` on Dask input computes accuracy (classifier) or R²
-    (regressor) with ``engine.metrics`` in one pass, never collecting ``X``.
+    it. On a dask DataFrame of float64 columns through engine steps (every
+    step but the last has an array transform), these checks run once, when
+    the graph is built: each partition's values go through the steps'
+    kernels and the final estimator answers the array (same values as the
+    pandas path, without its per-partition checks and frames; see
+    ``engine.preprocessing._array_chain``). ``score`` on Dask input computes
+    accuracy (classifier) or R² (regressor) with ``engine.metrics`` in one
+    pass, never collecting ``X``.
 
     Parameters
     ----------
