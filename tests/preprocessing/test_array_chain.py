@@ -130,3 +130,17 @@ def test_bad_values_raise_through_the_chain_naming_the_culprit():
     with_nan.loc[10, "a"] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         pipe.predict(dd.from_pandas(with_nan, npartitions=3)).compute()
+
+
+@pytest.mark.cluster
+def test_chain_on_a_real_cluster_gives_the_same_bits(cluster_client):
+    X, y = _frame(n_rows=600, missing=True)
+    pipe = ep.make_pipeline(ep.SimpleImputer(), ep.StandardScaler(), LogisticRegression())
+    pipe.fit(X, y)
+    Xd = dd.from_pandas(X, npartitions=3)
+    assert array_chain(pipe, "predict_proba", Xd._meta) is not None
+    got = cluster_client.compute(pipe.predict_proba(Xd)).result()
+    with threadpool_limits(1):
+        expected = pipe.predict_proba(X)
+    assert got.index.equals(X.index) and list(got.columns) == ["high", "low", "mid"]
+    np.testing.assert_array_equal(got.to_numpy(), expected)
