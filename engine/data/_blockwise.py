@@ -16,6 +16,10 @@
   coordinate (2-D outputs get a ``class``, ``output`` or the input's column
   dimension).
 
+A model with an ``array_method(method, meta)`` (an engine pipeline, also
+inside a search or ``ParallelPostFit``) may answer a dask DataFrame's
+partitions from their float64 values with its checks done once, when the
+graph is built; the values are the same.
 Every row block is handed to the model's own in-memory method, with BLAS and
 OpenMP held at one thread (Dask's threads use the cores), so the values are
 the in-memory method's on that block. For row-wise arithmetic (scalers,
@@ -129,7 +133,6 @@ def call_blockwise(
     method: str,
     X: Any,
     in_memory: Callable | None = None,
-    on_values: Callable | None = None,
     **params: Any,
 ) -> Any:
     """``estimator.<method>(X)``, lazily and block by block for Dask and xarray input.
@@ -146,10 +149,6 @@ def call_blockwise(
     in_memory : callable, optional
         What answers in-memory input (default ``getattr(estimator, method)``);
         a model that routes its own method here passes its in-memory version.
-    on_values : callable, optional
-        The method on a dask DataFrame partition's float64 values (in the
-        fitted column order), giving the same values with the checks done
-        once, when the graph is built (an engine pipeline's array chain).
     **params
         Passed to the method with every block.
 
@@ -182,6 +181,11 @@ def call_blockwise(
         type(estimator).__name__,
     )
     if kind == DaskFrameTable.kind:
+        on_values = None
+        if not params and hasattr(estimator, "array_method"):
+            # the method on each partition's float64 values, its checks done once, now (an
+            # engine pipeline's array chain; None when it has none)
+            on_values = estimator.array_method(method, X._meta)
         return _on_dask_dataframe(BlockMethod(estimator, method, params, on_values=on_values), X)
     if kind == DaskArrayTable.kind:
         return _on_dask_array(BlockMethod(estimator, method, params), X)

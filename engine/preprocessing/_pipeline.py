@@ -22,7 +22,6 @@ from collections import Counter
 from typing import Any
 
 import dask
-import dask.dataframe as dd
 from sklearn.base import is_classifier, is_regressor
 from sklearn.pipeline import Pipeline as _SkPipeline
 from sklearn.utils.metaestimators import available_if
@@ -36,7 +35,7 @@ from engine.data import (
     takes_whole_collections,
 )
 from engine.metrics import default_score
-from engine.preprocessing._array_chain import array_chain
+from engine.preprocessing._array_chain import ArrayChain, array_chain
 from engine.preprocessing._base import fit_passes
 
 DEFAULT_MEMORY_FRACTION = 0.25
@@ -118,10 +117,7 @@ def _blockwise(method: str, available):
             # engine.models in engine.data's registry) answer whole collections, not blocks
             Xt = self[:-1].transform(X) if len(self.steps) > 1 else X
             return getattr(self._final_estimator, method)(Xt, **params)
-        chain = None
-        if isinstance(X, dd.DataFrame) and not params and method != "transform":
-            chain = array_chain(self, method, X._meta)
-        return call_blockwise(self, method, X, in_memory, chain, **params)
+        return call_blockwise(self, method, X, in_memory, **params)
 
     call.__name__ = call.__qualname__ = method
     call.__doc__ = (
@@ -236,6 +232,37 @@ class Pipeline(_SkPipeline):
         """Fit every step, then transform; Dask input is persisted first when allowed."""
         X = self._prepare(X)
         return super().fit_transform(X, y, **params)
+
+    def array_method(self, method: str, meta: Any) -> ArrayChain | None:
+        """``self.<method>`` on float64 NumPy blocks of the input columns, checked once, now.
+
+        What :func:`engine.data.call_blockwise` runs on each dask DataFrame
+        partition's values (for this pipeline, and for a search or
+        ``ParallelPostFit`` holding it): the steps' kernels, then the final
+        estimator on the array, the same values as the pandas path. None
+        when the pipeline has no such chain (``transform``; a step without an
+        array transform; columns that are not all float64; see
+        ``engine.preprocessing._array_chain``).
+
+        Parameters
+        ----------
+        method : str
+            ``"predict"``, ``"predict_proba"``, ``"predict_log_proba"`` or
+            ``"decision_function"``.
+        meta : pandas DataFrame
+            An (empty) frame of the input's columns and dtypes, in any order.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from sklearn.linear_model import LinearRegression
+        >>> from engine.preprocessing import StandardScaler, make_pipeline
+        >>> X = pd.DataFrame({"a": [0.0, 1.0, 2.0], "b": [1.0, 0.0, 1.0]})
+        >>> pipe = make_pipeline(StandardScaler(), LinearRegression()).fit(X, [0.0, 1.0, 2.0])
+        >>> np.array_equal(pipe.array_method("predict", X[["b", "a"]])(X.to_numpy()), pipe.predict(X))
+        True
+        """
+        return None if method == "transform" else array_chain(self, method, meta)
 
     predict = _blockwise("predict", _final_has("predict"))
     predict_proba = _blockwise("predict_proba", _final_has("predict_proba"))

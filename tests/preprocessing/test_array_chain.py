@@ -144,3 +144,24 @@ def test_chain_on_a_real_cluster_gives_the_same_bits(cluster_client):
         expected = pipe.predict_proba(X)
     assert got.index.equals(X.index) and list(got.columns) == ["high", "low", "mid"]
     np.testing.assert_array_equal(got.to_numpy(), expected)
+
+
+def test_search_and_parallel_post_fit_holding_the_pipeline_use_its_chain():
+    from engine.data._blockwise import _PartitionMethod
+    from engine.model_selection import GridSearchCV
+    from engine.models import ParallelPostFit
+
+    X, y = _frame(n_rows=600)
+    pipe = ep.make_pipeline(ep.StandardScaler(), LogisticRegression())
+    search = GridSearchCV(pipe, {"logisticregression__C": [0.1, 1.0]}, cv=2).fit(X, y)
+    wrapper = ParallelPostFit(pipe).fit(X, y)
+    Xd = dd.from_pandas(X[["c", "a", "d", "b"]], npartitions=4)
+    for model, fitted in ((search, search.best_estimator_), (wrapper, wrapper.estimator_)):
+        lazy = model.predict_proba(Xd)
+        tasks = [getattr(task, "func", None) for task in dict(lazy.dask).values()]
+        per_partition = [func for func in tasks if isinstance(func, _PartitionMethod)]
+        assert len(per_partition) == 4
+        assert all(func.func.on_values is not None for func in per_partition)
+        with threadpool_limits(1):
+            expected = fitted.predict_proba(X)
+        np.testing.assert_array_equal(lazy.compute().to_numpy(), expected)
