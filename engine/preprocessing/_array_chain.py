@@ -105,14 +105,16 @@ def array_chain(pipeline: Any, method: str, meta: pd.DataFrame) -> ArrayChain | 
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> from sklearn.linear_model import LinearRegression
-    >>> from engine.preprocessing import StandardScaler, make_pipeline
-    >>> X = pd.DataFrame({"a": [0.0, 1.0, 2.0], "b": [1.0, 0.0, 1.0]})
-    >>> pipe = make_pipeline(StandardScaler(), LinearRegression()).fit(X, [0.0, 1.0, 2.0])
-    >>> chain = array_chain(pipe, "predict", X.iloc[:0])
-    >>> np.array_equal(chain(X.to_numpy()), pipe.predict(X))
+    >>> import pandas as pd
+    >>> from sklearn.tree import DecisionTreeRegressor
+    >>> from engine.preprocessing import MinMaxScaler, SimpleImputer, make_pipeline
+    >>> X = pd.DataFrame({"u": [0.0, None, 4.0], "v": [2.0, 1.0, 0.0]})
+    >>> steps = make_pipeline(SimpleImputer(), MinMaxScaler(), DecisionTreeRegressor())
+    >>> pipe = steps.fit(X, [1.0, 2.0, 3.0])
+    >>> array_chain(pipe, "predict", X.iloc[:0]).names is None  # the tree answers arrays
     True
+    >>> print(array_chain(pipe, "predict", X.astype({"v": "float32"}).iloc[:0]))
+    None
     """
     fitted = getattr(pipeline, "feature_names_in_", None)
     by_name = {str(column): column for column in meta.columns}
