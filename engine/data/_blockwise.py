@@ -16,6 +16,10 @@
   coordinate (2-D outputs get a ``class``, ``output`` or the input's column
   dimension).
 
+A model with an ``array_method(method, meta)`` (an engine pipeline, also
+inside a search or ``ParallelPostFit``) may answer a dask DataFrame's
+partitions from their float64 values with its checks done once, when the
+graph is built; the values are the same.
 Every row block is handed to the model's own in-memory method, with BLAS and
 OpenMP held at one thread (Dask's threads use the cores), so the values are
 the in-memory method's on that block. For row-wise arithmetic (scalers,
@@ -67,13 +71,24 @@ class BlockMethod:
 
     ``names`` (when given) label the NumPy blocks of a named input (xarray)
     as a pandas frame, so the estimator sees the names it was fitted with.
+    ``on_values`` (when given) answers a pandas block instead, from its
+    float64 values: the same method with its checks done once (a pipeline's
+    array chain), the same values.
     """
 
-    def __init__(self, estimator: Any, method: str, params: dict, names: tuple | None = None):
+    def __init__(
+        self,
+        estimator: Any,
+        method: str,
+        params: dict,
+        names: tuple | None = None,
+        on_values: Callable | None = None,
+    ):
         self.estimator = estimator
         self.method = method
         self.params = params
         self.names = names
+        self.on_values = on_values
 
     def __dask_tokenize__(self):
         return (
@@ -87,6 +102,8 @@ class BlockMethod:
         if self.names is not None and isinstance(block, np.ndarray):
             block = pd.DataFrame(block, columns=list(self.names), copy=False)
         with single_blas_thread():
+            if self.on_values is not None and isinstance(block, pd.DataFrame):
+                return self.on_values(block.to_numpy(dtype=np.float64, na_value=np.nan))
             return getattr(self.estimator, self.method)(block, **self.params)
 
 
@@ -112,7 +129,11 @@ def _output_spec(func: BlockMethod, probe: Any) -> OutputSpec:
 
 
 def call_blockwise(
-    estimator: Any, method: str, X: Any, in_memory: Callable | None = None, **params: Any
+    estimator: Any,
+    method: str,
+    X: Any,
+    in_memory: Callable | None = None,
+    **params: Any,
 ) -> Any:
     """``estimator.<method>(X)``, lazily and block by block for Dask and xarray input.
 
@@ -160,7 +181,12 @@ def call_blockwise(
         type(estimator).__name__,
     )
     if kind == DaskFrameTable.kind:
-        return _on_dask_dataframe(BlockMethod(estimator, method, params), X)
+        on_values = None
+        if not params and hasattr(estimator, "array_method"):
+            # the method on each partition's float64 values, its checks done once, now (an
+            # engine pipeline's array chain; None when it has none)
+            on_values = estimator.array_method(method, X._meta)
+        return _on_dask_dataframe(BlockMethod(estimator, method, params, on_values=on_values), X)
     if kind == DaskArrayTable.kind:
         return _on_dask_array(BlockMethod(estimator, method, params), X)
     if kind == XarrayTable.kind:

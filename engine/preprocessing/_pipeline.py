@@ -37,6 +37,7 @@ from engine.data import (
     takes_whole_collections,
 )
 from engine.metrics import default_score
+from engine.preprocessing._array_chain import ArrayChain, array_chain
 from engine.preprocessing._base import fit_passes
 from engine.preprocessing._fused_fit import fused_pairs, fused_steps
 
@@ -156,8 +157,14 @@ class Pipeline(_SkPipeline):
     ``predict_proba`` gives one column per class label). Columns are matched
     by name, for pandas input too: reordered columns are put back in the
     fitted order, a missing or unexpected column raises ``ValueError`` naming
-    it. ``score`` on Dask input computes accuracy (classifier) or R²
-    (regressor) with ``engine.metrics`` in one pass, never collecting ``X``.
+    it. On a dask DataFrame of float64 columns through engine steps (every
+    step but the last has an array transform), these checks run once, when
+    the graph is built: each partition's values go through the steps'
+    kernels and the final estimator answers the array (same values as the
+    pandas path, without its per-partition checks and frames; see
+    ``engine.preprocessing._array_chain``). ``score`` on Dask input computes
+    accuracy (classifier) or R² (regressor) with ``engine.metrics`` in one
+    pass, never collecting ``X``.
 
     Parameters
     ----------
@@ -240,6 +247,37 @@ class Pipeline(_SkPipeline):
         X = self._prepare(X)
         with fused_steps(self):
             return super().fit_transform(X, y, **params)
+
+    def array_method(self, method: str, meta: Any) -> ArrayChain | None:
+        """``self.<method>`` on float64 NumPy blocks of the input columns, checked once, now.
+
+        What :func:`engine.data.call_blockwise` runs on each dask DataFrame
+        partition's values (for this pipeline, and for a search or
+        ``ParallelPostFit`` holding it): the steps' kernels, then the final
+        estimator on the array, the same values as the pandas path. None
+        when the pipeline has no such chain (``transform``; a step without an
+        array transform; columns that are not all float64; see
+        ``engine.preprocessing._array_chain``).
+
+        Parameters
+        ----------
+        method : str
+            ``"predict"``, ``"predict_proba"``, ``"predict_log_proba"`` or
+            ``"decision_function"``.
+        meta : pandas DataFrame
+            An (empty) frame of the input's columns and dtypes, in any order.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from sklearn.linear_model import LinearRegression
+        >>> from engine.preprocessing import StandardScaler, make_pipeline
+        >>> X = pd.DataFrame({"a": [0.0, 1.0, 2.0], "b": [1.0, 0.0, 1.0]})
+        >>> pipe = make_pipeline(StandardScaler(), LinearRegression()).fit(X, [0.0, 1.0, 2.0])
+        >>> np.array_equal(pipe.array_method("predict", X[["b", "a"]])(X.to_numpy()), pipe.predict(X))
+        True
+        """
+        return None if method == "transform" else array_chain(self, method, meta)
 
     predict = _blockwise("predict", _final_has("predict"))
     predict_proba = _blockwise("predict_proba", _final_has("predict_proba"))

@@ -34,8 +34,6 @@ steps that drop rows, no preprocessor) gets no array scorer:
 
 from __future__ import annotations
 
-import copy
-import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,19 +41,11 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from engine.data.internal import answers_arrays_alike, bare_estimator
+from engine.preprocessing.internal import array_transforms
 from engine.workflow._features import TablePreprocessor
 from engine.workflow._predict import prediction_columns
 from engine.workflow._score import run_target, task_columns
-
-
-def _array_step(step: Any) -> Any:
-    """``step`` answering arrays with arrays: a shallow copy without names, default output."""
-    bare = copy.copy(step)
-    vars(bare).pop("feature_names_in_", None)
-    bare._sklearn_output_config = {}  # the copy's own: the fitted step keeps its pandas output
-    if hasattr(bare, "set_output"):
-        bare.set_output(transform="default")
-    return bare
 
 
 def _names(values: Any) -> list[str]:
@@ -66,19 +56,8 @@ def _numeric_chain(pre: TablePreprocessor) -> list | None:
     """The numeric steps' array transforms, when their names chain from the preprocessor's columns."""
     if pre.numeric_ is None:
         return []
-    names = _names(pre._numeric_columns())
-    steps = []
-    for _, step in pre.numeric_.steps:
-        fitted_names = getattr(step, "feature_names_in_", None)
-        array_transform = getattr(step, "array_transform", None)  # the engine's steps
-        if array_transform is None or fitted_names is None or _names(fitted_names) != names:
-            return None
-        try:
-            steps.append(array_transform(names))
-        except TypeError:  # a step that drops rows or codes has no array transform
-            return None
-        names = _names(step.get_feature_names_out())
-    return steps
+    chained = array_transforms([step for _, step in pre.numeric_.steps], pre._numeric_columns())
+    return None if chained is None else chained[0]
 
 
 def _frame_order(pre: TablePreprocessor) -> str:
@@ -95,10 +74,6 @@ def _frame_order(pre: TablePreprocessor) -> str:
             probe[name] = [categories[0]] * 2
     values = np.asarray(pre.transform(pd.DataFrame(probe)))
     return "F" if values.flags.f_contiguous and not values.flags.c_contiguous else "C"
-
-
-def _same_answer(got: np.ndarray, expected: np.ndarray) -> bool:
-    return got.shape == expected.shape and np.array_equal(got, expected, equal_nan=True)
 
 
 class ArrayScorer:
@@ -128,12 +103,14 @@ class ArrayScorer:
         self.numeric_columns = list(pre.numeric)
         self.categorical_columns = list(pre.categorical)
         self.numeric_steps = numeric
-        self.encoder = None if pre.categorical_ is None else _array_step(pre.categorical_)
+        self.encoder = None if pre.categorical_ is None else bare_estimator(pre.categorical_)
         self.names_out = _names(pre.get_feature_names_out())
         self.order = _frame_order(pre)
         self.final = model.steps[-1][1]
-        self.bare_final = _array_step(self.final)
-        self.final_takes_arrays = self._answers_arrays_alike()
+        self.bare_final = bare_estimator(self.final)
+        self.final_takes_arrays = answers_arrays_alike(
+            self.final, self.bare_final, self._predictions, self.names_out
+        )
 
     @classmethod
     def for_model(cls, model: Any, metadata: dict) -> ArrayScorer | None:
@@ -164,18 +141,6 @@ class ArrayScorer:
         if self.target.task == "regression":
             return np.asarray(estimator.predict(X))
         return np.asarray(estimator.predict_proba(X))
-
-    def _answers_arrays_alike(self) -> bool:
-        """Whether the bare estimator answers a probe array as the estimator answers its frame."""
-        probe = np.zeros((1, len(self.names_out)))
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error")
-                got = self._predictions(self.bare_final, probe)
-        except Exception:  # noqa: BLE001 - any refusal of arrays means: give it frames
-            return False
-        expected = self._predictions(self.final, pd.DataFrame(probe, columns=self.names_out))
-        return _same_answer(got, expected)
 
     def transform(self, columns: Mapping[str, Any]) -> np.ndarray:
         """The preprocessed rows: one float64 array laid out as the frame path's, the estimator's input.
