@@ -28,7 +28,8 @@ Throughput is dataset bytes / wall time of the whole job (median of
 
 It starts its own local clusters, so it skips itself under ``--scheduler``.
 
-Run: ``python -m benchmarks --only scaling`` (``--quick``: 0.04 GB, one run).
+Run: ``python -m benchmarks --only scaling`` (``--quick``: 0.04 GB, one run, and
+one cluster grown from 1 to 2 workers instead of a new one per variant).
 """
 
 from __future__ import annotations
@@ -105,50 +106,73 @@ def _rss() -> int:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def run_variant(name: str, n_blocks: int, zarr_path: Path, repeats: int, work: Path) -> list[dict]:
+class Workers:
+    """The local cluster of each variant: ``workers(n)`` is a client of ``n`` worker processes.
+
+    Each variant gets a new cluster (fresh workers: its peak memory is its
+    own), except with ``reuse``: one cluster grows from 1 to 2 workers (a quick
+    run, where a cluster's start costs more than its runs).
+    """
+
+    def __init__(self, reuse: bool):
+        self.reuse, self.client = reuse, None
+
+    def __call__(self, n_workers: int):
+        if self.client is not None and not self.reuse:
+            self.close()
+        if self.client is None:
+            self.client = connect(n_workers=n_workers, threads_per_worker=1, memory_limit="4GiB")
+        else:
+            self.client.cluster.scale(n_workers)
+            self.client.wait_for_workers(n_workers)
+        return self.client
+
+    def close(self) -> None:
+        """Stop the cluster, if one runs."""
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+
+
+def run_variant(
+    name: str, client, n_blocks: int, zarr_path: Path, repeats: int, work: Path
+) -> list[dict]:
+    """Both datasets' rows on ``client``'s cluster, or on Dask's threads when it is None."""
     nbytes = n_blocks * CHUNK_ROWS * N_COLUMNS * 8
     rows = []
-    client = None
-    if name != "threads":
-        n_workers = 1 if name == "1 worker" else 2
-        client = connect(n_workers=n_workers, threads_per_worker=1, memory_limit="4GiB")
     scheduler = client if client is not None else "threads"
-    try:
-        with dask.config.set(scheduler=scheduler):
-            # Zarr first: its peak memory is then measured on fresh workers, not
-            # on memory the in-memory dataset's blocks left behind.
-            for dataset in ("zarr", "in-memory"):
-                if dataset == "in-memory":
-                    X = source(n_blocks).persist()  # generated where it will be used
-                    dask.compute(X.sum())  # wait until every block exists
-                    sink = None
-                else:
-                    X = read_table(zarr_path)
-                    sink = work / f"out-{name.replace(' ', '')}.zarr"
-                if client is not None:
-                    client.run(reset_peak)
-                base = _rss()
-                reset_peak()
-                seconds = median_seconds(lambda X=X, sink=sink: job(X, sink), repeats=repeats)
-                if client is not None:
-                    peak = max(client.run(vm_hwm).values())
-                else:
-                    peak = max(0, vm_hwm() - base)
-                rows.append(
-                    {
-                        "dataset": dataset,
-                        "scheduler": name,
-                        "GB": nbytes / 1e9,
-                        "seconds": seconds,
-                        "GB/s": nbytes / 1e9 / seconds,
-                        "peak worker memory (GB)": peak / 1e9,
-                    }
-                )
-                print(rows[-1], flush=True)
-                del X
-    finally:
-        if client is not None:
-            client.close()
+    with dask.config.set(scheduler=scheduler):
+        # Zarr first: its peak memory is then measured on fresh workers (but for
+        # the first of a reused cluster), not on memory the in-memory blocks left.
+        for dataset in ("zarr", "in-memory"):
+            if dataset == "in-memory":
+                X = source(n_blocks).persist()  # generated where it will be used
+                dask.compute(X.sum())  # wait until every block exists
+                sink = None
+            else:
+                X = read_table(zarr_path)
+                sink = work / f"out-{name.replace(' ', '')}.zarr"
+            if client is not None:
+                client.run(reset_peak)
+            base = _rss()
+            reset_peak()
+            seconds = median_seconds(lambda X=X, sink=sink: job(X, sink), repeats=repeats)
+            if client is not None:
+                peak = max(client.run(vm_hwm).values())
+            else:
+                peak = max(0, vm_hwm() - base)
+            rows.append(
+                {
+                    "dataset": dataset,
+                    "scheduler": name,
+                    "GB": nbytes / 1e9,
+                    "seconds": seconds,
+                    "GB/s": nbytes / 1e9 / seconds,
+                    "peak worker memory (GB)": peak / 1e9,
+                }
+            )
+            print(rows[-1], flush=True)
+            del X
     return rows
 
 
@@ -185,8 +209,15 @@ def main() -> None:
         print(f"wrote {zarr_path} in {time.perf_counter() - start:.1f} s", flush=True)
 
     rows = []
-    for name in ("1 worker", "2 workers", "threads"):
-        rows += run_variant(name, n_blocks, zarr_path, repeats, work)
+    workers = Workers(reuse=args.quick)
+    try:
+        for name, n_workers in (("1 worker", 1), ("2 workers", 2), ("threads", 0)):
+            if not n_workers:
+                workers.close()  # the threaded scheduler runs alone
+            client = workers(n_workers) if n_workers else None
+            rows += run_variant(name, client, n_blocks, zarr_path, repeats, work)
+    finally:
+        workers.close()
     for dataset in ("in-memory", "zarr"):
         by = {r["scheduler"]: r for r in rows if r["dataset"] == dataset}
         for r in by.values():
@@ -199,6 +230,12 @@ def main() -> None:
         "repeats": f"median of {repeats} after 1 warm-up",
         "zarr": "uncompressed Zarr on local disk, warm page cache; output written to a new store",
         "targets": "2 workers >= 1.7x 1 worker; zarr peak worker memory < 2 GB",
+        "clusters": (
+            "one, grown from 1 to 2 workers (quick: the 2-worker peak memory includes what "
+            "the 1-worker runs left in the first worker)"
+            if args.quick
+            else "a new cluster per variant"
+        ),
     }
     columns = [
         "dataset",

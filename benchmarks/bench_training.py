@@ -11,13 +11,15 @@ Sections (each a function returning rows; add a section by adding one to
   ``--quick`` is a smoke run: 768 MiB workers and data of a tenth of one worker's
   limit (an engine worker holds about 400 MiB of imports before its first task).
 * ``search``: ``GridSearchCV`` of 8 ``DaskXGBClassifier`` candidates x 3 folds
-  with early stopping (the engine, on the same two workers) vs scikit-learn's
+  with early stopping (the engine, on two workers of 4 GiB) vs scikit-learn's
   ``GridSearchCV(XGBClassifier, n_jobs=2)`` on the same in-memory data (the
   peer trains the full number of rounds: scikit-learn has no per-fold
-  validation split). Both times and best scores in one table.
+  validation split). Both times and best scores in one table. ``--quick``:
+  5,000 rows, 2 candidates x 2 folds (each Dask fit costs about a second of
+  xgboost.dask's set-up), on the training section's workers.
 
-The benchmark starts its own clusters (worker memory limits are part of the
-measure), so it skips itself with ``--scheduler``.
+The benchmark starts its own clusters, one per worker memory limit (worker
+memory limits are part of the measure), so it skips itself with ``--scheduler``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -34,19 +37,43 @@ import numpy as np  # noqa: E402
 from _harness import Plot, median_seconds, options, section_rows, skip, write_results  # noqa: E402
 
 BOOSTING_FEATURES = 20
+IN_MEMORY = "xgboost.XGBRegressor in memory (largest part that fits)"
 
 
-def _cluster(memory_limit: str):
-    from distributed import Client, LocalCluster
+class Clusters:
+    """Local clusters of two single-threaded worker processes, one per memory limit.
 
-    cluster = LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        memory_limit=memory_limit,
-        dashboard_address=None,
-    )
-    return cluster, Client(cluster)
+    A section asks for the workers' memory limit it measures with; sections
+    asking for the same limit share one cluster (started once: a cluster's
+    start is seconds of a quick run). Closed on leaving the block.
+    """
+
+    def __init__(self):
+        self._started: dict[str, tuple] = {}
+
+    def client(self, memory_limit: str):
+        """The client of the cluster whose workers have ``memory_limit`` (started on first use)."""
+        if memory_limit not in self._started:
+            from distributed import Client, LocalCluster
+
+            cluster = LocalCluster(
+                n_workers=2,
+                threads_per_worker=1,
+                processes=True,
+                memory_limit=memory_limit,
+                dashboard_address=None,
+            )
+            self._started[memory_limit] = cluster, Client(cluster)
+        return self._started[memory_limit][1]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for cluster, client in self._started.values():
+            client.close()
+            cluster.close()
+        self._started.clear()
 
 
 def _rss() -> int:
@@ -125,8 +152,17 @@ def _in_memory_fit(files: list[Path], params: dict) -> dict:
 def _largest_in_memory_fit(
     directory: Path, n_parts: int, params: dict, limit: int, row_bytes: int, n_rows: int
 ) -> dict:
-    """The in-memory peer on 1/16, 1/8, ... of the parts while its peak stays under ``limit``."""
+    """The in-memory peer on the most parts whose fit peaks under ``limit``.
+
+    Data under the limit is tried whole first (one fit when it fits, as in a
+    quick run); otherwise, or when it does not fit, on 1/16, 1/8, ... of the
+    parts while its peak stays under ``limit``.
+    """
     files = sorted(directory.glob("*.parquet"))
+    if n_rows * row_bytes < limit:
+        whole = _in_memory_fit(files, params)
+        if whole["peak"] <= limit:
+            return _in_memory_row(whole, limit, row_bytes, n_rows)
     fitted = None
     n_files = max(1, n_parts // 16)
     while n_files <= n_parts:
@@ -135,15 +171,18 @@ def _largest_in_memory_fit(
             break
         fitted = run
         n_files *= 2
-    variant = "xgboost.XGBRegressor in memory (largest part that fits)"
     if fitted is None:
         return {
-            "variant": variant,
+            "variant": IN_MEMORY,
             "rows": 0,
             "outcome": "no part fits: one process alone is over the limit",
         }
+    return _in_memory_row(fitted, limit, row_bytes, n_rows)
+
+
+def _in_memory_row(fitted: dict, limit: int, row_bytes: int, n_rows: int) -> dict:
     return {
-        "variant": variant,
+        "variant": IN_MEMORY,
         "rows": fitted["rows"],
         "data (x one worker's limit)": round(fitted["rows"] * row_bytes / limit, 2),
         "outcome": f"{fitted['rows'] / n_rows:.0%} of the rows fit",
@@ -153,13 +192,30 @@ def _largest_in_memory_fit(
     }
 
 
-def training_section(args) -> list[dict]:
+def _training_limit(args) -> int:
+    """Each worker's memory limit in bytes for the training section."""
+    # an engine worker holds about 400 MiB of imports before its first task, and Dask
+    # pauses a worker at 80 % of its limit: 768 MiB is the smallest worker that runs
+    return (768 if args.quick else 1024) * 2**20
+
+
+def search_grid(quick: bool) -> tuple[dict, int]:
+    """The grid search's grid and folds: 8 candidates x 3 folds, or 2 x 2 in a quick run.
+
+    Each ``DaskXGBClassifier`` fit costs about a second of xgboost.dask's
+    set-up on two workers whatever the data, so a quick run keeps both
+    peers and early stopping but fits 4 folds and the refit instead of 25.
+    """
+    if quick:
+        return {"max_depth": [3, 5], "learning_rate": [0.3], "min_child_weight": [1]}, 2
+    return {"max_depth": [3, 5], "learning_rate": [0.1, 0.3], "min_child_weight": [1, 5]}, 3
+
+
+def training_section(args, clusters: Clusters) -> list[dict]:
     import dask.dataframe as dd
     import xgboost.dask as xgb_dask
 
-    # an engine worker holds about 400 MiB of imports before its first task, and Dask
-    # pauses a worker at 80 % of its limit: 768 MiB is the smallest worker that runs
-    limit = (768 if args.quick else 1024) * 2**20
+    limit = _training_limit(args)
     row_bytes = 4 * (BOOSTING_FEATURES + 1)
     multiple = min(args.multiple, 0.1) if args.quick else args.multiple
     n_rows = int(multiple * limit / row_bytes)
@@ -168,80 +224,74 @@ def training_section(args) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="bench-models-") as tmp:
         n_parts = max(16, int(8 * multiple))
         _write_parquet(Path(tmp), n_rows, n_parts=n_parts)
-        cluster, client = _cluster(str(limit))
-        try:
-            # one array of every column, sliced: X and y keep the files' partitions (a
-            # projected column alone would have its small files fused into fewer partitions)
-            table = dd.read_parquet(tmp).to_dask_array(lengths=True)
-            X, y = table[:, :BOOSTING_FEATURES], table[:, BOOSTING_FEATURES]
-            with client.as_current(), PeakMemory(client) as peak:
-                start = time.perf_counter()
-                try:
-                    xgb_dask.DaskXGBRegressor(**params).fit(X, y)
-                    outcome = "trained"
-                except Exception as exc:  # a worker over its limit is killed by its nanny
-                    import traceback
+        client = clusters.client(str(limit))
+        # one array of every column, sliced: X and y keep the files' partitions (a
+        # projected column alone would have its small files fused into fewer partitions)
+        table = dd.read_parquet(tmp).to_dask_array(lengths=True)
+        X, y = table[:, :BOOSTING_FEATURES], table[:, BOOSTING_FEATURES]
+        with client.as_current(), PeakMemory(client) as peak:
+            start = time.perf_counter()
+            try:
+                xgb_dask.DaskXGBRegressor(**params).fit(X, y)
+                outcome = "trained"
+            except Exception as exc:  # a worker over its limit is killed by its nanny
+                import traceback
 
-                    traceback.print_exc()
-                    outcome = f"failed: {type(exc).__name__}: {exc}"[:160]
-                seconds = time.perf_counter() - start
-            top = max(peak.peak.values()) if peak.peak else float("nan")
-            rows.append(
-                {
-                    "variant": "engine: DaskXGBRegressor, 2 workers",
-                    "rows": n_rows,
-                    "data (x one worker's limit)": round(n_rows * row_bytes / limit, 2),
-                    "outcome": outcome,
-                    "seconds": round(seconds, 3),
-                    "rows/s": round(n_rows / seconds) if outcome == "trained" else None,
-                    "peak memory (x one worker's limit)": round(top / limit, 2),
-                }
-            )
-        finally:
-            client.close()
-            cluster.close()
+                traceback.print_exc()
+                outcome = f"failed: {type(exc).__name__}: {exc}"[:160]
+            seconds = time.perf_counter() - start
+        top = max(peak.peak.values()) if peak.peak else float("nan")
+        rows.append(
+            {
+                "variant": "engine: DaskXGBRegressor, 2 workers",
+                "rows": n_rows,
+                "data (x one worker's limit)": round(n_rows * row_bytes / limit, 2),
+                "outcome": outcome,
+                "seconds": round(seconds, 3),
+                "rows/s": round(n_rows / seconds) if outcome == "trained" else None,
+                "peak memory (x one worker's limit)": round(top / limit, 2),
+            }
+        )
         rows.append(_largest_in_memory_fit(Path(tmp), n_parts, params, limit, row_bytes, n_rows))
     return rows
 
 
-def search_section(args) -> list[dict]:
+def search_section(args, clusters: Clusters) -> list[dict]:
     import xgboost
     import xgboost.dask as xgb_dask
     from sklearn.datasets import make_classification
     from sklearn.model_selection import GridSearchCV as SkGridSearchCV
+    from sklearn.model_selection import ParameterGrid
 
     from engine.model_selection import GridSearchCV
 
     n = 5_000 if args.quick else 100_000
     X, y = make_classification(n, BOOSTING_FEATURES, n_informative=10, random_state=0)
-    grid = {"max_depth": [3, 5], "learning_rate": [0.1, 0.3], "min_child_weight": [1, 5]}
+    grid, cv = search_grid(args.quick)
     base = {"n_estimators": 50, "tree_method": "hist"}
     results = {}
-    cluster, client = _cluster("4GiB")
-    try:
+    # quick: the training section's workers (a 5,000-row search fits them), not a second cluster
+    client = clusters.client(str(_training_limit(args)) if args.quick else "4GiB")
 
-        def engine_search():
-            import dask
+    def engine_search():
+        import dask
 
-            with dask.config.set(scheduler=client):
-                search = GridSearchCV(
-                    xgb_dask.DaskXGBClassifier(**base, early_stopping_rounds=5), grid, cv=3
-                ).fit(X, y)
-            results["engine"] = search
-
-        def sklearn_search():
-            search = SkGridSearchCV(
-                xgboost.XGBClassifier(**base, n_jobs=1), grid, cv=3, n_jobs=2
+        with dask.config.set(scheduler=client):
+            search = GridSearchCV(
+                xgb_dask.DaskXGBClassifier(**base, early_stopping_rounds=5), grid, cv=cv
             ).fit(X, y)
-            results["sklearn"] = search
+        results["engine"] = search
 
-        seconds = {
-            "sklearn": median_seconds(sklearn_search, args.repeats),
-            "engine": median_seconds(engine_search, args.repeats),
-        }
-    finally:
-        client.close()
-        cluster.close()
+    def sklearn_search():
+        search = SkGridSearchCV(xgboost.XGBClassifier(**base, n_jobs=1), grid, cv=cv, n_jobs=2).fit(
+            X, y
+        )
+        results["sklearn"] = search
+
+    seconds = {
+        "sklearn": median_seconds(sklearn_search, args.repeats),
+        "engine": median_seconds(engine_search, args.repeats),
+    }
     names = {
         "engine": "engine GridSearchCV(DaskXGBClassifier, early stopping), 2 workers",
         "sklearn": "scikit-learn GridSearchCV(XGBClassifier, n_jobs=2)",
@@ -250,6 +300,7 @@ def search_section(args) -> list[dict]:
         {
             "variant": names[key],
             "rows": n,
+            "candidates x folds": f"{len(ParameterGrid(grid))} x {cv}",
             "seconds": round(seconds[key], 3),
             "x scikit-learn time": round(seconds[key] / seconds["sklearn"], 2),
             "best score": round(float(results[key].best_score_), 4),
@@ -271,12 +322,22 @@ def main() -> None:
     args = options(parser=parser)
     if args.scheduler:
         skip("bench_training starts its own clusters (worker memory limits are measured)")
-    rows, columns = section_rows(args, SECTIONS)
+    with Clusters() as clusters:
+        sections = {name: partial(fn, clusters=clusters) for name, fn in SECTIONS.items()}
+        rows, columns = section_rows(args, sections)
+    grid, cv = search_grid(args.quick)
     write_results(
         "bench_training",
         rows,
         columns,
-        {"multiple": args.multiple, "repeats": args.repeats, "quick": args.quick},
+        {
+            "multiple": args.multiple,
+            "repeats": args.repeats,
+            "quick": args.quick,
+            "search grid": f"{grid}, cv={cv}",
+            "clusters": "one per worker memory limit, shared by the sections"
+            + (" (quick: one, 768 MiB workers)" if args.quick else " (1 GiB and 4 GiB workers)"),
+        },
         plot=Plot(variant="variant", value="seconds", group=["section"]),
         title="Dask-native XGBoost: training beyond one worker's memory; grid search vs scikit-learn",
         notes=[

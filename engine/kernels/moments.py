@@ -267,7 +267,10 @@ def _range_moments(X, start, stop):
     acc = empty_moments(n_columns)
     part = empty_moments(n_columns)
     lanes = _new_lanes(n_columns)
-    nan_likely = False
+    # np.bool_, not a bare False: a literal first value would have Numba type (and
+    # compile, and cache) _chunk_moments for Literal[bool](False) too, a signature
+    # no call uses, on top of the bool one the loop needs (seconds of a cold start)
+    nan_likely = np.bool_(False)
     for s in range(start, stop, CHUNK_ROWS):
         _chunk_moments(X, s, min(s + CHUNK_ROWS, stop), part, lanes, nan_likely)
         merge_moments_into(acc, part)

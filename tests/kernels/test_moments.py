@@ -186,3 +186,15 @@ def test_chunk_after_nan_starts_with_nan_sweep_same_bits(kinds, n_columns, seed,
         mk.merge_moments_into(acc, mk.block_moments(X[start : start + mk.CHUNK_ROWS]))
     assert np.array_equal(whole, acc, equal_nan=True)
     _check(whole, X)
+
+
+def test_chunk_moments_is_typed_for_a_plain_bool_flag_only():
+    # _range_moments's NaN flag starts False: Numba must type _chunk_moments for
+    # bool alone, not also for Literal[bool](False), a signature no call runs that
+    # an empty cache compiles (seconds of every cold start). A fresh compile of
+    # _range_moments types the call again whatever the kernel cache holds.
+    from numba import njit, types
+
+    njit(mk._range_moments.py_func)(np.zeros((3, 2)), 0, 3)
+    flags = {signature[-1] for signature in mk._chunk_moments.overloads}
+    assert flags == {types.boolean}
