@@ -324,6 +324,23 @@ def ooc_block(n_rows: int, n_columns: int, block_id=None):
     return block
 
 
+def repeated_boosting_block(n_rows: int, n_features: int, block_id=None):
+    """The same block whatever ``block_id``: integer features in 0..7 and a noisy linear target last.
+
+    A dataset of copies of one block trains the same XGBoost model as that
+    block alone when leaves are unregularised (``reg_lambda=0``): histogram
+    sums, gains and leaf values only scale with the number of copies, and
+    8 distinct feature values are binned exactly however rows are split.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 8, (n_rows, n_features)).astype(np.float64)
+    coef = np.linspace(-2.0, 2.0, n_features)
+    y = X @ coef + rng.normal(0.0, 2.0, n_rows)
+    return np.column_stack([X, y])
+
+
 def peak_rss() -> int:
     """Peak resident set size of this process in bytes (Linux ``VmHWM``)."""
     with open("/proc/self/status") as fh:
