@@ -3,11 +3,15 @@
 Sections (each a function returning rows; add a section by adding one to
 ``SECTIONS``):
 
-* ``training``: ``xgboost.dask.DaskXGBRegressor`` fitted on a Parquet dataset
-  ``--multiple`` times one worker's memory limit, on a local cluster of two
-  single-threaded worker processes started here: seconds, rows/s and the peak
-  memory of each worker (sampled every 0.1 s), beside ``xgboost.XGBRegressor``
-  in memory on the largest part of the data that one worker's limit holds.
+* ``training``: ``engine.models.StreamingDaskXGBRegressor`` (XGBoost's Dask
+  regressor streaming one partition at a time per worker into XGBoost's
+  external memory, what the searches switch to when a training part cannot fit)
+  and ``xgboost.dask.DaskXGBRegressor`` itself, each fitted on a Parquet dataset
+  ``--multiple`` times one worker's memory limit (16 MiB files), on a fresh local
+  cluster of two single-threaded worker processes started here: seconds, rows/s
+  and the highest memory of any worker (sampled every 0.1 s), beside
+  ``xgboost.XGBRegressor`` in memory on the largest part of the data that one
+  worker's limit holds.
   ``--quick`` is a smoke run: 768 MiB workers and data of a tenth of one worker's
   limit (an engine worker holds about 400 MiB of imports before its first task).
 * ``search``: ``GridSearchCV`` of 8 ``DaskXGBClassifier`` candidates x 3 folds
@@ -153,53 +157,65 @@ def _largest_in_memory_fit(
     }
 
 
-def training_section(args) -> list[dict]:
+def _cluster_fit(variant: str, make, directory: str, limit: int, n_rows: int, row_bytes: int):
+    """``make().fit`` on the Parquet files on a fresh 2-worker cluster: the result row."""
     import dask.dataframe as dd
+
+    cluster, client = _cluster(str(limit))
+    try:
+        # one array of every column, sliced: X and y keep the files' partitions (a
+        # projected column alone would have its small files fused into fewer partitions)
+        table = dd.read_parquet(directory).to_dask_array(lengths=True)
+        X, y = table[:, :BOOSTING_FEATURES], table[:, BOOSTING_FEATURES]
+        with client.as_current(), PeakMemory(client) as peak:
+            start = time.perf_counter()
+            try:
+                make().fit(X, y)
+                outcome = "trained"
+            except Exception as exc:  # a worker over its limit is killed by its nanny
+                outcome = f"failed: {type(exc).__name__}: {exc}"[:160]
+            seconds = time.perf_counter() - start
+        top = max(peak.peak.values()) if peak.peak else float("nan")
+    finally:
+        client.close()
+        cluster.close()
+    return {
+        "variant": variant,
+        "rows": n_rows,
+        "data (x one worker's limit)": round(n_rows * row_bytes / limit, 2),
+        "outcome": outcome,
+        "seconds": round(seconds, 3),
+        "rows/s": round(n_rows / seconds) if outcome == "trained" else None,
+        "peak memory (x one worker's limit)": round(top / limit, 2),
+    }
+
+
+def training_section(args) -> list[dict]:
     import xgboost.dask as xgb_dask
 
-    # an engine worker holds about 400 MiB of imports before its first task, and Dask
+    from engine.models import StreamingDaskXGBRegressor
+
+    # an engine worker holds about 450-530 MiB of imports before its first task, and Dask
     # pauses a worker at 80 % of its limit: 768 MiB is the smallest worker that runs
     limit = (768 if args.quick else 1024) * 2**20
     row_bytes = 4 * (BOOSTING_FEATURES + 1)
     multiple = min(args.multiple, 0.1) if args.quick else args.multiple
     n_rows = int(multiple * limit / row_bytes)
     params = {"n_estimators": 10, "max_depth": 6, "tree_method": "hist"}
-    rows = []
+    variants = {
+        # the engine's: one partition at a time per worker, into XGBoost's external memory
+        "engine: StreamingDaskXGBRegressor, 2 workers": StreamingDaskXGBRegressor,
+        # xgboost.dask's own: every partition of a worker in its memory at once
+        "xgboost.dask: DaskXGBRegressor, 2 workers": xgb_dask.DaskXGBRegressor,
+    }
     with tempfile.TemporaryDirectory(prefix="bench-models-") as tmp:
-        n_parts = max(16, int(8 * multiple))
+        # 16 MiB files: the streaming worker holds one (and its copies) at a time
+        n_parts = max(16, -(-n_rows * row_bytes // (16 * 2**20)))
         _write_parquet(Path(tmp), n_rows, n_parts=n_parts)
-        cluster, client = _cluster(str(limit))
-        try:
-            # one array of every column, sliced: X and y keep the files' partitions (a
-            # projected column alone would have its small files fused into fewer partitions)
-            table = dd.read_parquet(tmp).to_dask_array(lengths=True)
-            X, y = table[:, :BOOSTING_FEATURES], table[:, BOOSTING_FEATURES]
-            with client.as_current(), PeakMemory(client) as peak:
-                start = time.perf_counter()
-                try:
-                    xgb_dask.DaskXGBRegressor(**params).fit(X, y)
-                    outcome = "trained"
-                except Exception as exc:  # a worker over its limit is killed by its nanny
-                    import traceback
-
-                    traceback.print_exc()
-                    outcome = f"failed: {type(exc).__name__}: {exc}"[:160]
-                seconds = time.perf_counter() - start
-            top = max(peak.peak.values()) if peak.peak else float("nan")
-            rows.append(
-                {
-                    "variant": "engine: DaskXGBRegressor, 2 workers",
-                    "rows": n_rows,
-                    "data (x one worker's limit)": round(n_rows * row_bytes / limit, 2),
-                    "outcome": outcome,
-                    "seconds": round(seconds, 3),
-                    "rows/s": round(n_rows / seconds) if outcome == "trained" else None,
-                    "peak memory (x one worker's limit)": round(top / limit, 2),
-                }
-            )
-        finally:
-            client.close()
-            cluster.close()
+        rows = [
+            _cluster_fit(variant, lambda c=cls: c(**params), tmp, limit, n_rows, row_bytes)
+            for variant, cls in variants.items()
+        ]
         rows.append(_largest_in_memory_fit(Path(tmp), n_parts, params, limit, row_bytes, n_rows))
     return rows
 

@@ -350,6 +350,18 @@ def peak_rss() -> int:
     raise RuntimeError("no VmHWM in /proc/self/status")
 
 
+def assert_workers_stayed_under(cluster, client, pids_before: dict, limit: int) -> None:
+    """No worker of ``cluster`` was restarted or went over ``limit`` bytes (peak RSS, logs)."""
+    assert client.run(os.getpid) == pids_before, "a worker was restarted"
+    peaks = client.run(peak_rss)
+    assert all(peak < limit for peak in peaks.values()), peaks
+    log = worker_log_text(cluster)
+    # Pausing at 80 % ("Worker is at ... Pausing worker") is Dask's back-pressure
+    # doing its job and is allowed; exceeding the limit, a kill or a restart is not.
+    for sign in ("exceeded", "Restarting worker", "was killed"):
+        assert sign not in log, f"worker log: {sign!r}"
+
+
 # --------------------------------------------------------------------------- kernel cache
 
 

@@ -25,7 +25,11 @@ import os
 import dask
 import numpy as np
 import pytest
-from cluster_helpers import SMALL_MEMORY_LIMIT, peak_rss, repeated_boosting_block, worker_log_text
+from cluster_helpers import (
+    SMALL_MEMORY_LIMIT,
+    assert_workers_stayed_under,
+    repeated_boosting_block,
+)
 from sklearn.metrics import r2_score
 from test_cluster_models import _frame
 
@@ -111,12 +115,7 @@ def test_search_beyond_worker_memory_streams(small_memory_cluster, tmp_path):
             refit=False,
         ).fit(X, y)
 
-    assert client.run(os.getpid) == pids_before, "a worker was restarted"
-    peaks = client.run(peak_rss)
-    assert all(peak < SMALL_MEMORY_LIMIT for peak in peaks.values()), peaks
-    log = worker_log_text(cluster)
-    for sign in ("exceeded", "Restarting worker", "was killed"):
-        assert sign not in log, f"worker log: {sign!r}"
+    assert_workers_stayed_under(cluster, client, pids_before, SMALL_MEMORY_LIMIT)
 
     block = repeated_boosting_block(CHUNK_ROWS, N_FEATURES)
     reference = xgboost.XGBRegressor(**params, n_jobs=1).fit(block[:, :-1], block[:, -1])
