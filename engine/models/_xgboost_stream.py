@@ -204,7 +204,7 @@ def stream_train(
             coll_args,
             xgboost.get_config(),
             workers=[workers[k]],
-            allow_other_workers=False,
+            allow_other_workers=True,  # a lost worker: the address check fails fast
             pure=False,
         )
         for k in range(n_workers)
