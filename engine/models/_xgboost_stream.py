@@ -43,6 +43,7 @@ from dask.base import is_dask_collection
 from dask.delayed import Delayed
 from dask.optimization import cull
 from distributed import futures_of, get_worker
+from distributed.comm import get_address_host
 from xgboost.dask import CommunicatorContext, DaskXGBClassifier, DaskXGBRegressor
 from xgboost.tracker import RabitTracker
 
@@ -179,7 +180,8 @@ def stream_train(
     """Train a booster across the cluster streaming ``X``/``y`` partition by partition.
 
     ``matrix_args`` go to every ``ExtMemQuantileDMatrix`` (``max_bin``,
-    ``missing``), ``train_kwargs`` to ``xgboost.train``. Returns ``{"booster": Booster, "history": evaluation log}`` of rank 0.
+    ``missing``), ``train_kwargs`` to ``xgboost.train``. Returns rank 0's
+    ``{"booster": Booster, "history": evaluation log}``.
     """
     train = _partition_loaders(X, y)
     valid = [_partition_loaders(Xv, yv) for Xv, yv in eval_set or []]
@@ -187,8 +189,6 @@ def stream_train(
     n_workers = min(len(workers), len(train), *(len(v) for v in valid))
     if n_workers == 0:
         raise ValueError("cannot stream an empty training or validation set to XGBoost")
-    from distributed.comm import get_address_host
-
     host = get_address_host(client.scheduler.address)
     coll_args = client.run_on_scheduler(_start_tracker, n_workers, host, 0)
     train_shares = _shares(train, n_workers)

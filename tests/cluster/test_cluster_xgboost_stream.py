@@ -101,7 +101,7 @@ def test_search_beyond_worker_memory_streams(small_memory_cluster, tmp_path):
     )
     n_rows = N_BLOCKS * CHUNK_ROWS
     n_train = (N_BLOCKS - N_TEST_BLOCKS) * CHUNK_ROWS
-    assert n_train * N_FEATURES * 8 >= 2.5 * SMALL_MEMORY_LIMIT  # the training part alone
+    assert n_train * (N_FEATURES + 1) * 8 >= 2.5 * SMALL_MEMORY_LIMIT  # the training part alone
     params = {**XGB, "n_estimators": 2, "learning_rate": 1.0, "reg_lambda": 0.0}
     pids_before = client.run(os.getpid)
     with dask.config.set(scheduler=client):
