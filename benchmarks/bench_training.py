@@ -38,6 +38,10 @@ import numpy as np  # noqa: E402
 from _harness import Plot, median_seconds, options, section_rows, skip, write_results  # noqa: E402
 
 BOOSTING_FEATURES = 20
+#: columns of the training section's data: XGBoost keeps about 24-28 bytes per row in
+#: memory whatever streams (label, gradient pair, prediction cache, row index), so data
+#: 4x a worker's limit fits two workers only when its rows are wide (404 bytes here)
+TRAINING_FEATURES = 100
 
 
 def _cluster(memory_limit: str):
@@ -88,11 +92,11 @@ def _write_parquet(directory: Path, n_rows: int, n_parts: int) -> None:
     import pandas as pd
 
     rows = n_rows // n_parts
-    coef = np.random.default_rng(0).standard_normal(BOOSTING_FEATURES)
+    coef = np.random.default_rng(0).standard_normal(TRAINING_FEATURES)
     for part in range(n_parts):
         rng = np.random.default_rng(1_000 + part)
-        X = rng.standard_normal((rows, BOOSTING_FEATURES)).astype(np.float32)
-        frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(BOOSTING_FEATURES)])
+        X = rng.standard_normal((rows, TRAINING_FEATURES)).astype(np.float32)
+        frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(TRAINING_FEATURES)])
         frame["y"] = X @ coef + rng.standard_normal(rows).astype(np.float32)
         frame.to_parquet(directory / f"part-{part:04d}.parquet")
 
@@ -166,7 +170,7 @@ def _cluster_fit(variant: str, make, directory: str, limit: int, n_rows: int, ro
         # one array of every column, sliced: X and y keep the files' partitions (a
         # projected column alone would have its small files fused into fewer partitions)
         table = dd.read_parquet(directory).to_dask_array(lengths=True)
-        X, y = table[:, :BOOSTING_FEATURES], table[:, BOOSTING_FEATURES]
+        X, y = table[:, :TRAINING_FEATURES], table[:, TRAINING_FEATURES]
         with client.as_current(), PeakMemory(client) as peak:
             start = time.perf_counter()
             try:
@@ -198,7 +202,7 @@ def training_section(args) -> list[dict]:
     # an engine worker holds about 450-530 MiB of imports before its first task, and Dask
     # pauses a worker at 80 % of its limit: 768 MiB is the smallest worker that runs
     limit = (768 if args.quick else 1024) * 2**20
-    row_bytes = 4 * (BOOSTING_FEATURES + 1)
+    row_bytes = 4 * (TRAINING_FEATURES + 1)
     multiple = min(args.multiple, 0.1) if args.quick else args.multiple
     n_rows = int(multiple * limit / row_bytes)
     params = {"n_estimators": 10, "max_depth": 6, "tree_method": "hist"}

@@ -81,9 +81,11 @@ def test_streamed_regressor_predicts_as_xgboost_dask(cluster_client):
             StreamingDaskXGBRegressor(**XGB).fit(Xd, yd, sample_weight=yd)
 
 
-N_FEATURES = 8
-N_WORKERS = 2  # the small_memory_cluster fixture's
-CHUNK_ROWS = 131_072  # 9 MiB blocks of features and target (float64)
+# XGBoost keeps about 24-28 bytes per row in a worker's memory whatever streams (label,
+# gradient pair, prediction cache, row index): with ~200 MiB of room per worker, data
+# several times a worker's limit needs wide rows (64 float64 columns: 512 bytes)
+N_FEATURES = 63
+CHUNK_ROWS = 16_384  # 8 MiB blocks of features and target (float64)
 N_BLOCKS = -(-int(3.05 * SMALL_MEMORY_LIMIT) // (CHUNK_ROWS * (N_FEATURES + 1) * 8))
 N_TEST_BLOCKS = N_BLOCKS // 10
 
