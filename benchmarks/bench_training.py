@@ -38,7 +38,7 @@ import numpy as np  # noqa: E402
 from _harness import Plot, median_seconds, options, section_rows, skip, write_results  # noqa: E402
 
 BOOSTING_FEATURES = 20
-#: columns of the training section's data: XGBoost keeps about 24-28 bytes per row in
+#: columns of the training section's data: XGBoost keeps tens of bytes per row in
 #: memory whatever streams (label, gradient pair, prediction cache, row index), so data
 #: 4x a worker's limit fits two workers only when its rows are wide (404 bytes here)
 TRAINING_FEATURES = 100

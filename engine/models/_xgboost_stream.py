@@ -12,8 +12,8 @@ partition at a time (Dask's synchronous scheduler, in the worker), so only
 one partition and XGBoost's compressed histogram pages (cached on the
 worker's local disk) are held; the quantile sketches are merged across
 workers by the collective exactly as in ``xgboost.dask``. What still grows
-with the rows is XGBoost's per-row state, about 24-28 bytes a row on each
-worker (label, gradient pair, prediction cache, row index): the stream
+with the rows is XGBoost's per-row state on each worker (label, gradient
+pair, prediction cache, row index: tens of bytes a row): the stream
 lifts the limit from the data's width times its rows to that.
 
 The workers' shares are contiguous runs of partitions (worker ``k`` of ``W``

@@ -81,7 +81,7 @@ def test_streamed_regressor_predicts_as_xgboost_dask(cluster_client):
             StreamingDaskXGBRegressor(**XGB).fit(Xd, yd, sample_weight=yd)
 
 
-# XGBoost keeps about 24-28 bytes per row in a worker's memory whatever streams (label,
+# XGBoost keeps tens of bytes per row in a worker's memory whatever streams (label,
 # gradient pair, prediction cache, row index): with ~200 MiB of room per worker, data
 # several times a worker's limit needs wide rows (64 float64 columns: 512 bytes)
 N_FEATURES = 63
