@@ -92,7 +92,6 @@ N_TEST_BLOCKS = N_BLOCKS // 10
 
 def test_search_beyond_worker_memory_streams(small_memory_cluster, tmp_path):
     cluster, client = small_memory_cluster
-    path = tmp_path / "boosting.zarr"
     source = dask.array.map_blocks(
         repeated_boosting_block,
         CHUNK_ROWS,
@@ -107,9 +106,11 @@ def test_search_beyond_worker_memory_streams(small_memory_cluster, tmp_path):
     params = {**XGB, "n_estimators": 2, "learning_rate": 1.0, "reg_lambda": 0.0}
     pids_before = client.run(os.getpid)
     with dask.config.set(scheduler=client):
-        write_table(source, path)  # written by the workers
-        table = read_table(path)
-        X, y = table[:, :N_FEATURES], table[:, N_FEATURES]
+        # written by the workers; the target in its own store: the search's fold plan
+        # computes y alone on the client, without reading the features
+        write_table(source[:, :N_FEATURES], tmp_path / "X.zarr")
+        write_table(source[:, N_FEATURES], tmp_path / "y.zarr")
+        X, y = read_table(tmp_path / "X.zarr"), read_table(tmp_path / "y.zarr")
         search = GridSearchCV(
             xgb_dask.DaskXGBRegressor(**params),
             {"max_bin": [256]},
