@@ -3,13 +3,18 @@
 Sections (each a function returning rows; add a section by adding one to
 ``SECTIONS``):
 
-* ``training``: ``xgboost.dask.DaskXGBRegressor`` fitted on a Parquet dataset
-  ``--multiple`` times one worker's memory limit, on a local cluster of two
-  single-threaded worker processes started here: seconds, rows/s and the peak
-  memory of each worker (sampled every 0.1 s), beside ``xgboost.XGBRegressor``
-  in memory on the largest part of the data that one worker's limit holds.
+* ``training``: ``engine.models.StreamingDaskXGBRegressor`` (XGBoost's Dask
+  regressor streaming one partition at a time per worker into XGBoost's
+  external memory, what the searches switch to when a training part cannot fit)
+  and ``xgboost.dask.DaskXGBRegressor`` itself, each fitted on a Parquet dataset
+  ``--multiple`` times one worker's memory limit (16 MiB files), each on fresh
+  workers (a local cluster of two single-threaded processes): seconds, rows/s
+  and the highest memory of any worker (sampled every 0.1 s), beside
+  ``xgboost.XGBRegressor`` in memory on the largest part of the data that one
+  worker's limit holds.
   ``--quick`` is a smoke run: 768 MiB workers and data of a tenth of one worker's
-  limit (an engine worker holds about 400 MiB of imports before its first task).
+  limit (an engine worker holds about 400 MiB of imports before its first task),
+  both fits on one cluster shared with the search.
 * ``search``: ``GridSearchCV`` of 8 ``DaskXGBClassifier`` candidates x 3 folds
   with early stopping (the engine, on two workers of 4 GiB) vs scikit-learn's
   ``GridSearchCV(XGBClassifier, n_jobs=2)`` on the same in-memory data (the
@@ -18,12 +23,14 @@ Sections (each a function returning rows; add a section by adding one to
   5,000 rows, 2 candidates x 2 folds (each Dask fit costs about a second of
   xgboost.dask's set-up), on the training section's workers.
 
-The benchmark starts its own clusters, one per worker memory limit (worker
-memory limits are part of the measure), so it skips itself with ``--scheduler``.
+The benchmark starts its own clusters (worker memory limits are part of the
+measure): one per limit shared by the sections, but a fresh one for each fit of
+the full training section. It skips itself with ``--scheduler``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import tempfile
 import threading
@@ -38,6 +45,10 @@ from _harness import Plot, median_seconds, options, section_rows, skip, write_re
 
 BOOSTING_FEATURES = 20
 IN_MEMORY = "xgboost.XGBRegressor in memory (largest part that fits)"
+#: columns of the training section's data: XGBoost keeps tens of bytes per row in
+#: memory whatever streams (label, gradient pair, prediction cache, row index), so data
+#: 4x a worker's limit fits two workers only when its rows are wide (404 bytes here)
+TRAINING_FEATURES = 100
 
 
 class Clusters:
@@ -111,11 +122,11 @@ def _write_parquet(directory: Path, n_rows: int, n_parts: int) -> None:
     import pandas as pd
 
     rows = n_rows // n_parts
-    coef = np.random.default_rng(0).standard_normal(BOOSTING_FEATURES)
+    coef = np.random.default_rng(0).standard_normal(TRAINING_FEATURES)
     for part in range(n_parts):
         rng = np.random.default_rng(1_000 + part)
-        X = rng.standard_normal((rows, BOOSTING_FEATURES)).astype(np.float32)
-        frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(BOOSTING_FEATURES)])
+        X = rng.standard_normal((rows, TRAINING_FEATURES)).astype(np.float32)
+        frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(TRAINING_FEATURES)])
         frame["y"] = X @ coef + rng.standard_normal(rows).astype(np.float32)
         frame.to_parquet(directory / f"part-{part:04d}.parquet")
 
@@ -211,47 +222,64 @@ def search_grid(quick: bool) -> tuple[dict, int]:
     return {"max_depth": [3, 5], "learning_rate": [0.1, 0.3], "min_child_weight": [1, 5]}, 3
 
 
-def training_section(args, clusters: Clusters) -> list[dict]:
+def _cluster_fit(
+    variant: str, make, directory: str, client, limit: int, n_rows: int, row_bytes: int
+):
+    """``make().fit`` on the Parquet files on ``client``'s two workers: the result row."""
     import dask.dataframe as dd
+
+    # one array of every column, sliced: X and y keep the files' partitions (a
+    # projected column alone would have its small files fused into fewer partitions)
+    table = dd.read_parquet(directory).to_dask_array(lengths=True)
+    X, y = table[:, :TRAINING_FEATURES], table[:, TRAINING_FEATURES]
+    with client.as_current(), PeakMemory(client) as peak:
+        start = time.perf_counter()
+        try:
+            make().fit(X, y)
+            outcome = "trained"
+        except Exception as exc:  # a worker over its limit is killed by its nanny
+            outcome = f"failed: {type(exc).__name__}: {exc}"[:160]
+        seconds = time.perf_counter() - start
+    top = max(peak.peak.values()) if peak.peak else float("nan")
+    return {
+        "variant": variant,
+        "rows": n_rows,
+        "data (x one worker's limit)": round(n_rows * row_bytes / limit, 2),
+        "outcome": outcome,
+        "seconds": round(seconds, 3),
+        "rows/s": round(n_rows / seconds) if outcome == "trained" else None,
+        "peak memory (x one worker's limit)": round(top / limit, 2),
+    }
+
+
+def training_section(args, clusters: Clusters) -> list[dict]:
     import xgboost.dask as xgb_dask
 
+    from engine.models import StreamingDaskXGBRegressor
+
     limit = _training_limit(args)
-    row_bytes = 4 * (BOOSTING_FEATURES + 1)
+    row_bytes = 4 * (TRAINING_FEATURES + 1)
     multiple = min(args.multiple, 0.1) if args.quick else args.multiple
     n_rows = int(multiple * limit / row_bytes)
     params = {"n_estimators": 10, "max_depth": 6, "tree_method": "hist"}
-    rows = []
+    variants = {
+        # the engine's: one partition at a time per worker, into XGBoost's external memory
+        "engine: StreamingDaskXGBRegressor, 2 workers": StreamingDaskXGBRegressor,
+        # xgboost.dask's own: every partition of a worker in its memory at once
+        "xgboost.dask: DaskXGBRegressor, 2 workers": xgb_dask.DaskXGBRegressor,
+    }
     with tempfile.TemporaryDirectory(prefix="bench-models-") as tmp:
-        n_parts = max(16, int(8 * multiple))
+        # 16 MiB files: the streaming worker holds one (and its copies) at a time
+        n_parts = max(16, -(-n_rows * row_bytes // (16 * 2**20)))
         _write_parquet(Path(tmp), n_rows, n_parts=n_parts)
-        client = clusters.client(str(limit))
-        # one array of every column, sliced: X and y keep the files' partitions (a
-        # projected column alone would have its small files fused into fewer partitions)
-        table = dd.read_parquet(tmp).to_dask_array(lengths=True)
-        X, y = table[:, :BOOSTING_FEATURES], table[:, BOOSTING_FEATURES]
-        with client.as_current(), PeakMemory(client) as peak:
-            start = time.perf_counter()
-            try:
-                xgb_dask.DaskXGBRegressor(**params).fit(X, y)
-                outcome = "trained"
-            except Exception as exc:  # a worker over its limit is killed by its nanny
-                import traceback
-
-                traceback.print_exc()
-                outcome = f"failed: {type(exc).__name__}: {exc}"[:160]
-            seconds = time.perf_counter() - start
-        top = max(peak.peak.values()) if peak.peak else float("nan")
-        rows.append(
-            {
-                "variant": "engine: DaskXGBRegressor, 2 workers",
-                "rows": n_rows,
-                "data (x one worker's limit)": round(n_rows * row_bytes / limit, 2),
-                "outcome": outcome,
-                "seconds": round(seconds, 3),
-                "rows/s": round(n_rows / seconds) if outcome == "trained" else None,
-                "peak memory (x one worker's limit)": round(top / limit, 2),
-            }
-        )
+        rows = []
+        for variant, cls in variants.items():
+            # a quick (smoke) run fits both on the shared cluster; a full run gives each
+            # fresh workers (xgboost.dask's fit gets its workers killed at 4x their limit)
+            with contextlib.nullcontext(clusters) if args.quick else Clusters() as pool:
+                client = pool.client(str(limit))
+                fit = partial(cls, **params)
+                rows.append(_cluster_fit(variant, fit, tmp, client, limit, n_rows, row_bytes))
         rows.append(_largest_in_memory_fit(Path(tmp), n_parts, params, limit, row_bytes, n_rows))
     return rows
 
@@ -335,8 +363,12 @@ def main() -> None:
             "repeats": args.repeats,
             "quick": args.quick,
             "search grid": f"{grid}, cv={cv}",
-            "clusters": "one per worker memory limit, shared by the sections"
-            + (" (quick: one, 768 MiB workers)" if args.quick else " (1 GiB and 4 GiB workers)"),
+            "clusters": (
+                "one of 768 MiB workers shared by every fit"
+                if args.quick
+                else "a fresh one of 1 GiB workers for each training fit; 4 GiB workers for "
+                "the search"
+            ),
         },
         plot=Plot(variant="variant", value="seconds", group=["section"]),
         title="Dask-native XGBoost: training beyond one worker's memory; grid search vs scikit-learn",

@@ -187,6 +187,7 @@ class _Parts:
     y_test: Any
     X_train: Any  # every training row, for training scores
     y_train: Any
+    n_fit: int  # rows of X_fit
 
 
 class NativeTrainer:
@@ -283,11 +284,11 @@ class NativeTrainer:
             return self._parts[key]
         X_train, y_train = self._rows(train)
         X_test, y_test = self._rows(test)
-        X_fit, y_fit, X_valid, y_valid = X_train, y_train, None, None
+        X_fit, y_fit, X_valid, y_valid, fit = X_train, y_train, None, None, train
         if early_stopping:
             fit, valid = self._carve(train)
             (X_fit, y_fit), (X_valid, y_valid) = self._rows(fit), self._rows(valid)
-        parts = _Parts(X_fit, y_fit, X_valid, y_valid, X_test, y_test, X_train, y_train)
+        parts = _Parts(X_fit, y_fit, X_valid, y_valid, X_test, y_test, X_train, y_train, len(fit))
         self._parts[key] = parts
         return parts
 
@@ -331,7 +332,7 @@ class NativeTrainer:
         routed, final_params = _route(self.fit_params, est)
         final = final_estimator(est)
         if parts is None:  # refit on every row
-            parts = _Parts(X, y, None, None, None, None, None, None)
+            parts = _Parts(X, y, None, None, None, None, None, None, sum(self.lengths))
         steps = est.steps[:-1] if isinstance(est, Pipeline) else []
         fitted, Xs = (
             self._fit_prefix(steps, routed, parts, fold_key)
@@ -343,7 +344,7 @@ class NativeTrainer:
         final_params = {**self.spec.fit_defaults, **final_params}
         if Xs.get("valid") is not None:
             final_params[self.spec.eval_set_param] = [(Xs["valid"], parts.y_valid)]
-        model = self._model(final)
+        model = self._model(self.spec.trainer(final, Xs["fit"], parts.n_fit, self.client))
         with self._on_cluster():
             model.fit(Xs["fit"], parts.y_fit, **final_params)
         inner = model.estimator_ if isinstance(model, LabelEncodedClassifier) else model

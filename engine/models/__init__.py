@@ -15,6 +15,10 @@
   of models that take whole Dask collections
   (:func:`engine.data.register_collection_model`), which is how pipelines
   know to hand such a final model the whole collection instead of blocks;
+* ``StreamingDaskXGBRegressor``, ``StreamingDaskXGBClassifier``: XGBoost's Dask
+  estimators trained one partition at a time per worker (data larger than the
+  workers' memory); the searches switch to them on their own when a training
+  part cannot fit. Loaded on first access (they import xgboost);
 * :class:`LabelEncodedClassifier`: any labels for classifiers that need ``0..k-1``;
 * :func:`check_fits_on_one_worker`: refuse, with a clear message, to gather data
   on one worker that cannot hold it.
@@ -38,6 +42,18 @@ from engine.models._tags import inherit_predictor_tags
 
 # Pipelines (engine.preprocessing, a peer layer) then hand Dask-native final models whole collections
 register_collection_model("engine.models", is_dask_native)
+
+_STREAMING = ("StreamingDaskXGBClassifier", "StreamingDaskXGBRegressor")
+
+
+def __getattr__(name: str):
+    # the streaming XGBoost estimators subclass xgboost's: imported on first use only
+    if name in _STREAMING:
+        from engine.models import _xgboost_stream
+
+        return getattr(_xgboost_stream, name)
+    raise AttributeError(f"module 'engine.models' has no attribute {name!r}")
+
 
 __all__ = [
     "DaskNativeSpec",

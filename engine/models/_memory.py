@@ -79,7 +79,8 @@ def estimated_nbytes(X: Any, n_rows: int | None = None) -> int:
     else:
         dtype = getattr(X, "dtype", None)
         itemsize = np.dtype(dtype).itemsize if isinstance(dtype, np.dtype) else 8
-        shape = getattr(X, "shape", (len(X),))
+        # not getattr's default: len() of a dask array with unknown chunks raises
+        shape = X.shape if hasattr(X, "shape") else (len(X),)
         row = itemsize * int(np.prod([s for s in shape[1:]], dtype=np.int64))
     if n_rows is None:
         n_rows = int(X.shape[0])

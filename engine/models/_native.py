@@ -36,6 +36,13 @@ def _xgboost_best_iteration(estimator: Any) -> int | None:
         return None
 
 
+def _xgboost_out_of_core(estimator: Any, X: Any, n_rows: int, client: Any) -> Any:
+    # imported here: the streaming trainer imports xgboost, needed only once one is trained
+    from engine.models._xgboost_stream import streaming_if_too_large
+
+    return streaming_if_too_large(estimator, X, n_rows, client)
+
+
 def _lightgbm_best_iteration(estimator: Any) -> int | None:
     # LightGBM's ``best_iteration_`` counts iterations (1-based); 0 means no early stopping
     best = int(getattr(estimator, "best_iteration_", 0) or 0)
@@ -73,6 +80,12 @@ class DaskNativeSpec:
         Training needs a distributed ``Client`` (a collective job across
         workers); ``False``: any Dask scheduler will do (e.g.
         :class:`engine.models.Incremental`, a chain of ``partial_fit`` tasks).
+    out_of_core : callable, optional
+        ``out_of_core(estimator, X, n_rows, client) -> estimator``: the
+        estimator that trains ``n_rows`` rows of the lazy ``X`` (the same
+        one, or an equivalent that streams the data when it cannot fit the
+        workers' memory, e.g. XGBoost's, see
+        ``engine.models.StreamingDaskXGBRegressor``).
 
     Examples
     --------
@@ -89,6 +102,13 @@ class DaskNativeSpec:
     fit_defaults: Mapping[str, Any] = field(default_factory=dict)
     early_stopping_unsupported: str | None = None
     needs_client: bool = True
+    out_of_core: Callable[[Any, Any, int, Any], Any] | None = None
+
+    def trainer(self, estimator: Any, X: Any, n_rows: int, client: Any) -> Any:
+        """The estimator to train on ``n_rows`` rows of ``X`` (see ``out_of_core``)."""
+        if self.out_of_core is None:
+            return estimator
+        return self.out_of_core(estimator, X, n_rows, client)
 
     def early_stopping_rounds(self, estimator: Any) -> int | None:
         """The estimator's early-stopping patience, ``None`` when early stopping is off."""
@@ -106,6 +126,7 @@ XGBOOST = DaskNativeSpec(
     "n_estimators",
     _xgboost_best_iteration,
     fit_defaults=MappingProxyType({"verbose": False}),
+    out_of_core=_xgboost_out_of_core,
 )
 LIGHTGBM = DaskNativeSpec(
     "early_stopping_rounds",

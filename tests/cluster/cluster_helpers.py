@@ -324,6 +324,23 @@ def ooc_block(n_rows: int, n_columns: int, block_id=None):
     return block
 
 
+def repeated_boosting_block(n_rows: int, n_features: int, block_id=None):
+    """The same block whatever ``block_id``: integer features in 0..7 and a noisy linear target last.
+
+    A dataset of copies of one block trains the same XGBoost model as that
+    block alone when leaves are unregularised (``reg_lambda=0``): histogram
+    sums, gains and leaf values only scale with the number of copies, and
+    8 distinct feature values are binned exactly however rows are split.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 8, (n_rows, n_features)).astype(np.float64)
+    coef = np.linspace(-2.0, 2.0, n_features)
+    y = X @ coef + rng.normal(0.0, 2.0, n_rows)
+    return np.column_stack([X, y])
+
+
 def peak_rss() -> int:
     """Peak resident set size of this process in bytes (Linux ``VmHWM``)."""
     with open("/proc/self/status") as fh:
@@ -331,6 +348,18 @@ def peak_rss() -> int:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) * 1024
     raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def assert_workers_stayed_under(cluster, client, pids_before: dict, limit: int) -> None:
+    """No worker of ``cluster`` was restarted or went over ``limit`` bytes (peak RSS, logs)."""
+    assert client.run(os.getpid) == pids_before, "a worker was restarted"
+    peaks = client.run(peak_rss)
+    assert all(peak < limit for peak in peaks.values()), peaks
+    log = worker_log_text(cluster)
+    # Pausing at 80 % ("Worker is at ... Pausing worker") is Dask's back-pressure
+    # doing its job and is allowed; exceeding the limit, a kill or a restart is not.
+    for sign in ("exceeded", "Restarting worker", "was killed"):
+        assert sign not in log, f"worker log: {sign!r}"
 
 
 # --------------------------------------------------------------------------- kernel cache
